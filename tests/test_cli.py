@@ -1,0 +1,137 @@
+"""The ``workbench`` command line, in-process and as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from workbench.cli import main
+from workbench.runs import demo
+
+FAST = ["--draws", "200", "--tune", "200"]
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("runs") / "demo.csv"
+    demo(seed=0).final_checkpoints().data.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def saved_fit(demo_csv, tmp_path_factory):
+    path = tmp_path_factory.mktemp("fits") / "fit.nc"
+    assert main(["fit", str(demo_csv), "--law", "chinchilla", *FAST, "-o", str(path)]) == 0
+    return path
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    return json.loads(out)
+
+
+def test_laws_lists_every_family(capsys):
+    assert main(["laws"]) == 0
+    out = capsys.readouterr().out
+    for name in ("chinchilla", "kaplan_joint", "power_law", "broken_power_law"):
+        assert name in out
+    assert r"\frac{A}{N^{\alpha}}" in out
+
+
+def test_fit_json_has_the_documented_shape(capsys, demo_csv):
+    report = run_json(capsys, ["fit", str(demo_csv), "--law", "chinchilla", *FAST, "--json"])
+    assert report["law"] == "chinchilla"
+    assert report["n_obs"] == len(pd.read_csv(demo_csv))
+    assert set(report["params"]) == {"E", "A", "B", "alpha", "beta"}
+    for row in report["params"].values():
+        assert row["ci_low"] < row["median"] < row["ci_high"]
+    assert set(report["diagnostics"]) >= {"rhat_max", "ess_bulk_min", "divergences"}
+    assert report["ci_prob"] == 0.9
+    assert 1.7 < report["params"]["E"]["median"] < 1.9
+
+
+def test_fit_prints_a_parameter_table(capsys, demo_csv):
+    assert main(["fit", str(demo_csv), "--law", "chinchilla", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "90% interval" in out and "alpha" in out and "diagnostics:" in out
+
+
+def test_predict_json_from_saved_fit(capsys, saved_fit):
+    result = run_json(capsys, ["predict", str(saved_fit), "--N", "70e9", "--D", "1.4T", "--json"])
+    assert result["ci_prob"] == 0.9
+    (prediction,) = result["predictions"]
+    assert prediction["N"] == 70e9 and prediction["D"] == 1.4e12
+    assert prediction["ci_low"] < prediction["ci_low_50"] < prediction["median"]
+    assert prediction["median"] < prediction["ci_high_50"] < prediction["ci_high"]
+    # The demo truth at 70B/1.4T tokens is 1.8 + 480/70e9^0.35 + 2000/1.4e12^0.37 = 1.92.
+    assert prediction["ci_low"] < 1.92 < prediction["ci_high"]
+
+
+def test_predict_matches_the_api(capsys, saved_fit):
+    from workbench.fitting import ScalingLawFit
+
+    result = run_json(capsys, ["predict", str(saved_fit), "--N", "1e10", "--D", "2e11", "--json"])
+    api = ScalingLawFit.load(saved_fit).predict(N=[1e10], D=[2e11]).query("kind == 'observation'")
+    assert result["predictions"][0]["median"] == api["median"].iloc[0]
+
+
+BAD_TABLES = {
+    "missing column": ("N,D\n1e8,1e9\n2e8,2e9\n", "loss"),
+    "non-numeric": ("N,D,loss\n1e8,1e9,3.1\nabc,2e9,3.0\n", "N"),
+    "non-finite": ("N,D,loss\n1e8,1e9,3.1\n2e8,2e9,inf\n", "loss"),
+    "non-positive N": ("N,D,loss\n1e8,1e9,3.1\n-2e8,2e9,3.0\n", "N"),
+    "non-positive loss": ("N,D,loss\n1e8,1e9,3.1\n2e8,2e9,0\n", "loss"),
+    "duplicate run": ("run,step,N,D,loss\na,1,1e8,1e9,3.1\na,1,1e8,1e9,3.0\n", "run"),
+    "too few points": ("N,D,loss\n1e8,1e9,3.1\n2e8,2e9,3.0\n", "distinct"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TABLES))
+def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
+    text, expected = BAD_TABLES[case]
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    assert main(["fit", str(path), "--law", "chinchilla", *FAST]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("workbench: error:")
+    assert expected in captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["fit", "missing.csv", "--law", "chinchilla"], "missing.csv"),
+        (["fit", "demo", "--law", "chinchila"], "valid names"),
+        (["fit", "demo", "--law", "chinchilla", "--N", "params"], "apply to files"),
+        (["fit", "missing.csv", "--law", "chinchilla", "--N", "params"], "missing.csv"),
+        (["predict", "nofit.nc", "--N", "1e9", "--D", "1e10"], "nofit.nc"),
+        (["fit"], "required"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(argv, expected, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_predict_missing_covariate(saved_fit, capsys):
+    assert main(["predict", str(saved_fit), "--N", "1e9"]) == 2
+    assert "missing D" in capsys.readouterr().err
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    path = tmp_path / "runs.csv"
+    path.write_text("N,D,loss\n1e8,1e9,3.1\n2e8,2e9,-1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "fit", str(path), "--law", "chinchilla"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "row" in result.stderr and "loss" in result.stderr

@@ -1,0 +1,279 @@
+"""The ``workbench`` command line: list laws, fit runs, predict from saved fits, run the demo."""
+
+import argparse
+import json
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
+from workbench.laws import LAWS, get_law
+from workbench.runs import RunTableError, demo, read_runs
+from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
+
+ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="workbench", description="Bayesian scaling laws with honest uncertainty.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("laws", help="list the law families with their formulas")
+
+    fit = commands.add_parser("fit", help="fit a law to a run table")
+    fit.add_argument(
+        "runs", help="CSV/Parquet/JSON file, or a dataset name: demo, " + ", ".join(DATASETS)
+    )
+    fit.add_argument("--law", required=True, help="family name (see `workbench laws`)")
+    fit.add_argument("--covariate", choices=("N", "D", "C"), help="covariate of one-variable laws")
+    fit.add_argument("--target", default="loss", help="metric column to fit (default: loss)")
+    for role in ROLE_OPTIONS:
+        fit.add_argument(
+            f"--{role}",
+            dest=f"column_{role}",
+            metavar="COLUMN",
+            help=f"column holding {role} (overrides auto-detection)",
+        )
+    fit.add_argument(
+        "--final-only", action="store_true", help="keep only the last checkpoint of each run"
+    )
+    fit.add_argument("--likelihood", default="student_t", choices=("student_t", "normal"))
+    fit.add_argument("--draws", type=int, default=1000)
+    fit.add_argument("--tune", type=int, default=1000)
+    fit.add_argument("--chains", type=int, default=2)
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--ci-prob", type=float, default=0.9)
+    fit.add_argument("-o", "--output", help="save the fit to this netCDF file")
+    fit.add_argument("--json", action="store_true", help="print one JSON object")
+
+    predict = commands.add_parser("predict", help="predict from a saved fit")
+    predict.add_argument("fit", help="netCDF file written by `workbench fit -o`")
+    for name in ("N", "D", "C"):
+        predict.add_argument(f"--{name}", nargs="+", help=f"target {name} values (7e10 or 70B)")
+    predict.add_argument(
+        "--kind",
+        default="observation",
+        choices=("observation", "mean"),
+        help="interval of a new run's measurement, or of the law's mean",
+    )
+    predict.add_argument("--ci-prob", type=float, default=0.9)
+    predict.add_argument("--json", action="store_true", help="print one JSON object")
+
+    demo_command = commands.add_parser("demo", help="fit the built-in demo runs and extrapolate")
+    demo_command.add_argument("--law", default="chinchilla")
+    demo_command.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        arguments = build_parser().parse_args(argv)
+        return COMMANDS[arguments.command](arguments)
+    except (
+        UsageError,
+        RunTableError,
+        FitFileError,
+        DatasetError,
+        ValueError,
+        KeyError,
+        FileNotFoundError,
+        IsADirectoryError,
+    ) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"workbench: error: {message}".replace("\n", " "), file=sys.stderr)
+        return 2
+
+
+def _laws(arguments) -> int:
+    for name in sorted(LAWS):
+        law = get_law(name)
+        print(f"{name:18s} {law.formula}")
+        print(
+            f"{'':18s} covariates: {', '.join(law.covariates)}; "
+            f"parameters: {', '.join(law.parameters)}; {law.reference}"
+        )
+    return 0
+
+
+def _load_runs(arguments):
+    mapping = {role: getattr(arguments, f"column_{role}") for role in ROLE_OPTIONS}
+    mapping = {role: column for role, column in mapping.items() if column}
+    builtin = arguments.runs == "demo" or arguments.runs in DATASETS
+    if builtin and (mapping or arguments.target != "loss"):
+        raise UsageError(
+            f"column options apply to files, not to the built-in {arguments.runs!r} runs"
+        )
+    if arguments.runs == "demo":
+        runs = demo()
+    elif arguments.runs in DATASETS:
+        runs = load_dataset(arguments.runs)
+    else:
+        if mapping and arguments.target != "loss":
+            mapping[arguments.target] = arguments.target
+        runs = read_runs(arguments.runs, mapping=mapping or None, target=arguments.target)
+    return runs.final_checkpoints() if arguments.final_only else runs
+
+
+def _fit(arguments) -> int:
+    options = {"covariate": arguments.covariate} if arguments.covariate else {}
+    law = get_law(arguments.law, **options)
+    runs = _load_runs(arguments)
+    sampler = {
+        "draws": arguments.draws,
+        "tune": arguments.tune,
+        "chains": arguments.chains,
+        "progress_bar": not arguments.json and sys.stderr.isatty(),
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
+        fit.fit(runs, random_seed=arguments.seed)
+    if arguments.output:
+        fit.save(arguments.output)
+    report = fit_report(fit, arguments.ci_prob)
+    if arguments.json:
+        print(json.dumps(report))
+    else:
+        print(format_report(fit, report))
+        if arguments.output:
+            print(f"saved to {arguments.output}")
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return 0
+
+
+def fit_report(fit: ScalingLawFit, ci_prob: float) -> dict:
+    summary = fit.summary(ci_prob=ci_prob)
+
+    def rows(names):
+        return {
+            name: {
+                "median": summary.loc[name, "median"],
+                "ci_low": summary.loc[name, "ci_low"],
+                "ci_high": summary.loc[name, "ci_high"],
+            }
+            for name in names
+        }
+
+    derived = [name for name in summary.index if name not in (*fit.law.parameters, "sigma", "nu")]
+    return {
+        "law": fit.law.name,
+        "n_obs": int(fit.idata.attrs["n_obs"]),
+        "params": rows(fit.law.parameters),
+        "derived": rows(derived),
+        "noise": rows([name for name in ("sigma", "nu") if name in summary.index]),
+        "diagnostics": fit.diagnostics().to_dict(),
+        "ci_prob": ci_prob,
+    }
+
+
+def format_report(fit: ScalingLawFit, report: dict) -> str:
+    percent = f"{100 * report['ci_prob']:g}%"
+    lines = [
+        f"{fit.law.label}: {fit.law.formula}",
+        f"{report['n_obs']} observations of {fit.target_}, {fit.likelihood} likelihood",
+        "",
+        f"{'parameter':>12s} {'median':>12s}   {percent} interval",
+    ]
+    for group in ("params", "derived", "noise"):
+        for name, row in report[group].items():
+            lines.append(
+                f"{name:>12s} {row['median']:12.5g}   [{row['ci_low']:.5g}, {row['ci_high']:.5g}]"
+            )
+    diagnostics = report["diagnostics"]
+    lines += [
+        "",
+        "diagnostics: R-hat max {rhat_max:.3f}, bulk ESS min {ess_bulk_min:.0f}, "
+        "tail ESS min {ess_tail_min:.0f}, divergences {divergences}".format(**diagnostics),
+    ]
+    problems = fit.diagnostics().problems()
+    lines.append(
+        "do not trust this fit yet: " + "; ".join(problems)
+        if problems
+        else "diagnostics look healthy"
+    )
+    return "\n".join(lines)
+
+
+def _predict(arguments) -> int:
+    fit = ScalingLawFit.load(arguments.fit)
+    covariates = {name: getattr(arguments, name) for name in ("N", "D", "C")}
+    table = fit.predict(ci_prob=(0.5, arguments.ci_prob), **covariates)
+    table = table[table["kind"] == arguments.kind]
+    high = f"{100 * arguments.ci_prob:g}"
+    if arguments.json:
+        predictions = [
+            {
+                **{name: row[name] for name in ("N", "D", "C") if name in row},
+                "median": row["median"],
+                "ci_low": row[f"ci_low_{high}"],
+                "ci_high": row[f"ci_high_{high}"],
+                "ci_low_50": row["ci_low_50"],
+                "ci_high_50": row["ci_high_50"],
+            }
+            for _, row in table.iterrows()
+        ]
+        print(
+            json.dumps(
+                {"predictions": predictions, "ci_prob": arguments.ci_prob, "kind": arguments.kind}
+            )
+        )
+    else:
+        print(f"predicted {fit.target_} ({arguments.kind}) from {fit.law.label}")
+        print(prediction_table(table).to_string(index=False))
+    return 0
+
+
+def prediction_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A printable copy: covariates in engineering notation, intervals as [low, high]."""
+    shown = pd.DataFrame(
+        {name: table[name].map("{:.3g}".format) for name in ("N", "D", "C") if name in table}
+    )
+    shown["median"] = table["median"].map("{:.4f}".format)
+    for column in [c for c in table.columns if c.startswith("ci_low_")]:
+        level = column.removeprefix("ci_low_")
+        shown[f"{level}% interval"] = [
+            f"[{low:.4f}, {high:.4f}]"
+            for low, high in zip(table[column], table[f"ci_high_{level}"], strict=True)
+        ]
+    return shown
+
+
+def _demo(arguments) -> int:
+    runs = demo(seed=arguments.seed).final_checkpoints()
+    print(f"Fitting {arguments.law} to {len(runs)} demo runs (final checkpoints) with NUTS ...")
+    fit = ScalingLawFit(arguments.law, sampler={"progress_bar": sys.stderr.isatty()})
+    fit.fit(runs, random_seed=arguments.seed)
+    print(format_report(fit, fit_report(fit, 0.9)))
+    largest = runs.data.loc[runs.data["N"].idxmax()]
+    targets = {"N": largest["N"] * np.array([1, 3, 10]), "D": largest["D"] * np.array([1, 3, 10])}
+    table = fit.predict(targets)
+    print(f"\nExtrapolation to 1x, 3x and 10x the largest run (new-run {fit.target_}):")
+    print(prediction_table(table[table["kind"] == "observation"]).to_string(index=False))
+    if fit.law.has_compute_optimum:
+        budgets = largest["C"] * np.array([10.0, 100.0])
+        optimum = fit.compute_optimal(budgets)
+        print("\nCompute-optimal allocation at 10x and 100x the largest run's compute:")
+        for _, row in optimum.iterrows():
+            print(
+                f"  C={row['C']:.3g} {row['quantity']:>21s}: {row['median']:.4g} "
+                f"[{row['ci_low_90']:.4g}, {row['ci_high_90']:.4g}] (90%)"
+            )
+    return 0
+
+
+COMMANDS = {"laws": _laws, "fit": _fit, "predict": _predict, "demo": _demo}
+
+if __name__ == "__main__":
+    sys.exit(main())

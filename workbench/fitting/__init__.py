@@ -1,0 +1,6 @@
+"""Bayesian fits of scaling laws: PyMC models sampled with nutpie, diagnostics, save and load."""
+
+from workbench.fitting.diagnostics import Diagnostics, FitWarning
+from workbench.fitting.fit import FitFileError, NotFittedError, ScalingLawFit
+
+__all__ = ["Diagnostics", "FitFileError", "FitWarning", "NotFittedError", "ScalingLawFit"]

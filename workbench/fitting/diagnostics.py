@@ -1,0 +1,78 @@
+"""Convergence diagnostics: R-hat, bulk and tail ESS, divergences, with explicit warnings."""
+
+import warnings
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import xarray as xr
+
+RHAT_LIMIT = 1.01
+ESS_PER_CHAIN = 100
+
+
+class FitWarning(UserWarning):
+    """A fit whose diagnostics say its numbers should not be trusted yet."""
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    rhat_max: float
+    ess_bulk_min: float
+    ess_tail_min: float
+    divergences: int
+    chains: int
+    draws: int
+
+    def problems(self) -> list[str]:
+        """Plain-language reasons not to trust the fit; empty when it looks fine."""
+        problems = []
+        if not self.rhat_max <= RHAT_LIMIT:
+            problems.append(
+                f"R-hat is {self.rhat_max:.3f} (> {RHAT_LIMIT}): chains disagree; sample longer "
+                "(more tune/draws) or check the priors"
+            )
+        ess_needed = ESS_PER_CHAIN * self.chains
+        if not min(self.ess_bulk_min, self.ess_tail_min) >= ess_needed:
+            problems.append(
+                f"effective sample size is {min(self.ess_bulk_min, self.ess_tail_min):.0f} "
+                f"(< {ess_needed}): intervals are noisy; draw more samples"
+            )
+        if self.divergences:
+            problems.append(
+                f"{self.divergences} divergent transitions: the posterior may be biased; "
+                "tighten priors or check the data for outliers"
+            )
+        return problems
+
+    def to_dict(self) -> dict:
+        return {
+            "rhat_max": self.rhat_max,
+            "ess_bulk_min": self.ess_bulk_min,
+            "ess_tail_min": self.ess_tail_min,
+            "divergences": self.divergences,
+        }
+
+
+def diagnose(posterior: xr.Dataset, sample_stats: xr.Dataset, var_names: list[str]) -> Diagnostics:
+    subset = posterior[var_names]
+    rhat = az.rhat(subset)
+    ess_bulk = az.ess(subset, method="bulk")
+    ess_tail = az.ess(subset, method="tail")
+    return Diagnostics(
+        rhat_max=_extreme(rhat, np.nanmax),
+        ess_bulk_min=_extreme(ess_bulk, np.nanmin),
+        ess_tail_min=_extreme(ess_tail, np.nanmin),
+        divergences=int(sample_stats["diverging"].sum()),
+        chains=posterior.sizes["chain"],
+        draws=posterior.sizes["draw"],
+    )
+
+
+def _extreme(dataset: xr.Dataset, reduce) -> float:
+    return float(reduce([float(reduce(value.values)) for value in dataset.data_vars.values()]))
+
+
+def warn_if_untrustworthy(diagnostics: Diagnostics, label: str) -> None:
+    for problem in diagnostics.problems():
+        warnings.warn(f"{label}: {problem}", FitWarning, stacklevel=3)

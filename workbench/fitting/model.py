@@ -1,0 +1,93 @@
+"""Build the PyMC model of a law and compile it once per process with nutpie.
+
+Every data-dependent number (centred log covariates, the log target and its mean) enters as
+``pm.Data``, so one compiled model serves data sets of any length through nutpie's data swap.
+"""
+
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+import nutpie
+import pymc as pm
+
+from workbench.laws import Prior, ScalingLaw
+from workbench.laws.priors import priors_to_json
+
+LIKELIHOODS = ("student_t", "normal")
+NOISE_PRIORS = {
+    "student_t": {
+        "sigma": Prior("HalfNormal", sigma=0.05),
+        "nu": Prior("Gamma", alpha=2.0, beta=0.1),
+    },
+    "normal": {"sigma": Prior("HalfNormal", sigma=0.05)},
+}
+_compiled: dict[tuple, nutpie.compile_pymc.CompiledPyMCModel] = {}
+_compile_lock = threading.Lock()
+
+
+def default_priors(law: ScalingLaw, likelihood: str) -> dict[str, Prior]:
+    check_likelihood(likelihood)
+    return {**law.default_priors(), **NOISE_PRIORS[likelihood]}
+
+
+def check_likelihood(likelihood: str) -> None:
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"unknown likelihood {likelihood!r}; valid: {', '.join(LIKELIHOODS)}")
+
+
+def model_data(law: ScalingLaw, x: Mapping[str, np.ndarray], y: np.ndarray, centres) -> dict:
+    """The values of every ``pm.Data`` container, by name."""
+    data = {"log_y": np.log(y), "centre_y": np.asarray(centres["y"])}
+    for name in law.covariates:
+        data[f"x_{name}"] = np.log(x[name]) - centres[name]
+    return data
+
+
+def build_model(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, data) -> pm.Model:
+    """The PyMC model: log target ~ likelihood(law's log mean, sigma)."""
+    with pm.Model() as model:
+        containers = {name: pm.Data(name, value) for name, value in data.items()}
+        x_centred = {name: containers[f"x_{name}"] for name in law.covariates}
+        centres = {"y": containers["centre_y"]}
+        theta = {name: _create(name, priors[name]) for name in law.sampler_parameters}
+        mu = law.log_mean(x_centred, theta, centres)
+        sigma = _create("sigma", priors["sigma"])
+        if likelihood == "student_t":
+            nu = _create("nu", priors["nu"])
+            pm.StudentT("log_target", nu=nu, mu=mu, sigma=sigma, observed=containers["log_y"])
+        else:
+            pm.Normal("log_target", mu=mu, sigma=sigma, observed=containers["log_y"])
+    return model
+
+
+def _create(name: str, prior: Prior):
+    try:
+        distribution = getattr(pm, prior.distribution)
+    except AttributeError:
+        raise ValueError(
+            f"prior for {name!r}: PyMC has no distribution {prior.distribution!r}"
+        ) from None
+    return distribution(name, **prior.parameters)
+
+
+def compiled_model(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, data):
+    """A nutpie model for this data; compiled on first use of (law, priors, likelihood)."""
+    key = (law.label, priors_to_json(priors), likelihood)
+    with _compile_lock:
+        if key not in _compiled:
+            model = build_model(law, priors, likelihood, data)
+            _compiled[key] = nutpie.compile_pymc_model(model)
+            return _compiled[key]
+    return _compiled[key].with_data(**data)
+
+
+def is_compiled(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str) -> bool:
+    return (law.label, priors_to_json(priors), likelihood) in _compiled
+
+
+def draw_log_noise(sigma, nu, shape, rng: np.random.Generator) -> np.ndarray:
+    """Observation noise on the log scale: Student-t when ``nu`` is given, else Normal."""
+    if nu is None:
+        return sigma * rng.standard_normal(size=shape)
+    return sigma * rng.standard_t(nu, size=shape)

@@ -1,0 +1,126 @@
+"""Credible-interval extrapolation and compute-optimal allocation from a fitted law."""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.fitting.model import draw_log_noise
+from workbench.laws.base import centred_logs
+from workbench.runs import RunTable, parse_quantity
+
+COMPUTE_PER_PARAMETER_TOKEN = 6.0
+
+
+def interval_columns(ci_prob: Sequence[float]) -> list[str]:
+    return [f"ci_{side}_{100 * prob:g}" for prob in ci_prob for side in ("low", "high")]
+
+
+def summarize_draws(draws: np.ndarray, ci_prob: Sequence[float]) -> dict[str, np.ndarray]:
+    """Median and central intervals over the first axis of ``draws``."""
+    columns = {"median": np.median(draws, axis=0)}
+    for prob in ci_prob:
+        if not 0 < prob < 1:
+            raise ValueError(f"ci_prob values must lie strictly between 0 and 1, not {prob}")
+        tail = (1 - prob) / 2
+        columns[f"ci_low_{100 * prob:g}"] = np.quantile(draws, tail, axis=0)
+        columns[f"ci_high_{100 * prob:g}"] = np.quantile(draws, 1 - tail, axis=0)
+    return columns
+
+
+def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np.ndarray]:
+    """N, D and C arrays for prediction, completing one from the other two via C = 6·N·D."""
+    if isinstance(targets, RunTable):
+        targets = {name: targets.column(name) for name in ("N", "D", "C") if targets.has(name)}
+    given = dict(targets.items() if isinstance(targets, Mapping) else _frame_items(targets))
+    given |= arrays
+    values = {
+        name: np.atleast_1d(np.asarray([parse_quantity(v) for v in np.ravel(given[name])]))
+        for name in ("N", "D", "C")
+        if given.get(name) is not None
+    }
+    _complete_triple(values)
+    missing = [name for name in covariates_needed if name not in values]
+    if missing:
+        raise ValueError(
+            f"prediction targets need {', '.join(covariates_needed)}; missing {', '.join(missing)}"
+            " (give two of N, D and C and the third follows from C = 6·N·D)"
+        )
+    sizes = {array.size for array in values.values()}
+    if len(sizes) > 1:
+        raise ValueError(
+            f"target arrays differ in length: { {k: v.size for k, v in values.items()} }"
+        )
+    for name, array in values.items():
+        if not np.all(np.isfinite(array) & (array > 0)):
+            raise ValueError(f"prediction target {name} must be positive and finite, got {array}")
+    return values
+
+
+def _frame_items(targets):
+    if targets is None:
+        return []
+    if isinstance(targets, pd.DataFrame):
+        return [(column, targets[column].to_numpy()) for column in targets.columns]
+    raise TypeError(f"targets must be a table or a mapping of N/D/C arrays, not {type(targets)}")
+
+
+def _complete_triple(values: dict[str, np.ndarray]) -> None:
+    k = COMPUTE_PER_PARAMETER_TOKEN
+    if "C" not in values and {"N", "D"} <= set(values):
+        values["C"] = k * values["N"] * values["D"]
+    elif "D" not in values and {"N", "C"} <= set(values):
+        values["D"] = values["C"] / (k * values["N"])
+    elif "N" not in values and {"D", "C"} <= set(values):
+        values["N"] = values["C"] / (k * values["D"])
+
+
+def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), **covariates) -> pd.DataFrame:
+    """Posterior median and central intervals at new targets, for the mean and a new run.
+
+    Returns one row per target and kind: ``kind="mean"`` is the law's curve; ``kind="observation"``
+    adds the fitted noise, so it is the interval a new run's measured target should fall in.
+    """
+    law = fit.law
+    values = target_covariates(law.covariates, targets, **covariates)
+    centres = fit.centres_
+    draws = fit.draws()
+    theta = {name: draws[name][:, None] for name in law.sampler_parameters}
+    log_mean = law.log_mean(centred_logs(law, values, centres), theta, centres)
+    rng = np.random.default_rng(fit.idata.attrs["random_seed"])
+    nu = draws["nu"][:, None] if "nu" in draws else None
+    noise = draw_log_noise(draws["sigma"][:, None], nu, log_mean.shape, rng)
+    frames = []
+    for kind, samples in (("mean", log_mean), ("observation", log_mean + noise)):
+        frame = pd.DataFrame(values)
+        frame["kind"] = kind
+        for column, summary in summarize_draws(np.exp(samples), ci_prob).items():
+            frame[column] = summary
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
+    """Compute-optimal N, D, loss and tokens per parameter at each budget, with intervals."""
+    law = fit.law
+    if not law.has_compute_optimum:
+        raise ValueError(f"{law.label} has no compute-optimal allocation: it needs both N and D")
+    compute = np.atleast_1d(np.asarray([parse_quantity(c) for c in np.ravel(compute)]))
+    if not np.all(np.isfinite(compute) & (compute > 0)):
+        raise ValueError(f"compute budgets must be positive and finite, got {compute}")
+    params = fit.draws(law.parameters)
+    n_opt, d_opt = law.optimal_allocation(params, compute)
+    loss = law.curve({"N": n_opt, "D": d_opt}, {k: v[:, None] for k, v in params.items()})
+    quantities = {
+        "N_opt": n_opt,
+        "D_opt": d_opt,
+        "loss_opt": loss,
+        "tokens_per_parameter": d_opt / n_opt,
+    }
+    frames = []
+    for quantity, samples in quantities.items():
+        frame = pd.DataFrame({"C": compute, "quantity": quantity})
+        for column, summary in summarize_draws(samples, ci_prob).items():
+            frame[column] = summary
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,65 @@
+"""The one error type of run tables, and how row numbers are written in messages."""
+
+from collections.abc import Iterable
+
+ROWS_SHOWN = 10
+
+
+def describe_rows(rows: Iterable[int]) -> str:
+    """Write 0-based row numbers for a message: ``row 3``, ``rows 4, 9``, ``... and 5 more``.
+
+    Parameters
+    ----------
+    rows : iterable of int
+        Row numbers of the input table.
+
+    Returns
+    -------
+    str
+        The first ``ROWS_SHOWN`` numbers, then how many more there are.
+    """
+    rows = [int(row) for row in rows]
+    shown = ", ".join(str(row) for row in rows[:ROWS_SHOWN])
+    more = f" and {len(rows) - ROWS_SHOWN} more" if len(rows) > ROWS_SHOWN else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+class RunTableError(ValueError):
+    """A run table that cannot be used as given.
+
+    Every validation problem raises this one type, so callers catch one thing, and the message
+    always says where the problem is and how to fix it.
+
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in a phrase.
+    column : str, optional
+        The input column (or role) at fault.
+    rows : iterable of int, optional
+        0-based row numbers of the input at fault.
+    fix : str, optional
+        What to do about it.
+
+    Attributes
+    ----------
+    column : str or None
+    rows : list of int
+    fix : str
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        column: str | None = None,
+        rows: Iterable[int] = (),
+        fix: str = "",
+    ):
+        self.column = column
+        self.rows = [int(row) for row in rows]
+        self.fix = fix
+        where = f"column {column!r}: " if column is not None else ""
+        at_rows = f" at {describe_rows(self.rows)}" if self.rows else ""
+        remedy = f". Fix: {fix}" if fix else ""
+        super().__init__(f"{where}{problem}{at_rows}{remedy}")
