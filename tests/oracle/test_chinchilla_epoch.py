@@ -4,9 +4,9 @@ Reference numbers from ``../shared/data/chinchilla_epoch/README.md`` (Besiroglu 
 """
 
 import pytest
-from workbench.runs.datasets import chinchilla_epoch
 
 from workbench.fitting import ScalingLawFit
+from workbench.runs.datasets import chinchilla_epoch
 
 # Epoch's 95 % bootstrap intervals (notebook cell 26).
 EPOCH_CI95 = {
