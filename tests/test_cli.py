@@ -135,3 +135,11 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "row" in result.stderr and "loss" in result.stderr
+
+
+def test_demo_prints_report_extrapolation_and_optimum(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "diagnostics look healthy" in out
+    assert "Extrapolation to 1x, 3x and 10x" in out and "true mean" in out
+    assert "tokens_per_parameter" in out

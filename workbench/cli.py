@@ -10,7 +10,7 @@ import pandas as pd
 
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import LAWS, get_law
-from workbench.runs import RunTableError, demo, read_runs
+from workbench.runs import DEMO_TRUTH, RunTableError, demo, read_runs
 from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
 
 ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
@@ -256,14 +256,18 @@ def _demo(arguments) -> int:
     fit = ScalingLawFit(arguments.law, sampler={"progress_bar": sys.stderr.isatty()})
     fit.fit(runs, random_seed=arguments.seed)
     print(format_report(fit, fit_report(fit, 0.9)))
-    largest = runs.data.loc[runs.data["N"].idxmax()]
-    targets = {"N": largest["N"] * np.array([1, 3, 10]), "D": largest["D"] * np.array([1, 3, 10])}
-    table = fit.predict(targets)
-    print(f"\nExtrapolation to 1x, 3x and 10x the largest run (new-run {fit.target_}):")
-    print(prediction_table(table[table["kind"] == "observation"]).to_string(index=False))
+    largest = runs.data.loc[runs.data["C"].idxmax()]
+    scale = np.array([1.0, 3.0, 10.0])
+    targets = {"N": largest["N"] * scale, "D": largest["D"] * scale}
+    table = fit.predict(targets).query("kind == 'observation'").reset_index(drop=True)
+    shown = prediction_table(table)
+    shown["true mean"] = get_law("chinchilla").curve(targets, DEMO_TRUTH).round(4)
+    print(f"\nExtrapolation to 1x, 3x and 10x the largest run's N and D (new-run {fit.target_}),")
+    print("beside the law the demo was simulated from:")
+    print(shown.to_string(index=False))
     if fit.law.has_compute_optimum:
         budgets = largest["C"] * np.array([10.0, 100.0])
-        optimum = fit.compute_optimal(budgets)
+        optimum = fit.compute_optimal(budgets, ci_prob=(0.9,))
         print("\nCompute-optimal allocation at 10x and 100x the largest run's compute:")
         for _, row in optimum.iterrows():
             print(
