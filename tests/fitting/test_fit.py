@@ -176,3 +176,28 @@ def test_loading_a_foreign_file_raises(tmp_path):
     bogus.write_text("hello")
     with pytest.raises(FitFileError, match="cannot read a fit"):
         ScalingLawFit.load(bogus)
+
+
+def test_progress_is_reported_and_reaches_one(demo_runs):
+    fractions = []
+    ScalingLawFit("chinchilla").fit(demo_runs, random_seed=4, progress=fractions.append)
+    assert fractions and fractions[-1] == pytest.approx(1.0)
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions == sorted(fractions)
+
+
+def test_cancel_stops_sampling(demo_runs):
+    import threading
+
+    from workbench.fitting import FitCancelled
+
+    cancel = threading.Event()
+    long_run = ScalingLawFit("chinchilla", sampler={"draws": 200_000, "tune": 1000})
+
+    def cancel_after_first_progress(fraction):
+        if fraction > 0:
+            cancel.set()
+
+    with pytest.raises(FitCancelled):
+        long_run.fit(demo_runs, random_seed=5, progress=cancel_after_first_progress, cancel=cancel)
+    assert not hasattr(long_run, "idata_")

@@ -1,6 +1,13 @@
 """Bayesian fits of scaling laws: PyMC models sampled with nutpie, diagnostics, save and load."""
 
 from workbench.fitting.diagnostics import Diagnostics, FitWarning
-from workbench.fitting.fit import FitFileError, NotFittedError, ScalingLawFit
+from workbench.fitting.fit import FitCancelled, FitFileError, NotFittedError, ScalingLawFit
 
-__all__ = ["Diagnostics", "FitFileError", "FitWarning", "NotFittedError", "ScalingLawFit"]
+__all__ = [
+    "Diagnostics",
+    "FitCancelled",
+    "FitFileError",
+    "FitWarning",
+    "NotFittedError",
+    "ScalingLawFit",
+]

@@ -1,7 +1,8 @@
 """``ScalingLawFit``: a scikit-learn-style Bayesian fit of one law, returning an ArviZ DataTree."""
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,10 +35,15 @@ DEFAULT_SAMPLER = {
     "target_accept": 0.9,
     "progress_bar": False,
 }
+CANCEL_POLL_SECONDS = 0.05
 
 
 class NotFittedError(RuntimeError):
     """A result was asked of a fit that has not been fitted or loaded."""
+
+
+class FitCancelled(RuntimeError):
+    """Sampling was stopped through the ``cancel`` event."""
 
 
 class FitFileError(ValueError):
@@ -91,8 +97,27 @@ class ScalingLawFit:
         return options
 
     # -- fitting -------------------------------------------------------------------------
-    def fit(self, runs, random_seed: int | None = None) -> "ScalingLawFit":
-        """Sample the posterior with nutpie NUTS; sets ``idata_`` and returns ``self``."""
+    def fit(
+        self,
+        runs,
+        random_seed: int | None = None,
+        *,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> "ScalingLawFit":
+        """Sample the posterior with nutpie NUTS; sets ``idata_`` and returns ``self``.
+
+        Parameters
+        ----------
+        runs : RunTable, DataFrame or path
+            The training runs; validated for this law.
+        random_seed : int, optional
+            Seed of the sampler and of the posterior predictive draws.
+        progress : callable, optional
+            Called from the sampler's thread with the finished fraction (0 to 1) of all draws.
+        cancel : threading.Event, optional
+            Setting it stops sampling; ``fit`` then raises ``FitCancelled``.
+        """
         check_likelihood(self.likelihood)
         runs = read_runs(runs)
         runs.require(self.law.covariates, n_params=len(self.law.parameters), log_target=True)
@@ -103,7 +128,7 @@ class ScalingLawFit:
             self.law, priors, self.likelihood, model_data(self.law, x, runs.y, centres)
         )
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
-        trace = nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
+        trace = _sample(compiled, seed, options, progress, cancel)
         self.idata_ = self._build_tree(trace, runs, x, centres, priors, options, seed)
         warn_if_untrustworthy(self.diagnostics(), self.law.label)
         return self
@@ -263,6 +288,32 @@ class ScalingLawFit:
     def __repr__(self) -> str:
         state = f"n_obs={self.idata_.attrs['n_obs']}" if hasattr(self, "idata_") else "not fitted"
         return f"ScalingLawFit({self.law.label}, likelihood={self.likelihood!r}, {state})"
+
+
+def _sample(compiled, seed: int, options: dict, progress, cancel):
+    """Run nutpie in its own threads, reporting progress and honouring cancellation."""
+    if progress is None and cancel is None:
+        return nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
+
+    def report(chains):
+        total = sum(chain.total_draws for chain in chains)
+        progress(sum(chain.finished_draws for chain in chains) / total if total else 0.0)
+
+    sampler = nutpie.sample(
+        compiled,
+        seed=seed,
+        save_warmup=False,
+        blocking=False,
+        progress_callback=report if progress else None,
+        **options,
+    )
+    while True:
+        try:
+            return sampler.wait(timeout=CANCEL_POLL_SECONDS)
+        except TimeoutError:
+            if cancel is not None and cancel.is_set():
+                sampler.cancel()
+                raise FitCancelled("the fit was cancelled") from None
 
 
 def _log_density(residual: xr.DataArray, noise: Mapping[str, xr.DataArray]) -> xr.DataArray:

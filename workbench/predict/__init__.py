@@ -1,5 +1,6 @@
-"""Extrapolation with credible intervals and compute-optimal allocation."""
+"""Extrapolation with credible intervals, compute-optimal allocation, checks and comparison."""
 
+from workbench.predict.checks import compare, curve, extrapolation_path, loo_pit, residuals
 from workbench.predict.extrapolate import (
     compute_optimal,
     predict,
@@ -7,4 +8,14 @@ from workbench.predict.extrapolate import (
     target_covariates,
 )
 
-__all__ = ["compute_optimal", "predict", "summarize_draws", "target_covariates"]
+__all__ = [
+    "compare",
+    "compute_optimal",
+    "curve",
+    "extrapolation_path",
+    "loo_pit",
+    "predict",
+    "residuals",
+    "summarize_draws",
+    "target_covariates",
+]

@@ -1,0 +1,75 @@
+"""Posterior checks and law comparison: LOO-PIT, residuals, LOO tables, curves for plotting."""
+
+from collections.abc import Mapping, Sequence
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from workbench.predict.extrapolate import predict
+
+
+def loo_pit(fit) -> np.ndarray:
+    """Leave-one-out probability integral transform of each observation.
+
+    Uniform on [0, 1] when the model's predictive distribution is calibrated; a U shape means
+    intervals are too narrow, a hump that they are too wide.
+    """
+    return az.loo_pit(fit.idata)[fit.target_].values
+
+
+def residuals(fit) -> pd.DataFrame:
+    """Observed target against the posterior median of the law's mean, per observation.
+
+    ``log_residual`` is log(observed / fitted): the scale on which the likelihood works.
+    """
+    tree = fit.idata
+    covariates = {name: tree["constant_data"][name].values for name in fit.law.covariates}
+    fitted = predict(fit, covariates, ci_prob=(0.9,)).query("kind == 'mean'")
+    observed = tree["observed_data"][fit.target_].values
+    frame = pd.DataFrame(covariates)
+    frame["observed"] = observed
+    frame["fitted"] = fitted["median"].to_numpy()
+    frame["log_residual"] = np.log(observed / frame["fitted"])
+    return frame
+
+
+def compare(fits: Mapping[str, object]) -> pd.DataFrame:
+    """ArviZ's LOO comparison table (stacking weights) for fits of different laws to one table.
+
+    Raises
+    ------
+    ValueError
+        If the fits were made on different data: their LOO scores would not be comparable.
+    """
+    if len(fits) < 2:
+        raise ValueError("comparing laws needs at least two fits")
+    hashes = {fit.idata.attrs["data_hash"] for fit in fits.values()}
+    if len(hashes) > 1:
+        raise ValueError("these fits were made on different run tables; LOO needs the same data")
+    return az.compare({name: fit.idata for name, fit in fits.items()})
+
+
+def extrapolation_path(fit, targets: Mapping[str, Sequence[float]], points: int = 60) -> dict:
+    """Covariates along a log-linear path from the smallest observed run to the largest target.
+
+    For laws in N and D the path keeps the target's tokens per parameter fixed, so a curve drawn
+    against compute C passes through the targets. Returns N/D/C arrays (those the law uses).
+    """
+    tree = fit.idata
+    observed = {name: tree["constant_data"][name].values for name in fit.law.covariates}
+    start_index = int(np.argmin(np.prod([observed[name] for name in observed], axis=0)))
+    if {"N", "D"} <= set(fit.law.covariates):
+        end_n, end_d = np.max(targets["N"]), np.max(targets["D"])
+        start_n = observed["N"][start_index]
+        ratio = end_d / end_n
+        n = np.geomspace(min(start_n, end_n), end_n, points)
+        return {"N": n, "D": n * ratio, "C": 6 * n * n * ratio}
+    name = fit.law.covariates[0]
+    end = np.max(targets[name])
+    return {name: np.geomspace(min(observed[name].min(), end), end, points)}
+
+
+def curve(fit, path: Mapping[str, np.ndarray], ci_prob=(0.5, 0.9)) -> pd.DataFrame:
+    """Posterior median and bands of the law's mean along ``path``, ready to plot."""
+    return predict(fit, dict(path), ci_prob=ci_prob).query("kind == 'mean'").reset_index(drop=True)
