@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# conda-forge names that differ from PyPI's.
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
 SPEC = re.compile(r"^([A-Za-z0-9_.\-]+)\s*((?:[<>=!~]=?|=)[^;\s]*)?$")
 
 
@@ -30,7 +32,8 @@ def conda_requirements(path: Path) -> dict[str, str]:
     environment = yaml.safe_load(path.read_text())
     assert environment["channels"] == ["conda-forge"]
     specs = [d for d in environment["dependencies"] if isinstance(d, str)]
-    return dict(parse(spec) for spec in specs if not spec.startswith(("python=", "pip")))
+    parsed = dict(parse(spec) for spec in specs if not spec.startswith(("python=", "pip")))
+    return {CONDA_TO_PYPI.get(name, name): version for name, version in parsed.items()}
 
 
 def test_environment_yml_agrees_with_pyproject():
