@@ -1,0 +1,22 @@
+"""Plots of runs, fits, checks and extrapolations: pure functions returning HoloViews objects.
+
+They never display or save anything, and they do not load a plotting extension: call
+``hv.extension("bokeh")`` (or use Panel) before showing them.
+"""
+
+from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
+from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
+from workbench.plots.posterior import plot_pair, plot_posteriors
+from workbench.plots.runs import plot_runs
+
+__all__ = [
+    "plot_comparison",
+    "plot_compute_optimal",
+    "plot_extrapolation",
+    "plot_loo_pit",
+    "plot_pair",
+    "plot_posteriors",
+    "plot_ppc",
+    "plot_residuals",
+    "plot_runs",
+]

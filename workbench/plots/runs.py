@@ -1,0 +1,54 @@
+"""The run table itself: the target against each size covariate."""
+
+import holoviews as hv
+
+from workbench.plots.style import (
+    DATA_COLOR,
+    PLOT_SIZE,
+    covariate_dimension,
+    series_color,
+    target_dimension,
+)
+from workbench.runs import RunTable
+
+SIZE_COVARIATES = ("N", "D", "C")
+
+
+def plot_runs(runs: RunTable, *, covariates=None) -> hv.Layout:
+    """Log–log scatter of the target against each size covariate, one panel per covariate.
+
+    Parameters
+    ----------
+    runs : RunTable
+        The training runs.
+    covariates : sequence of str, optional
+        Which of N, D and C to plot; by default those the table has.
+
+    Returns
+    -------
+    hv.Layout
+        One overlay per covariate; runs are coloured by ``group`` when the table has one, and
+        hovering shows the run id and its values.
+    """
+    names = covariates or [name for name in SIZE_COVARIATES if runs.has(name)]
+    return hv.Layout([_runs_panel(runs, name) for name in names]).cols(len(names))
+
+
+def _runs_panel(runs: RunTable, covariate: str) -> hv.Overlay:
+    x, y = covariate_dimension(covariate), target_dimension(runs.target)
+    frame = runs.data.assign(**{covariate: runs.column(covariate)})
+    groups = frame.groupby("group", sort=False) if runs.has("group") else [(None, frame)]
+    scatters = [
+        hv.Scatter(
+            rows, kdims=[x], vdims=[y, "run"], label="" if group is None else str(group)
+        ).opts(color=DATA_COLOR if group is None else series_color(index))
+        for index, (group, rows) in enumerate(groups)
+    ]
+    return (
+        hv.Overlay(scatters)
+        .opts(
+            hv.opts.Scatter(size=6, alpha=0.8, tools=["hover"]),
+            hv.opts.Overlay(logx=True, logy=True, title=f"{runs.target} against {covariate}"),
+        )
+        .opts(**PLOT_SIZE)
+    )
