@@ -81,9 +81,10 @@ class Explorer:
             f"{self.fit.target_} at {where}: {row['median']:.4f} "
             f"[{low:.4f}, {high:.4f}] ({percent}% interval)"
         )
+        self.figure = plot_extrapolation(self.fit, targets)
         self.plot.clear_output(wait=True)
         with self.plot:
-            display(plot_extrapolation(self.fit, targets))
+            display(self.figure)
 
 
 def explore(fit, ci_prob: float = 0.9) -> widgets.VBox:
