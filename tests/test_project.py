@@ -58,5 +58,5 @@ def test_ruff_is_clean():
 
 def test_readme_gives_the_two_commands():
     readme = (REPO / "README.md").read_text()
-    assert "./run demo" in readme and "./run test" in readme
+    assert "./run serve" in readme and "./run test" in readme
     assert "./run test" in (REPO / ".ci" / "run").read_text()

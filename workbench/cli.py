@@ -2,8 +2,10 @@
 
 import argparse
 import json
+import os
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,9 @@ from workbench.runs import DEMO_TRUTH, RunTableError, demo, read_runs
 from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
 
 ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
+APP_SCRIPT = Path(__file__).parent / "app" / "main.py"
+APP_SETUP = Path(__file__).parent / "app" / "warmup.py"
+MAX_UPLOAD_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 
 
 class UsageError(Exception):
@@ -69,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--ci-prob", type=float, default=0.9)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
+
+    serve = commands.add_parser("serve", help="serve the dashboard")
+    serve.add_argument("--port", type=int, default=5006)
+    serve.add_argument("--address", default="127.0.0.1")
+    serve.add_argument(
+        "--allow-websocket-origin",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="extra origins allowed to connect (the serving address is always allowed)",
+    )
+    serve.add_argument(
+        "--max-upload-mb", type=float, default=50.0, help="largest run file a user may upload"
+    )
 
     demo_command = commands.add_parser("demo", help="fit the built-in demo runs and extrapolate")
     demo_command.add_argument("--law", default="chinchilla")
@@ -277,7 +296,41 @@ def _demo(arguments) -> int:
     return 0
 
 
-COMMANDS = {"laws": _laws, "fit": _fit, "predict": _predict, "demo": _demo}
+def _serve(arguments) -> int:
+    if arguments.max_upload_mb <= 0:
+        raise UsageError("--max-upload-mb must be positive")
+    origins = [
+        f"{arguments.address}:{arguments.port}",
+        f"localhost:{arguments.port}",
+        *arguments.allow_websocket_origin,
+    ]
+    # Websocket messages carry uploads (base64, a third larger) plus protocol overhead.
+    message_bytes = int(arguments.max_upload_mb * 1.5 * 2**20) + 2**20
+    command = [
+        sys.executable,
+        "-m",
+        "panel",
+        "serve",
+        str(APP_SCRIPT),
+        "--address",
+        arguments.address,
+        "--port",
+        str(arguments.port),
+        "--liveness",
+        "--websocket-max-message-size",
+        str(message_bytes),
+        "--setup",
+        str(APP_SETUP),
+    ]
+    for origin in origins:
+        command += ["--allow-websocket-origin", origin]
+    os.environ[MAX_UPLOAD_VARIABLE] = str(arguments.max_upload_mb)
+    print(f"Scaling Workbench: http://{arguments.address}:{arguments.port}/", flush=True)
+    # Replace this process, so stopping it stops the server.
+    os.execv(sys.executable, command)
+
+
+COMMANDS = {"laws": _laws, "fit": _fit, "predict": _predict, "demo": _demo, "serve": _serve}
 
 if __name__ == "__main__":
     sys.exit(main())

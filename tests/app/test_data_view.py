@@ -1,0 +1,141 @@
+"""DataView: uploads, role selection and validation errors, driven through its widgets."""
+
+import io
+
+import pandas as pd
+
+from workbench.app import DataView, WorkbenchState
+
+
+def upload(view: DataView, content: bytes, filename: str = "runs.csv") -> None:
+    view._file_input.param.update(filename=filename, value=content)
+
+
+def test_starts_with_demo_runs_when_given_none():
+    state = WorkbenchState()
+    DataView(state=state)
+    assert state.runs is not None and len(state.runs) == 40
+
+
+def test_csv_upload_sets_the_runs(demo_csv):
+    state = WorkbenchState()
+    view = DataView(state=state)
+    upload(view, demo_csv)
+    assert len(state.runs) == 40
+    assert state.runs.derived == {"C"}
+    assert view.source == "Uploaded file"
+    assert not view._alert.visible
+    assert len(view._table.value) == 40
+
+
+def test_parquet_and_json_uploads(demo_runs):
+    frame = demo_runs.data[["run", "N", "D", "loss"]]
+    for filename, content in (
+        ("runs.parquet", frame.to_parquet()),
+        ("runs.json", frame.to_json(orient="records").encode()),
+    ):
+        state = WorkbenchState()
+        upload(DataView(state=state), content, filename)
+        assert len(state.runs) == 40, filename
+
+
+def test_garbage_upload_shows_an_error_and_keeps_the_runs():
+    state = WorkbenchState()
+    view = DataView(state=state)
+    before = state.runs
+    upload(view, b"\x00\xff\xfe\x89PNG garbage bytes")
+    assert view._alert.visible
+    assert view._alert.object.startswith("Could not read 'runs.csv'")
+    assert "Traceback" not in view._alert.object
+    assert state.runs is before
+    upload(view, b"just some text\nwith lines\n")
+    assert view._alert.object.startswith("Could not read")
+    assert state.runs is before
+
+
+def test_negative_n_names_the_column_and_rows(demo_runs):
+    frame = demo_runs.data[["run", "N", "D", "loss"]].copy()
+    frame.loc[3, "N"] = -5.0
+    state = WorkbenchState()
+    view = DataView(state=state)
+    before = state.runs
+    upload(view, frame.to_csv(index=False).encode())
+    message = view._alert.object
+    assert message.startswith("Invalid run table:")
+    assert "column 'N'" in message and "row 3" in message
+    assert state.runs is before
+    assert state.error == message
+
+
+def test_oversize_upload_is_refused(demo_csv):
+    state = WorkbenchState()
+    view = DataView(state=state, max_upload_mb=0.001)
+    before = state.runs
+    upload(view, demo_csv)
+    assert "above the upload limit of 0.001 MB" in view._alert.object
+    assert state.runs is before
+
+
+def test_upload_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MAX_UPLOAD_MB", "7")
+    assert DataView().max_upload_mb == 7
+
+
+def test_role_select_change_revalidates(demo_runs):
+    frame = demo_runs.data[["run", "N", "D", "loss"]].rename(columns={"N": "width", "D": "tokens"})
+    frame["size_guess"] = frame["width"] * 2
+    state = WorkbenchState()
+    view = DataView(state=state)
+    upload(view, frame.to_csv(index=False).encode())
+    # "width" is not a known name for N: D alone is a covariate, so the table is valid without N.
+    assert not state.runs.has("N")
+    view._role_selects["N"].value = "width"
+    assert state.runs.has("N") and state.runs.derived == {"C"}
+    assert state.runs.source_columns["N"] == "width"
+    view._role_selects["N"].value = "size_guess"
+    assert state.runs.column("N")[0] == 2 * frame["width"][0]
+    # Clearing a role whose column would be detected by name keeps it cleared.
+    view._role_selects["D"].value = "(none)"
+    assert not state.runs.has("D")
+
+
+def test_target_select_picks_another_metric(demo_runs):
+    frame = demo_runs.data[["run", "N", "D", "loss"]].assign(perplexity=lambda f: 2 ** f["loss"])
+    state = WorkbenchState()
+    view = DataView(state=state)
+    upload(view, frame.to_csv(index=False).encode())
+    view._target_select.value = "perplexity"
+    assert state.runs.target == "perplexity"
+
+
+def test_final_checkpoints_checkbox():
+    state = WorkbenchState()
+    view = DataView(state=state)
+    view._final_checkbox.value = False
+    assert len(state.runs) == 320
+    view._final_checkbox.value = True
+    assert len(state.runs) == 40
+
+
+def test_failed_dataset_download_shows_a_readable_error(monkeypatch):
+    from workbench.app import data_view
+    from workbench.runs.datasets import DatasetError
+
+    def offline(name):
+        raise DatasetError("could not download: offline")
+
+    monkeypatch.setattr(data_view, "load_dataset", offline)
+    state = WorkbenchState()
+    view = DataView(state=state)
+    before = state.runs
+    view.source = data_view.dataset_label("chinchilla_epoch")
+    assert view._alert.object.startswith("Could not load Public data: chinchilla_epoch")
+    assert "offline" in view._alert.object
+    assert state.runs is before
+
+
+def test_table_round_trips_through_csv(demo_csv):
+    state = WorkbenchState()
+    upload(DataView(state=state), demo_csv)
+    frame = pd.read_csv(io.BytesIO(demo_csv))
+    assert list(state.runs.data["run"]) == list(frame["run"])

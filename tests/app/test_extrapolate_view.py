@@ -1,0 +1,80 @@
+"""ExtrapolateView: targets, predictions table, CSV download and the compute-optimal table."""
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from workbench.app import ExtrapolateView, WorkbenchState
+
+COLUMNS = ["N", "D", "C", "kind", "median", "ci_low_50", "ci_high_50", "ci_low_90", "ci_high_90"]
+
+
+def fresh(fitted_state) -> WorkbenchState:
+    return WorkbenchState(runs=fitted_state.runs, fit=fitted_state.fit)
+
+
+def test_prediction_table_matches_fit_predict(fitted_state):
+    state = fresh(fitted_state)
+    view = ExtrapolateView(state=state)
+    view._inputs["N"].value = "70e9"
+    view._inputs["D"].value = "1.4T"
+    view._predict_button.clicks += 1
+    expected = state.fit.predict({"N": [70e9], "D": [1.4e12]})
+    table = view._table.value
+    assert list(table.columns) == COLUMNS
+    pd.testing.assert_frame_equal(table, expected)
+    assert not view._download.disabled
+
+
+def test_csv_download_is_exactly_fit_predict(fitted_state):
+    state = fresh(fitted_state)
+    view = ExtrapolateView(state=state, target_N="70B", target_D="1.4e12")
+    view.predict()
+    text = view._predictions_csv().getvalue()
+    downloaded = pd.read_csv(io.StringIO(text))
+    expected = state.fit.predict({"N": [70e9], "D": [1.4e12]})
+    assert list(downloaded.columns) == COLUMNS
+    np.testing.assert_allclose(
+        downloaded.drop(columns="kind").to_numpy(), expected.drop(columns="kind").to_numpy()
+    )
+    assert view._download.label == "Download predictions (CSV)"
+
+
+def test_targets_accumulate_and_clear(fitted_state):
+    view = ExtrapolateView(state=fresh(fitted_state), target_N="7B", target_D="140B")
+    view.add_target()
+    view.param.update(target_N="70B", target_D="1.4T")
+    view.predict()
+    assert len(view.targets) == 2
+    assert len(view.state.predictions) == 4
+    view.clear_targets()
+    assert view.targets == [] and view.state.predictions is None
+    assert view._download.disabled
+
+
+def test_invalid_target_shows_an_error(fitted_state):
+    view = ExtrapolateView(state=fresh(fitted_state), target_N="seventy", target_D="1.4T")
+    view.predict()
+    assert view._alert.object.startswith("Invalid target:")
+    assert "seventy" in view._alert.object
+    assert view.state.predictions is None
+
+
+def test_compute_optimal_table_has_tokens_per_parameter(fitted_state):
+    view = ExtrapolateView(state=fresh(fitted_state))
+    table = view._optimal_table.value
+    assert list(table["C"]) == [1e21, 1e22, 1e23, 1e24]
+    assert "tokens_per_parameter" in table.columns
+    assert view._optimal.visible
+    view.compute_budgets = "1e23, banana"
+    assert view._optimal_alert.object.startswith("Invalid compute budgets")
+
+
+def test_labels_for_the_browser_tests(fitted_state):
+    view = ExtrapolateView(state=fresh(fitted_state))
+    assert view._inputs["N"].label == "Target N (parameters)"
+    assert view._inputs["D"].label == "Target D (tokens)"
+    assert view._inputs["C"].label == "Target C (FLOPs)"
+    assert view._inputs["N"].visible and not view._inputs["C"].visible
+    assert view._predict_button.label == "Predict"

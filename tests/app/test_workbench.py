@@ -1,0 +1,121 @@
+"""The assembled dashboard, the checks, comparison and export views, and session isolation."""
+
+import asyncio
+import io
+from pathlib import Path
+
+import pandas as pd
+import panel as pn
+import pytest
+import xarray as xr
+
+import workbench.app as app_package
+from workbench.app import (
+    VIEWS,
+    ChecksView,
+    CompareView,
+    ExportView,
+    FitView,
+    Workbench,
+    WorkbenchState,
+)
+
+
+def test_workbench_renders_inline(demo_runs):
+    workbench = Workbench(runs=demo_runs)
+    root = pn.panel(workbench).get_root()
+    assert root is not None
+    assert [title for title, _ in VIEWS] == list(workbench.views)
+    assert workbench._tabs._names == ["Data", "Fit", "Checks", "Extrapolate", "Compare", "Export"]
+
+
+def test_workbench_takes_a_dataframe(demo_runs):
+    workbench = Workbench(runs=demo_runs.data[["run", "N", "D", "loss"]])
+    assert len(workbench.state.runs) == 40
+
+
+def test_fit_view_renders_inline():
+    assert pn.panel(FitView()).get_root() is not None
+
+
+def test_two_workbenches_do_not_share_state(demo_runs, fitted_state):
+    first, second = Workbench(runs=demo_runs), Workbench()
+    assert first.state is not second.state
+    first.state.fit = fitted_state.fit
+    first.views["Data"]._final_checkbox.value = False
+    assert second.state.fit is None
+    assert len(second.state.runs) == 40 and len(first.state.runs) == 320
+    assert second.views["Checks"]._empty.visible
+
+
+def test_fit_on_start_fits_the_default_law(demo_runs):
+    # Outside a server, onload runs at once; in a served session it runs after the page loads.
+    workbench = Workbench(runs=demo_runs, fit_on_start=True)
+    assert workbench.state.fit is not None
+    assert workbench.state.fit.law.name == "chinchilla"
+    assert workbench.views["Fit"].status.startswith("Fit finished")
+
+
+def test_checks_view_draws_every_check(fitted_state):
+    view = ChecksView(state=fitted_state)
+    assert view._tabs._names == ["Posterior predictive", "LOO-PIT", "Residuals", "Posteriors",
+                                 "Pair plot"]  # fmt: skip
+    assert all(isinstance(pane, pn.pane.HoloViews) for pane in view._tabs.objects)
+    assert not view._empty.visible
+    assert ChecksView(state=WorkbenchState())._tabs.objects == []
+
+
+def test_compare_view_fits_each_law_and_ranks_them(demo_runs):
+    state = WorkbenchState(runs=demo_runs)
+    view = CompareView(state=state, laws=["chinchilla", "power_law"])
+    asyncio.run(view.run_comparison())
+    assert set(state.fits) == {"chinchilla", "power_law"}
+    table = view._table.value
+    assert set(table.index) == {"chinchilla", "power_law"}
+    assert not view._alert.visible
+    assert isinstance(view._plot[0], pn.pane.HoloViews)
+
+
+def test_compare_needs_two_laws(demo_runs):
+    view = CompareView(state=WorkbenchState(runs=demo_runs), laws=["chinchilla"])
+    asyncio.run(view.run_comparison())
+    assert "at least two laws" in view._alert.object
+
+
+@pytest.fixture
+def export_view(fitted_state):
+    state = WorkbenchState(runs=fitted_state.runs, fit=fitted_state.fit)
+    state.predictions = state.fit.predict({"N": [70e9], "D": [1.4e12]})
+    return ExportView(state=state)
+
+
+def test_export_fit_as_netcdf(export_view):
+    content = export_view.fit_netcdf().getvalue()
+    tree = xr.open_datatree(io.BytesIO(content), engine="h5netcdf")
+    assert tree.attrs["law"] == "chinchilla"
+    assert not export_view._fit_download.disabled
+
+
+def test_export_predictions_csv(export_view):
+    frame = pd.read_csv(export_view.predictions_csv())
+    assert len(frame) == 2 and frame["median"].iloc[0] == pytest.approx(
+        export_view.state.predictions["median"].iloc[0]
+    )
+
+
+def test_export_plots_as_html_and_png(export_view):
+    assert "Compute-optimal" in export_view.param.plot.objects
+    for name in ("Runs", "Extrapolation"):
+        export_view.plot = name
+        assert "<html" in export_view.plot_html().getvalue().lower()
+        assert export_view.plot_png().getvalue().startswith(b"\x89PNG")
+        assert not export_view._alert.visible
+    import holoviews as hv
+
+    assert hv.Store.current_backend == "bokeh"
+
+
+def test_main_builds_the_app_per_session():
+    # Importing main.py would build (and fit) a session; read it instead.
+    source = (Path(app_package.__file__).parent / "main.py").read_text()
+    assert "servable(" in source and "fit_on_start=True" in source

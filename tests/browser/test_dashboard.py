@@ -1,0 +1,193 @@
+"""The served dashboard, driven as a person would in headless Chromium.
+
+BokehJS class names are minified, so the tests find things by visible text and labels; the tables
+are Tabulator, whose class names are stable.
+"""
+
+import io
+import os
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from workbench.fitting import ScalingLawFit
+from workbench.runs import demo, read_runs
+
+FIT_SECONDS = 120_000  # milliseconds; a first fit compiles the law
+VIEWS = ("Data", "Fit", "Checks", "Extrapolate", "Compare", "Export")
+APP_SEED = 1  # the Fit tab's default seed
+APP_SAMPLER = {"draws": 1000, "tune": 1000, "chains": 2}
+
+
+@pytest.fixture(scope="module")
+def runs_file(request, tmp_path_factory):
+    """Epoch's Chinchilla points when the shared data is there, else the demo runs."""
+    shared = os.environ.get("WORKBENCH_SHARED_DATA")
+    folder = shared or request.config.rootpath.parent / "shared" / "data"
+    path = os.path.join(folder, "chinchilla_epoch", "chinchilla_points.csv")
+    if os.path.exists(path):
+        return path
+    path = tmp_path_factory.mktemp("runs") / "demo_runs.csv"
+    demo().final_checkpoints().data.to_csv(path, index=False)
+    return str(path)
+
+
+def open_tab(page: Page, title: str) -> None:
+    page.get_by_text(title, exact=True).first.click()
+
+
+def upload(page: Page, name: str, content: bytes, mime: str = "text/csv") -> None:
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": content}]
+    )
+
+
+def fit(page: Page, law: str | None = None) -> None:
+    open_tab(page, "Fit")
+    if law:
+        page.get_by_label("Law").select_option(law)
+    page.get_by_role("button", name="Fit", exact=True).click()
+
+
+def wait_for_fit(page: Page, law: str, rows: int) -> None:
+    open_tab(page, "Fit")
+    expect(page.get_by_text(f"Fit finished: {law} on {rows} runs")).to_be_visible(
+        timeout=FIT_SECONDS
+    )
+
+
+def parameter_median(page: Page, parameter: str) -> float:
+    """The median shown for ``parameter`` in the Fit tab's parameter table."""
+    table = page.locator(".tabulator").filter(has_text="ess_bulk")
+    headers = [title.strip() for title in table.locator(".tabulator-col-title").all_inner_texts()]
+    name_column, median_column = headers.index("parameter"), headers.index("median")
+    for row in table.locator(".tabulator-row").all():
+        cells = row.locator(".tabulator-cell").all_inner_texts()
+        if cells[name_column].strip() == parameter:
+            return float(cells[median_column].replace(",", ""))
+    raise AssertionError(f"no row for {parameter!r} in the parameter table")
+
+
+def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifacts):
+    page.goto(server)
+    # The first visit shows the demo runs with a fit already running or done.
+    expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+    page.screenshot(path=artifacts / "data.png", full_page=True)
+
+    with open(runs_file, "rb") as handle:
+        content = handle.read()
+    expected_rows = len(pd.read_csv(io.BytesIO(content)))
+    upload(page, os.path.basename(runs_file), content)
+    expect(page.get_by_text(f"{expected_rows} rows")).to_be_visible(timeout=30_000)
+
+    wait_for_fit(page, "chinchilla", 40)  # the fit on load, still on the demo
+    fit(page, "chinchilla")
+    wait_for_fit(page, "chinchilla", expected_rows)
+    page.screenshot(path=artifacts / "fit.png", full_page=True)
+    alpha = parameter_median(page, "alpha")
+    assert 0.30 <= alpha <= 0.40
+
+    open_tab(page, "Extrapolate")
+    # The plot's legend is DOM text; its title is drawn on the canvas.
+    expect(page.get_by_text("posterior", exact=True).first).to_be_visible(timeout=30_000)
+    page.get_by_label("Target N (parameters)").fill("70e9")
+    page.get_by_label("Target D (tokens)").fill("1.4e12")
+    page.get_by_role("button", name="Predict", exact=True).click()
+    table = page.locator(".tabulator").filter(
+        has=page.locator(".tabulator-col-title", has_text="kind")
+    )
+    expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
+    assert "observation" in table.inner_text()
+    page.screenshot(path=artifacts / "extrapolate.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.get_by_text("Download predictions (CSV)").click()
+    downloaded = pd.read_csv(download_info.value.path())
+
+    library = ScalingLawFit("chinchilla", sampler=APP_SAMPLER).fit(
+        read_runs(runs_file), random_seed=APP_SEED
+    )
+    expected = library.predict({"N": [70e9], "D": [1.4e12]})
+    assert list(downloaded.columns) == list(expected.columns)
+    assert list(downloaded["kind"]) == ["mean", "observation"]
+    numeric = [c for c in expected.columns if c != "kind"]
+    pd.testing.assert_frame_equal(downloaded[numeric], expected[numeric], rtol=1e-9)
+    assert (
+        downloaded.loc[1, "ci_low_90"]
+        < downloaded.loc[1, "median"]
+        < downloaded.loc[1, "ci_high_90"]
+    )
+
+    open_tab(page, "Compare")
+    page.get_by_role("button", name="Fit and compare").click()
+    loo_table = page.locator(".tabulator").filter(
+        has=page.locator(".tabulator-col-title", has_text="weight")
+    )
+    expect(loo_table.locator(".tabulator-row")).to_have_count(2, timeout=FIT_SECONDS)
+    assert "kaplan_joint" in loo_table.inner_text()
+
+    for view in ("Checks", "Compare", "Export"):
+        open_tab(page, view)
+        page.wait_for_timeout(2_000)
+        page.screenshot(path=artifacts / f"{view.lower()}.png", full_page=True)
+
+
+def test_bad_uploads_show_errors_and_the_server_stays_up(server, page: Page):
+    page.goto(server)
+    expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+    upload(page, "garbage.csv", b"\x00\x01 this is not a table \xff\xfe")
+    expect(page.get_by_text("Could not read")).to_be_visible(timeout=30_000)
+
+    upload(page, "negative.csv", b"N,D,loss\n1e8,2e9,3.1\n-2e8,4e9,3.0\n3e8,6e9,2.9\n")
+    error = page.get_by_text("Invalid run table")
+    expect(error).to_be_visible(timeout=30_000)
+    assert "'N'" in error.inner_text() and "row" in error.inner_text()
+
+    upload(page, "huge.csv", b"N,D,loss\n" + b"1e8,2e9,3.1\n" * 120_000)
+    expect(page.get_by_text("above the upload limit", exact=False)).to_be_visible(timeout=30_000)
+    assert "Traceback" not in page.content()
+
+    page.get_by_label("Source").select_option(label="Demo runs")
+    expect(page.get_by_text("40 rows")).to_be_visible(timeout=30_000)
+    fit(page, "chinchilla")
+    wait_for_fit(page, "chinchilla", 40)
+
+
+def test_two_sessions_fit_different_laws_at_once(server, browser, runs_file):
+    with open(runs_file, "rb") as handle:
+        content = handle.read()
+    uploaded_rows = len(pd.read_csv(io.BytesIO(content)))
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        page_a, page_b = first.new_page(), second.new_page()
+        for page in (page_a, page_b):
+            page.goto(server)
+            expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+            wait_for_fit(page, "chinchilla", 40)
+        open_tab(page_a, "Data")
+        upload(page_a, "runs.csv", content)
+        expect(page_a.get_by_text(f"{uploaded_rows} rows")).to_be_visible(timeout=30_000)
+
+        fit(page_a, "chinchilla")
+        fit(page_b, "kaplan_joint")
+        wait_for_fit(page_a, "chinchilla", uploaded_rows)
+        wait_for_fit(page_b, "kaplan_joint", 40)
+
+        assert 0.30 <= parameter_median(page_a, "alpha") <= 0.40
+        assert page_b.get_by_text("alpha_N", exact=True).first.is_visible()
+        open_tab(page_b, "Data")
+        expect(page_b.get_by_text("40 rows")).to_be_visible()
+        assert page_b.get_by_text(f"{uploaded_rows} rows").count() == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_screenshots_are_real_images(artifacts):
+    shots = {view: artifacts / f"{view.lower()}.png" for view in VIEWS}
+    for view, path in shots.items():
+        assert path.exists(), f"no screenshot of the {view} view"
+        header = path.read_bytes()[:8]
+        assert header == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+        assert path.stat().st_size > 10_000, f"{path} is suspiciously small"

@@ -1,0 +1,46 @@
+"""The Checks tab: posterior predictive checks, LOO-PIT, residuals and posteriors of the fit."""
+
+import panel as pn
+import param
+
+from workbench.app.common import plot_or_alert
+from workbench.app.state import WorkbenchState
+from workbench.plots import plot_loo_pit, plot_pair, plot_posteriors, plot_ppc, plot_residuals
+
+CHECKS = {
+    "Posterior predictive": plot_ppc,
+    "LOO-PIT": plot_loo_pit,
+    "Residuals": plot_residuals,
+    "Posteriors": plot_posteriors,
+    "Pair plot": plot_pair,
+}
+"""Title of each check and the plot function drawing it from a fit."""
+
+
+class ChecksView(pn.viewable.Viewer):
+    """Plots that say whether the current fit describes the runs it was fitted to."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+
+    def __init__(self, state: WorkbenchState | None = None, **params):
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._empty = pn.pane.Markdown("No fit yet: fit a law first.")
+        # Only the open sub-tab is sent to the browser; the pair plot is large.
+        self._tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width")
+        self._on_fit()
+
+    @param.depends("state.fit", watch=True)
+    def _on_fit(self):
+        fit = self.state.fit
+        self._empty.visible = fit is None
+        active = self._tabs.active
+        self._tabs[:] = (
+            [(title, plot_or_alert(function, fit)) for title, function in CHECKS.items()]
+            if fit is not None
+            else []
+        )
+        if self._tabs.objects:
+            self._tabs.active = min(active, len(self._tabs) - 1)
+
+    def __panel__(self):
+        return pn.Column(self._empty, self._tabs, sizing_mode="stretch_width")

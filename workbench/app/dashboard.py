@@ -1,0 +1,66 @@
+"""The whole dashboard: one shared state and a tab per view."""
+
+import pandas as pd
+import panel as pn
+import param
+
+from workbench.app.checks_view import ChecksView
+from workbench.app.compare_view import CompareView
+from workbench.app.data_view import DataView
+from workbench.app.export_view import ExportView
+from workbench.app.extrapolate_view import ExtrapolateView
+from workbench.app.fit_view import FitView
+from workbench.app.state import WorkbenchState
+from workbench.runs import RunTable, read_runs
+
+VIEWS = [
+    ("Data", DataView),
+    ("Fit", FitView),
+    ("Checks", ChecksView),
+    ("Extrapolate", ExtrapolateView),
+    ("Compare", CompareView),
+    ("Export", ExportView),
+]
+"""Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
+whose constructor takes ``state=`` (a ``WorkbenchState``)."""
+
+INTRODUCTION = (
+    "Fit Bayesian scaling laws to training runs, check the fit, and extrapolate with honest "
+    "uncertainty: load runs, fit a law, check it, then extrapolate."
+)
+
+
+class Workbench(pn.viewable.Viewer):
+    """The Scaling Workbench dashboard for one session (or one notebook cell)."""
+
+    runs = param.ClassSelector(
+        class_=(RunTable, pd.DataFrame),
+        default=None,
+        allow_None=True,
+        doc="Initial runs, as a RunTable or a DataFrame read with read_runs; demo runs if None.",
+    )
+    fit_on_start = param.Boolean(
+        default=False, doc="Fit the default law to the initial runs as soon as the page loads."
+    )
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        runs = read_runs(self.runs) if self.runs is not None else None
+        self.state = WorkbenchState(runs=runs)
+        self.views = {title: view(state=self.state) for title, view in VIEWS}
+        self._tabs = pn.Tabs(
+            *((title, view) for title, view in self.views.items()),
+            dynamic=True,
+            sizing_mode="stretch_width",
+        )
+        if self.fit_on_start:
+            # A first-time visitor should see a fit, not an empty form.
+            pn.state.onload(self.views["Fit"].start_fit)
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),
+            pn.pane.Markdown(INTRODUCTION, margin=(0, 10)),
+            self._tabs,
+            sizing_mode="stretch_width",
+        )

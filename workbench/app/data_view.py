@@ -1,0 +1,313 @@
+"""The Data tab: choose or upload runs, check the detected column roles, see the table."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import panel as pn
+import param
+from bokeh.models.widgets.tables import ScientificFormatter
+
+from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.jobs import run_in_thread
+from workbench.app.state import WorkbenchState
+from workbench.plots import plot_runs
+from workbench.runs import RunTable, RunTableError, demo, from_frame
+from workbench.runs.datasets import DATASETS, load_dataset
+from workbench.runs.readers import read_frame
+from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
+
+MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 50.0
+ACCEPTED_SUFFIXES = (".csv", ".parquet", ".json")
+NONE = "(none)"
+INITIAL = "Initial runs"
+DEMO = "Demo runs"
+UPLOADED = "Uploaded file"
+ROLE_LABELS = {
+    "run": "Run id",
+    "N": "N (parameters)",
+    "D": "D (tokens)",
+    "C": "C (FLOPs)",
+    "step": "Step",
+    "group": "Group",
+}
+LOSS_ALIASES = {normalize_name(alias) for alias in ROLE_ALIASES["loss"]}
+
+
+def max_upload_mb_from_environment() -> float:
+    """``$WORKBENCH_MAX_UPLOAD_MB`` (set by ``workbench serve --max-upload-mb``), else 50."""
+    value = os.environ.get(MAX_UPLOAD_ENVIRONMENT_VARIABLE, "")
+    try:
+        return float(value) if value.strip() else DEFAULT_MAX_UPLOAD_MB
+    except ValueError:
+        return DEFAULT_MAX_UPLOAD_MB
+
+
+def dataset_label(name: str) -> str:
+    return f"Public data: {name} (downloads)"
+
+
+class DataView(pn.viewable.Viewer):
+    """Load runs (demo, public data set or upload), map columns to roles and validate them."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+    source = param.Selector(
+        default=DEMO, objects=[DEMO], doc="Where the runs come from: demo, a data set or upload."
+    )
+    final_only = param.Boolean(
+        default=True,
+        doc="Keep only the last checkpoint of each run, as for fitting final losses.",
+    )
+    max_upload_mb = param.Number(
+        default=DEFAULT_MAX_UPLOAD_MB,
+        bounds=(0, None),
+        doc="Largest accepted upload, in megabytes (2**20 bytes).",
+    )
+
+    def __init__(self, state: WorkbenchState | None = None, initial_runs=None, **params):
+        params.setdefault("max_upload_mb", max_upload_mb_from_environment())
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._syncing = False
+        sources = [DEMO, *(dataset_label(name) for name in DATASETS)]
+        if initial_runs is not None:
+            self._frames[INITIAL] = initial_runs.data
+            sources.insert(0, INITIAL)
+        self.param.source.objects = [*sources, UPLOADED]
+        self._file_input = pn.widgets.FileInput(accept=",".join(ACCEPTED_SUFFIXES))
+        self._source_select = pn.widgets.Select.from_param(self.param.source, label="Source")
+        self._final_checkbox = pn.widgets.Checkbox.from_param(
+            self.param.final_only, label="Final checkpoints only"
+        )
+        self._role_selects = {
+            role: pn.widgets.Select(label=label, options=[NONE], value=NONE, width=160)
+            for role, label in ROLE_LABELS.items()
+        }
+        self._target_select = pn.widgets.Select(
+            label="Target", options=[NONE], value=NONE, width=160
+        )
+        self._alert = error_alert()
+        self._summary = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._table = pn.widgets.Tabulator(
+            pd.DataFrame(),
+            disabled=True,
+            pagination="remote",
+            page_size=15,
+            show_index=False,
+            sizing_mode="stretch_width",
+        )
+        self._plot = pn.Column(sizing_mode="stretch_width")
+        self._file_input.param.watch(self._on_upload, "value")
+        for select in (*self._role_selects.values(), self._target_select):
+            select.param.watch(self._on_role_change, "value")
+        if initial_runs is not None:
+            self._syncing = True  # the initial table is already validated: keep it as given
+            try:
+                self.source = INITIAL
+            finally:
+                self._syncing = False
+            self._show_frame(initial_runs.data, roles=canonical_roles(initial_runs))
+            self._show_runs(initial_runs)
+        else:
+            self._frames[DEMO] = demo().data
+            self.source = DEMO
+            self._show_frame(self._frames[DEMO])
+            self._validate()
+
+    # -- loading ---------------------------------------------------------------------------
+    @param.depends("source", watch=True)
+    async def _on_source(self):
+        if self._syncing:
+            return
+        if self.source == UPLOADED and UPLOADED not in self._frames:
+            return
+        if self.source not in self._frames:
+            try:
+                self._frames[self.source] = await self._fetch(self.source)
+            except Exception as error:
+                self._fail(f"Could not load {self.source}: {error}")
+                return
+        self._show_frame(self._frames[self.source])
+        self._validate()
+
+    async def _fetch(self, source: str) -> pd.DataFrame:
+        if source == DEMO:
+            return demo().data
+        name = next(name for name in DATASETS if dataset_label(name) == source)
+        self._summary.object = f"Downloading {name} ..."
+        # A download can take a minute; the server's event loop must not wait for it.
+        return (await run_in_thread(load_dataset, name)).data
+
+    def _on_upload(self, event):
+        if event.new is None:
+            return
+        filename = self._file_input.filename or "upload.csv"
+        try:
+            frame = self.read_upload(event.new, filename)
+        except ValueError as error:
+            self._fail(str(error))
+            return
+        self._frames[UPLOADED] = frame
+        if self.source == UPLOADED:
+            self._show_frame(frame)
+            self._validate()
+        else:
+            self.source = UPLOADED  # _on_source shows and validates it
+
+    def read_upload(self, content: bytes, filename: str) -> pd.DataFrame:
+        """The uploaded bytes as a DataFrame; ``ValueError`` with a readable message if not."""
+        megabytes = len(content) / 2**20
+        if megabytes > self.max_upload_mb:
+            raise ValueError(
+                f"Could not read {filename!r}: it is {megabytes:.1f} MB, above the upload limit "
+                f"of {self.max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
+            )
+        suffix = Path(filename).suffix.lower()
+        if suffix not in ACCEPTED_SUFFIXES:
+            raise ValueError(
+                f"Could not read {filename!r}: use a {', '.join(ACCEPTED_SUFFIXES)} file"
+            )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(content)
+            try:
+                frame = read_frame(path)
+            except Exception as error:
+                # Any reader failure (bad encoding, broken Parquet, malformed JSON) means the same
+                # to the user: the file is not a table we can read.
+                raise ValueError(
+                    f"Could not read {filename!r} as {suffix[1:].upper()}: {error}"
+                ) from None
+        if len(frame.columns) < 2 or len(frame) == 0:
+            raise ValueError(
+                f"Could not read {filename!r} as a run table: found {len(frame)} row(s) and the "
+                f"columns {list(map(str, frame.columns))}; a run table needs a size column (N, D "
+                "or C) and a target column, with one row per run"
+            )
+        return frame
+
+    # -- roles and validation --------------------------------------------------------------
+    def _show_frame(self, frame: pd.DataFrame, roles: dict[str, str] | None = None) -> None:
+        """Point the role selectors at ``frame``'s columns, with detected roles selected."""
+        self._frame = frame
+        roles = detect_roles(frame) if roles is None else roles
+        columns = [str(column) for column in frame.columns]
+        self._syncing = True
+        try:
+            for role, select in self._role_selects.items():
+                select.param.update(options=[NONE, *columns], value=roles.get(role, NONE))
+            target = roles.get("loss", NONE)
+            self._target_select.param.update(options=[NONE, *columns], value=target)
+        finally:
+            self._syncing = False
+
+    def _on_role_change(self, event):
+        if not self._syncing:
+            self._validate()
+
+    @param.depends("final_only", watch=True)
+    def _validate(self) -> None:
+        """Build the run table from the current frame and roles, or show why it cannot be."""
+        try:
+            runs = self.build_runs()
+        except RunTableError as error:
+            self._fail(f"Invalid run table: {error}", frame=self._frame)
+            return
+        show_error(self._alert)
+        self.state.param.update(runs=runs, error="")
+        self._show_runs(runs)
+
+    def build_runs(self) -> RunTable:
+        """The run table of the current frame under the roles chosen in the selectors."""
+        mapping = {
+            role: select.value
+            for role, select in self._role_selects.items()
+            if select.value != NONE
+        }
+        column = self._target_select.value
+        if column == NONE:
+            target = "loss"
+        else:
+            target = "loss" if normalize_name(column) in LOSS_ALIASES else column
+            mapping[target] = column
+        unset = [role for role, select in self._role_selects.items() if select.value == NONE]
+        frame = without_detected(self._frame, mapping, target, unset)
+        runs = from_frame(frame, mapping, target)
+        return runs.final_checkpoints() if self.final_only else runs
+
+    def _fail(self, message: str, frame: pd.DataFrame | None = None) -> None:
+        show_error(self._alert, message)
+        self.state.error = message
+        kept = (
+            f" The previous table ({len(self.state.runs)} rows) is still in use."
+            if self.state.runs is not None
+            else ""
+        )
+        self._summary.object = f"**Not loaded.**{kept}"
+        if frame is not None:
+            self._table.value = frame
+
+    def _show_runs(self, runs: RunTable) -> None:
+        derived = f"; derived: {', '.join(sorted(runs.derived))}" if runs.derived else ""
+        roles = ", ".join(f"{role} ← {column!r}" for role, column in runs.source_columns.items())
+        self._summary.object = (
+            f"**{len(runs)} rows** · target `{runs.target}` · roles: {roles}{derived}"
+        )
+        self._table.formatters = {
+            role: ScientificFormatter(precision=3) for role in ("N", "D", "C") if runs.has(role)
+        }
+        self._table.value = runs.data
+        self._plot[:] = [plot_or_alert(plot_runs, runs)]
+
+    def __panel__(self):
+        roles = pn.FlexBox(*self._role_selects.values(), self._target_select)
+        controls = pn.Row(
+            self._source_select,
+            pn.Column(pn.pane.Markdown("Upload CSV, Parquet or JSON"), self._file_input),
+            self._final_checkbox,
+        )
+        return pn.Column(
+            controls,
+            pn.pane.Markdown("**Column roles** (detected; change them if a guess is wrong)"),
+            roles,
+            self._alert,
+            self._summary,
+            self._table,
+            self._plot,
+            sizing_mode="stretch_width",
+        )
+
+
+def canonical_roles(runs: RunTable) -> dict[str, str]:
+    """Roles of a run table's own (canonical) columns, as the selectors show them."""
+    roles = {role: role for role in (*ROLE_LABELS, runs.target) if runs.has(role)}
+    if runs.target != "loss":
+        roles["loss"] = roles.pop(runs.target, None) or runs.target
+    return roles
+
+
+def detect_roles(frame: pd.DataFrame) -> dict[str, str]:
+    """Roles recognised from column names; per role when the table as a whole does not resolve."""
+    try:
+        return resolve_roles(frame, None, "loss")
+    except RunTableError:
+        pass
+    roles = {}
+    for role, aliases in ROLE_ALIASES.items():
+        names = {normalize_name(alias) for alias in aliases}
+        matches = [column for column in frame.columns if normalize_name(column) in names]
+        if len(matches) == 1 and matches[0] not in roles.values():
+            roles[role] = str(matches[0])
+    return roles
+
+
+def without_detected(frame: pd.DataFrame, mapping: dict, target: str, unset: list[str]):
+    """``frame`` without columns that detection would give to roles the user set to none."""
+    try:
+        detected = resolve_roles(frame, mapping, target)
+    except RunTableError:
+        return frame
+    dropped = [detected[role] for role in unset if role in detected and role not in mapping]
+    return frame.drop(columns=dropped) if dropped else frame

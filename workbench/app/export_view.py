@@ -1,0 +1,173 @@
+"""The Export tab: the fit as netCDF, predictions as CSV, and plots as HTML or PNG."""
+
+import io
+import tempfile
+from pathlib import Path
+
+import holoviews as hv
+import panel as pn
+import param
+
+from workbench.app.common import error_alert, show_error
+from workbench.app.state import WorkbenchState
+from workbench.plots import (
+    plot_comparison,
+    plot_compute_optimal,
+    plot_extrapolation,
+    plot_loo_pit,
+    plot_pair,
+    plot_posteriors,
+    plot_ppc,
+    plot_residuals,
+    plot_runs,
+)
+
+PNG_DPI = 120
+# Options that mean the same to both backends; the plots set them for Bokeh only.
+SHARED_PLOT_OPTIONS = ("logx", "logy", "xlim", "ylim", "title", "xlabel", "ylabel", "invert_yaxis")
+SHARED_STYLE_OPTIONS = ("color", "alpha")
+
+
+def _fit_plot(function):
+    return lambda state: function(state.fit)
+
+
+PLOTS = {
+    "Runs": lambda state: plot_runs(state.runs),
+    "Posterior predictive": _fit_plot(plot_ppc),
+    "LOO-PIT": _fit_plot(plot_loo_pit),
+    "Residuals": _fit_plot(plot_residuals),
+    "Posteriors": _fit_plot(plot_posteriors),
+    "Pair plot": _fit_plot(plot_pair),
+    "Extrapolation": _fit_plot(plot_extrapolation),
+    "Compute-optimal": _fit_plot(plot_compute_optimal),
+    "Comparison": lambda state: plot_comparison(state.fits),
+}
+"""Each exportable plot, drawn from the session's state."""
+
+
+def available_plots(state: WorkbenchState) -> list[str]:
+    """Plots that the state has what they need for."""
+    names = ["Runs"] if state.runs is not None else []
+    if state.fit is not None:
+        names += [name for name in PLOTS if name not in ("Runs", "Comparison")]
+        if not state.fit.law.has_compute_optimum:
+            names.remove("Compute-optimal")
+    if state.fits:
+        names.append("Comparison")
+    return names
+
+
+def plot_html(plot) -> str:
+    """A stand-alone HTML page of a HoloViews plot (Bokeh, interactive)."""
+    buffer = io.StringIO()
+    hv.save(plot, buffer, fmt="html", backend="bokeh")
+    return buffer.getvalue()
+
+
+def plot_png(plot) -> bytes:
+    """A PNG of a HoloViews plot, drawn with Matplotlib without changing the default backend."""
+    figure = hv.render(for_matplotlib(plot), backend="matplotlib")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def for_matplotlib(plot):
+    """A copy of ``plot`` carrying its Bokeh log axes, limits, titles and colours to Matplotlib.
+
+    Options are stored per backend, so without this a PNG would lose e.g. the log axes.
+    """
+
+    def carry(obj):
+        plot_options = hv.Store.lookup_options("bokeh", obj, "plot").kwargs
+        style_options = hv.Store.lookup_options("bokeh", obj, "style").kwargs
+        options = {key: plot_options[key] for key in SHARED_PLOT_OPTIONS if key in plot_options}
+        if isinstance(obj, hv.Element):
+            options |= {k: style_options[k] for k in SHARED_STYLE_OPTIONS if k in style_options}
+        return obj.opts(backend="matplotlib", **options) if options else obj
+
+    return plot.map(carry, [hv.Element, hv.Overlay])
+
+
+class ExportView(pn.viewable.Viewer):
+    """Downloads of the session's fit, predictions and plots."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+    plot = param.Selector(default=None, objects=[], allow_None=True, doc="The plot to export.")
+
+    def __init__(self, state: WorkbenchState | None = None, **params):
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._alert = error_alert()
+        self._fit_download = pn.widgets.FileDownload(
+            callback=self.fit_netcdf, filename="fit.nc", label="Save fit (netCDF)"
+        )
+        self._predictions_download = pn.widgets.FileDownload(
+            callback=self.predictions_csv,
+            filename="predictions.csv",
+            label="Save predictions (CSV)",
+        )
+        self._plot_select = pn.widgets.Select.from_param(self.param.plot, label="Plot")
+        self._html_download = pn.widgets.FileDownload(
+            callback=self.plot_html, filename="plot.html", label="Save plot (HTML)"
+        )
+        self._png_download = pn.widgets.FileDownload(
+            callback=self.plot_png, filename="plot.png", label="Save plot (PNG)"
+        )
+        self._on_state()
+
+    @param.depends("state.runs", "state.fit", "state.fits", "state.predictions", watch=True)
+    def _on_state(self):
+        state = self.state
+        names = available_plots(state)
+        self.param.plot.objects = names
+        if self.plot not in names:
+            self.plot = names[0] if names else None
+        self._fit_download.disabled = state.fit is None
+        if state.fit is not None:
+            self._fit_download.filename = f"{state.fit.law.name}_fit.nc"
+        self._predictions_download.disabled = state.predictions is None
+        self._html_download.disabled = self._png_download.disabled = not names
+
+    @param.depends("plot", watch=True)
+    def _on_plot(self):
+        stem = (self.plot or "plot").lower().replace(" ", "_")
+        self._html_download.filename = f"{stem}.html"
+        self._png_download.filename = f"{stem}.png"
+
+    # -- file contents (also usable without a browser) -------------------------------------
+    def fit_netcdf(self) -> io.BytesIO:
+        with tempfile.TemporaryDirectory() as folder:
+            path = self.state.fit.save(Path(folder) / "fit.nc")
+            return io.BytesIO(path.read_bytes())
+
+    def predictions_csv(self) -> io.StringIO:
+        return io.StringIO(self.state.predictions.to_csv(index=False))
+
+    def current_plot(self):
+        return PLOTS[self.plot](self.state)
+
+    def plot_html(self) -> io.StringIO:
+        return io.StringIO(self._drawn(plot_html, ""))
+
+    def plot_png(self) -> io.BytesIO:
+        return io.BytesIO(self._drawn(plot_png, b""))
+
+    def _drawn(self, render, empty):
+        try:
+            content = render(self.current_plot())
+        except Exception as error:
+            show_error(self._alert, f"Could not export the {self.plot} plot: {error}")
+            return empty
+        show_error(self._alert)
+        return content
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.Markdown("**Fit and predictions**"),
+            pn.Row(self._fit_download, self._predictions_download),
+            pn.pane.Markdown("**Plots**"),
+            pn.Row(self._plot_select, self._html_download, self._png_download),
+            self._alert,
+            sizing_mode="stretch_width",
+        )

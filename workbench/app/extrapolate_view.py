@@ -1,0 +1,220 @@
+"""The Extrapolate tab: predictions with credible intervals at target sizes, compute optimum."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import panel as pn
+import param
+from bokeh.models.widgets.tables import NumberFormatter, ScientificFormatter
+
+from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.state import WorkbenchState
+from workbench.laws import COVARIATE_UNITS
+from workbench.plots import plot_compute_optimal, plot_extrapolation
+from workbench.predict import target_covariates
+from workbench.runs import parse_quantity
+
+TARGET_LABELS = {name: f"Target {name} ({unit})" for name, unit in COVARIATE_UNITS.items()}
+SCIENTIFIC = ScientificFormatter(precision=3)
+DECIMAL = NumberFormatter(format="0.0000")
+
+
+def prediction_formatters(columns) -> dict:
+    return {
+        column: SCIENTIFIC if column in ("N", "D", "C") else DECIMAL
+        for column in columns
+        if column != "kind"
+    }
+
+
+def compute_optimal_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``fit.compute_optimal`` as one row per budget: medians and the 90 % interval."""
+    wide = table.pivot(index="C", columns="quantity", values="median")
+    interval = table[table["quantity"] == "tokens_per_parameter"].set_index("C")
+    wide["tokens_per_parameter_ci_low_90"] = interval["ci_low_90"]
+    wide["tokens_per_parameter_ci_high_90"] = interval["ci_high_90"]
+    columns = ["N_opt", "D_opt", "loss_opt", "tokens_per_parameter"]
+    columns += ["tokens_per_parameter_ci_low_90", "tokens_per_parameter_ci_high_90"]
+    return wide[columns].reset_index().rename_axis(columns=None)
+
+
+class ExtrapolateView(pn.viewable.Viewer):
+    """Predict the target at sizes beyond the runs, for the law's mean and for a new run."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+    target_N = param.String(default="70B", doc="Target parameters, e.g. 70e9 or 70B.")
+    target_D = param.String(default="1.4T", doc="Target tokens, e.g. 1.4e12 or 1.4T.")
+    target_C = param.String(default="6e23", doc="Target training FLOPs, e.g. 6e23.")
+    compute_budgets = param.String(
+        default="1e21, 1e22, 1e23, 1e24",
+        doc="Compute budgets C (FLOPs), separated by commas, for the compute-optimal table.",
+    )
+    targets = param.List(
+        default=[], item_type=dict, doc="Targets added so far, as {covariate: value} dicts."
+    )
+
+    def __init__(self, state: WorkbenchState | None = None, **params):
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._inputs = {
+            name: pn.widgets.TextInput.from_param(
+                self.param[f"target_{name}"], label=TARGET_LABELS[name], width=200
+            )
+            for name in COVARIATE_UNITS
+        }
+        self._add_button = pn.widgets.Button(label="Add target", color="light")
+        self._predict_button = pn.widgets.Button(label="Predict", color="primary")
+        self._clear_button = pn.widgets.Button(label="Clear targets", color="light")
+        self._empty = pn.pane.Markdown("No fit yet: fit a law first.")
+        self._alert = error_alert()
+        self._targets_note = pn.pane.Markdown("")
+        self._table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
+        )
+        self._download = pn.widgets.FileDownload(
+            callback=self._predictions_csv,
+            filename="predictions.csv",
+            label="Download predictions (CSV)",
+            color="success",
+            disabled=True,
+        )
+        self._plot = pn.Column(sizing_mode="stretch_width")
+        self._budgets_input = pn.widgets.TextInput.from_param(
+            self.param.compute_budgets, label="Compute budgets C (FLOPs)", width=320
+        )
+        self._optimal_alert = error_alert()
+        self._optimal_table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
+        )
+        self._optimal_plot = pn.Column(sizing_mode="stretch_width")
+        self._optimal = pn.Column(
+            pn.pane.Markdown("### Compute-optimal allocation (C = 6·N·D)"),
+            self._budgets_input,
+            self._optimal_alert,
+            self._optimal_table,
+            self._optimal_plot,
+            sizing_mode="stretch_width",
+        )
+        self._add_button.on_click(lambda event: self.add_target())
+        self._predict_button.on_click(lambda event: self.predict())
+        self._clear_button.on_click(lambda event: self.clear_targets())
+        self._on_fit()
+
+    # -- targets ---------------------------------------------------------------------------
+    def add_target(self) -> bool:
+        """Add the target in the inputs to ``targets``; show why not if it is invalid."""
+        fit = self.state.fit
+        if fit is None:
+            show_error(self._alert, "Could not add the target: fit a law in the Fit tab first")
+            return False
+        try:
+            target = {
+                name: parse_quantity(getattr(self, f"target_{name}")) for name in fit.law.covariates
+            }
+            target_covariates(fit.law.covariates, {k: [v] for k, v in target.items()})
+        except (TypeError, ValueError) as error:
+            show_error(self._alert, f"Invalid target: {error}")
+            return False
+        show_error(self._alert)
+        if target not in self.targets:
+            self.targets = [*self.targets, target]
+        return True
+
+    def clear_targets(self) -> None:
+        self.targets = []
+        self.state.predictions = None
+
+    def target_arrays(self) -> dict[str, np.ndarray]:
+        names = self.state.fit.law.covariates
+        return {name: np.array([target[name] for target in self.targets]) for name in names}
+
+    def predict(self) -> None:
+        """Predict at every target (adding the one in the inputs) and draw the extrapolation."""
+        if not self.add_target():
+            return
+        fit = self.state.fit
+        targets = self.target_arrays()
+        try:
+            predictions = fit.predict(targets)
+        except ValueError as error:
+            show_error(self._alert, f"Could not predict: {error}")
+            return
+        self.state.predictions = predictions
+        self._plot[:] = [plot_or_alert(plot_extrapolation, fit, targets)]
+
+    @param.depends("targets", watch=True)
+    def _on_targets(self):
+        listed = "; ".join(
+            ", ".join(f"{name} = {value:.3g}" for name, value in target.items())
+            for target in self.targets
+        )
+        self._targets_note.object = f"**Targets:** {listed}" if listed else ""
+
+    @param.depends("state.predictions", watch=True)
+    def _on_predictions(self):
+        predictions = self.state.predictions
+        if predictions is None:
+            self._table.value = pd.DataFrame()
+            self._download.disabled = True
+            return
+        self._table.formatters = prediction_formatters(predictions.columns)
+        self._table.value = predictions
+        self._download.disabled = False
+
+    def _predictions_csv(self) -> io.StringIO:
+        predictions = self.state.predictions
+        text = predictions.to_csv(index=False) if predictions is not None else ""
+        return io.StringIO(text)
+
+    # -- the fit ---------------------------------------------------------------------------
+    @param.depends("state.fit", watch=True)
+    def _on_fit(self):
+        fit = self.state.fit
+        self._empty.visible = fit is None
+        covariates = fit.law.covariates if fit is not None else ("N", "D")
+        for name, widget in self._inputs.items():
+            widget.visible = fit is not None and name in covariates
+        self.targets = []
+        self._plot[:] = [plot_or_alert(plot_extrapolation, fit)] if fit is not None else []
+        self._optimal.visible = fit is not None and fit.law.has_compute_optimum
+        self._optimal_plot[:] = []
+        self._on_budgets()
+
+    @param.depends("compute_budgets", watch=True)
+    def _on_budgets(self):
+        fit = self.state.fit
+        if fit is None or not fit.law.has_compute_optimum:
+            self._optimal_plot[:] = []
+            return
+        try:
+            budgets = [part.strip() for part in self.compute_budgets.split(",") if part.strip()]
+            table = fit.compute_optimal(budgets)
+        except ValueError as error:
+            show_error(self._optimal_alert, f"Invalid compute budgets: {error}")
+            return
+        show_error(self._optimal_alert)
+        wide = compute_optimal_table(table)
+        self._optimal_table.formatters = {
+            "C": SCIENTIFIC,
+            "N_opt": SCIENTIFIC,
+            "D_opt": SCIENTIFIC,
+            "loss_opt": DECIMAL,
+            **{column: NumberFormatter(format="0.0") for column in wide.columns[4:]},
+        }
+        self._optimal_table.value = wide
+        if not self._optimal_plot.objects:
+            self._optimal_plot[:] = [plot_or_alert(plot_compute_optimal, fit)]
+
+    def __panel__(self):
+        return pn.Column(
+            self._empty,
+            pn.Row(*self._inputs.values()),
+            pn.Row(self._add_button, self._predict_button, self._clear_button),
+            self._targets_note,
+            self._alert,
+            self._table,
+            self._download,
+            self._plot,
+            self._optimal,
+            sizing_mode="stretch_width",
+        )

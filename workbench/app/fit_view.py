@@ -1,0 +1,330 @@
+"""The Fit tab: choose a law, edit its priors and sampler, fit with NUTS, read the diagnostics."""
+
+import re
+
+import pandas as pd
+import panel as pn
+import param
+import pymc
+
+from workbench.app.common import error_alert, show_error
+from workbench.app.jobs import FitJob
+from workbench.app.state import WorkbenchState
+from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
+from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
+from workbench.fitting.fit import DEFAULT_SAMPLER
+from workbench.laws import LAWS, Prior, get_law
+from workbench.runs import RunTableError
+
+DEFAULT_LAW = "chinchilla"
+PRIOR_DISTRIBUTIONS = sorted(
+    {"Normal", "StudentT", "Uniform", "Cauchy", "LogNormal", "Gamma", "HalfNormal",
+     "HalfStudentT", "HalfCauchy", "Exponential", "InverseGamma", "TruncatedNormal"}
+)  # fmt: skip
+COLORS = {"good": "#2e7d32", "warn": "#ef8f00", "bad": "#c62828"}
+SUMMARY_DIGITS = 4
+ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\S+)\s*$")
+
+
+def takes_covariate(law_name: str) -> bool:
+    """Whether a family is fitted in one covariate chosen by the user (``covariate=``)."""
+    return "covariate" in get_law(law_name).options
+
+
+def prior_rows(priors: dict[str, Prior]) -> pd.DataFrame:
+    """Priors as an editable table: parameter, distribution, ``name=value`` parameters."""
+    return pd.DataFrame(
+        {
+            "parameter": list(priors),
+            "distribution": [prior.distribution for prior in priors.values()],
+            "parameters": [
+                ", ".join(f"{key}={float(value):.6g}" for key, value in prior.parameters.items())
+                for prior in priors.values()
+            ],
+        }
+    )
+
+
+def parse_prior(name: str, distribution: str, text: str) -> Prior:
+    """A ``Prior`` from a table row, or ``ValueError`` saying what is wrong with the row."""
+    distribution = str(distribution).strip()
+    candidate = getattr(pymc, distribution, None)
+    if not (isinstance(candidate, type) and issubclass(candidate, pymc.Distribution)):
+        raise ValueError(
+            f"prior of {name!r}: PyMC has no distribution {distribution!r}; "
+            f"use e.g. {', '.join(PRIOR_DISTRIBUTIONS)}"
+        )
+    parameters = {}
+    for part in filter(None, (piece.strip() for piece in str(text).split(","))):
+        match = ASSIGNMENT.match(part)
+        try:
+            parameters[match[1]] = float(match[2])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"prior of {name!r}: cannot read {part!r}; write parameters as name=number, "
+                "separated by commas, e.g. mu=0, sigma=1"
+            ) from None
+    return Prior(distribution, **parameters)
+
+
+def badge(label: str, value: str, level: str) -> str:
+    return (
+        f'<span style="background:{COLORS[level]};color:white;border-radius:4px;'
+        f'padding:3px 8px;margin-right:6px;font-weight:600">{label}: {value}</span>'
+    )
+
+
+def diagnostic_badges(diagnostics: Diagnostics) -> str:
+    """R-hat, ESS and divergences as green/amber/red badges (HTML)."""
+    rhat = diagnostics.rhat_max
+    rhat_level = "good" if rhat <= RHAT_LIMIT else "warn" if rhat <= 1.05 else "bad"
+    ess = min(diagnostics.ess_bulk_min, diagnostics.ess_tail_min)
+    needed = ESS_PER_CHAIN * diagnostics.chains
+    ess_level = "good" if ess >= needed else "warn" if ess >= needed / 2 else "bad"
+    divergences = diagnostics.divergences
+    total = diagnostics.chains * diagnostics.draws
+    divergence_level = (
+        "good" if divergences == 0 else "warn" if divergences <= 0.01 * total else "bad"
+    )
+    return "".join(
+        [
+            badge("R-hat", f"{rhat:.3f}", rhat_level),
+            badge("ESS (min)", f"{ess:.0f}", ess_level),
+            badge("Divergences", str(divergences), divergence_level),
+        ]
+    )
+
+
+def rounded_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """``fit.summary()`` rounded for reading: 4 significant digits, whole ESS, 3-digit R-hat."""
+    table = summary.copy()
+    for column in ("median", "ci_low", "ci_high"):
+        table[column] = [float(f"{value:.{SUMMARY_DIGITS}g}") for value in table[column]]
+    for column in ("ess_bulk", "ess_tail"):
+        table[column] = table[column].round().astype(int)
+    table["r_hat"] = table["r_hat"].round(3)
+    return table
+
+
+class FitView(pn.viewable.Viewer):
+    """Fit one law with NUTS off the event loop, with progress, cancel and diagnostics."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+    law = param.Selector(default=DEFAULT_LAW, objects=list(LAWS), doc="Scaling-law family.")
+    covariate = param.Selector(
+        default="C", objects=["N", "D", "C"], doc="Covariate of one-covariate families."
+    )
+    draws = param.Integer(
+        default=DEFAULT_SAMPLER["draws"], bounds=(10, 1_000_000), doc="Posterior draws per chain."
+    )
+    tune = param.Integer(
+        default=DEFAULT_SAMPLER["tune"], bounds=(10, 100_000), doc="Tuning steps per chain."
+    )
+    chains = param.Integer(
+        default=DEFAULT_SAMPLER["chains"], bounds=(1, 16), doc="Independent NUTS chains."
+    )
+    random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of the sampler.")
+    ci_prob = param.Number(
+        default=0.9, bounds=(0.5, 0.99), doc="Probability of the intervals in the table."
+    )
+    running = param.Boolean(default=False, doc="Whether a fit is running.")
+    status = param.String(default="", doc="What the view is doing or has done, in a sentence.")
+
+    def __init__(self, state: WorkbenchState | None = None, **params):
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._job: FitJob | None = None
+        self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
+        self._covariate_select = pn.widgets.Select.from_param(
+            self.param.covariate, label="Covariate"
+        )
+        self._formula = pn.pane.LaTeX("", renderer="katex", styles={"font-size": "1.2em"})
+        self._reference = pn.pane.Markdown("")
+        self._priors = pn.widgets.Tabulator(
+            pd.DataFrame(columns=["parameter", "distribution", "parameters"]),
+            show_index=False,
+            editors={
+                "parameter": None,
+                "distribution": {"type": "list", "values": PRIOR_DISTRIBUTIONS},
+                "parameters": "input",
+            },
+            widths={"parameter": 100, "distribution": 150, "parameters": 320},
+        )
+        self._priors_alert = error_alert()
+        self._reset_priors = pn.widgets.Button(label="Reset priors", color="light")
+        self._sampler_inputs = [
+            pn.widgets.IntInput.from_param(self.param.draws, label="Draws", width=110),
+            pn.widgets.IntInput.from_param(self.param.tune, label="Tune", width=110),
+            pn.widgets.IntInput.from_param(self.param.chains, label="Chains", width=90),
+            pn.widgets.IntInput.from_param(self.param.random_seed, label="Seed", width=110),
+        ]
+        self._fit_button = pn.widgets.Button(label="Fit", color="primary", width=100)
+        self._cancel_button = pn.widgets.Button(
+            label="Cancel", color="warning", width=100, disabled=True
+        )
+        self._progress = pn.indicators.Progress(
+            value=0, max=100, width=300, visible=False, bar_color="primary"
+        )
+        self._status = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._alert = error_alert()
+        self._badges = pn.pane.HTML("")
+        self._problems = pn.pane.Alert("", alert_type="warning", visible=False)
+        self._summary = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, sizing_mode="stretch_width"
+        )
+        self._fit_button.on_click(self.start_fit)
+        self._cancel_button.on_click(self.cancel)
+        self._reset_priors.on_click(lambda event: self._on_law())
+        self._priors.param.watch(self._on_priors_edit, "value")
+        self._on_law()
+        self._on_fit_change()
+
+    # -- law and priors --------------------------------------------------------------------
+    def configured_law(self):
+        options = {"covariate": self.covariate} if takes_covariate(self.law) else {}
+        return get_law(self.law, **options)
+
+    @param.depends("law", "covariate", watch=True)
+    def _on_law(self):
+        law = self.configured_law()
+        self._covariate_select.visible = takes_covariate(self.law)
+        self._formula.object = f"$${law.formula}$$"
+        self._reference.object = f"**{law.label}** · parameters {', '.join(law.parameters)} · " \
+            f"{law.reference}"  # fmt: skip
+        self._default_rows = prior_rows(ScalingLawFit(law).priors_)
+        self._priors.value = self._default_rows.copy()
+        show_error(self._priors_alert)
+
+    def _on_priors_edit(self, event):
+        try:
+            self.prior_overrides()
+        except ValueError as error:
+            show_error(self._priors_alert, f"Invalid prior: {error}")
+        else:
+            show_error(self._priors_alert)
+
+    def prior_overrides(self) -> dict[str, Prior]:
+        """Priors the user changed from the defaults; ``ValueError`` for an unreadable row.
+
+        Unchanged rows are left out so the fit reuses the compiled model of the defaults.
+        """
+        edited = self._priors.value
+        overrides = {}
+        for row, default in zip(
+            edited.itertuples(index=False), self._default_rows.itertuples(index=False), strict=True
+        ):
+            if (row.distribution, row.parameters) != (default.distribution, default.parameters):
+                overrides[row.parameter] = parse_prior(
+                    row.parameter, row.distribution, row.parameters
+                )
+        return overrides
+
+    def make_fit(self) -> ScalingLawFit:
+        """An unfitted ``ScalingLawFit`` with the chosen law, priors and sampler options."""
+        sampler = {"draws": self.draws, "tune": self.tune, "chains": self.chains}
+        sampler["cores"] = min(self.chains, DEFAULT_SAMPLER["cores"])
+        fit = ScalingLawFit(self.configured_law(), priors=self.prior_overrides(), sampler=sampler)
+        fit.priors_  # noqa: B018 - raises now, in the form, rather than in the worker thread
+        return fit
+
+    # -- fitting ---------------------------------------------------------------------------
+    async def start_fit(self, event=None) -> None:
+        """Fit on the worker pool, updating the progress bar; the result goes to ``state.fit``."""
+        if self.running:
+            return
+        show_error(self._alert)
+        if self.state.runs is None:
+            self._fail("Could not fit: load runs in the Data tab first")
+            return
+        try:
+            fit = self.make_fit()
+        except ValueError as error:
+            self._fail(f"Could not fit: {error}")
+            return
+        job = FitJob(fit, self.state.runs, random_seed=self.random_seed)
+        compiling = job.needs_compiling
+        self._job = job
+        self._set_running(True)
+        self.status = (
+            f"Compiling the {fit.law.label} model (first fit of this law in this process, about "
+            "10 s), then sampling ..."
+            if compiling
+            else f"Sampling {fit.law.label} on {len(job.runs)} runs ..."
+        )
+        try:
+            fitted = await job.run_async(self._show_progress)
+        except FitCancelled:
+            self.status = "Fit cancelled; the previous fit, if any, is kept."
+        except (RunTableError, ValueError) as error:
+            self._fail(f"Could not fit {fit.law.label}: {error}")
+        except Exception as error:
+            self._fail(f"Could not fit {fit.law.label}: {type(error).__name__}: {error}")
+        else:
+            self.state.fit = fitted
+            self.status = (
+                f"Fit finished: {fitted.law.label} on {len(job.runs)} runs in {job.seconds:.1f} s."
+            )
+        finally:
+            self._job = None
+            self._set_running(False)
+
+    def cancel(self, event=None) -> None:
+        """Ask the running fit to stop; ``start_fit`` then reports it as cancelled."""
+        if self._job is not None:
+            self._job.cancel.set()
+            self.status = "Cancelling ..."
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self._fit_button.disabled = running
+        self._cancel_button.disabled = not running
+        self._progress.param.update(visible=running, value=0)
+
+    def _show_progress(self, fraction: float) -> None:
+        # -1 animates the bar while the model compiles and nothing is drawn yet.
+        self._progress.value = int(100 * fraction) if fraction > 0 else -1
+
+    def _fail(self, message: str) -> None:
+        show_error(self._alert, message)
+        self.state.error = message
+        self.status = ""
+
+    @param.depends("status", watch=True)
+    def _on_status(self):
+        self._status.object = self.status
+
+    # -- results ---------------------------------------------------------------------------
+    @param.depends("state.fit", "ci_prob", watch=True)
+    def _on_fit_change(self):
+        fit = self.state.fit
+        if fit is None:
+            self._badges.object = ""
+            self._summary.value = pd.DataFrame()
+            self._problems.visible = False
+            return
+        diagnostics = fit.diagnostics()
+        self._badges.object = diagnostic_badges(diagnostics)
+        problems = diagnostics.problems()
+        self._problems.param.update(
+            object="**Do not trust these numbers yet.** " + " ".join(problems),
+            visible=bool(problems),
+        )
+        self._summary.value = rounded_summary(fit.summary(ci_prob=self.ci_prob))
+
+    def __panel__(self):
+        return pn.Column(
+            pn.Row(self._law_select, self._covariate_select),
+            self._formula,
+            self._reference,
+            pn.pane.Markdown("**Priors** (sampler parameters; edit distribution or parameters)"),
+            pn.Row(self._priors, self._reset_priors),
+            self._priors_alert,
+            pn.pane.Markdown("**Sampler** (NUTS via nutpie)"),
+            pn.Row(*self._sampler_inputs),
+            pn.Row(self._fit_button, self._cancel_button, self._progress),
+            self._status,
+            self._alert,
+            self._badges,
+            self._problems,
+            self._summary,
+            sizing_mode="stretch_width",
+        )

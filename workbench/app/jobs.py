@@ -1,0 +1,81 @@
+"""Long work off the server's event loop: one process-wide thread pool and awaitable jobs.
+
+Panel serves every browser session from one asyncio loop. A NUTS fit or a download that ran on
+that loop would freeze every open tab, so each runs on ``EXECUTOR`` while the session's coroutine
+awaits it and polls its progress.
+"""
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from workbench.fitting import ScalingLawFit
+from workbench.fitting.model import is_compiled
+from workbench.runs import RunTable
+
+POLL_SECONDS = 0.2
+WORKERS_ENVIRONMENT_VARIABLE = "WORKBENCH_FIT_WORKERS"
+
+# The only mutable module-level object of the app besides the library's compile cache: threads
+# are shared by all sessions, the jobs they run are not.
+EXECUTOR = ThreadPoolExecutor(
+    max_workers=int(os.environ.get(WORKERS_ENVIRONMENT_VARIABLE, "2")),
+    thread_name_prefix="workbench-job",
+)
+
+
+async def run_in_thread(function: Callable, *args, **kwargs):
+    """Await ``function(*args, **kwargs)`` run on ``EXECUTOR``."""
+    return await asyncio.wrap_future(EXECUTOR.submit(function, *args, **kwargs))
+
+
+@dataclass
+class FitJob:
+    """One fit of a configured ``ScalingLawFit``, with progress and cancellation.
+
+    ``fraction`` is written by the sampler's thread and read by the session's coroutine; a float
+    assignment is atomic, so no lock is needed.
+    """
+
+    fit: ScalingLawFit
+    runs: RunTable
+    random_seed: int | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def needs_compiling(self) -> bool:
+        """Whether this law and these priors are compiled for the first time in this process."""
+        fit = self.fit
+        return not is_compiled(fit.law, fit.priors_, fit.likelihood)
+
+    def run(self) -> ScalingLawFit:
+        """Fit in the calling thread; raises ``FitCancelled`` if ``cancel`` is set meanwhile."""
+        start = time.perf_counter()
+        try:
+            return self.fit.fit(
+                self.runs, random_seed=self.random_seed, progress=self._report, cancel=self.cancel
+            )
+        finally:
+            self.seconds = time.perf_counter() - start
+
+    async def run_async(
+        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
+    ) -> ScalingLawFit:
+        """Fit on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop meanwhile."""
+        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
+        while not future.done():
+            if on_progress is not None:
+                on_progress(self.fraction)
+            await asyncio.wait([future], timeout=poll)
+        if on_progress is not None:
+            on_progress(self.fraction)
+        return future.result()
+
+    def _report(self, fraction: float) -> None:
+        self.fraction = float(fraction)

@@ -1,0 +1,34 @@
+"""What one browser session works on: its runs, its fits and its predictions."""
+
+import param
+
+from workbench.fitting import ScalingLawFit
+from workbench.runs import RunTable
+
+
+class WorkbenchState(param.Parameterized):
+    """State shared by the views of one session; each session builds its own instance."""
+
+    runs = param.ClassSelector(
+        class_=RunTable, default=None, allow_None=True, doc="The validated run table in use."
+    )
+    fit = param.ClassSelector(
+        class_=ScalingLawFit,
+        default=None,
+        allow_None=True,
+        doc="The current fit, shown by the checks, extrapolation and export views.",
+    )
+    fits = param.Dict(
+        default={}, doc="Fits for comparison by label, e.g. {'chinchilla': ScalingLawFit}."
+    )
+    predictions = param.DataFrame(
+        default=None,
+        allow_None=True,
+        doc="The latest fit.predict(targets) table, for the prediction and export downloads.",
+    )
+    error = param.String(default="", doc="The latest error, in plain language; empty when none.")
+
+    @param.depends("fit", watch=True)
+    def _forget_predictions(self):
+        # Predictions belong to the fit that made them.
+        self.predictions = None
