@@ -75,6 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--ci-prob", type=float, default=0.9)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
 
+    passuntil = commands.add_parser(
+        "passuntil", help="PassUntil logs: task scaling law, predictions and the emergence test"
+    )
+    passuntil.add_argument(
+        "logs", help="CSV/Parquet/JSON with model, N, instance, attempts, passes"
+    )
+    passuntil.add_argument(
+        "--target-N",
+        dest="target_N",
+        nargs="+",
+        metavar="N",
+        help="model sizes to predict at (default: 10x the largest)",
+    )
+    passuntil.add_argument("--k", nargs="+", type=int, default=[1, 10], help="pass@k to report")
+    passuntil.add_argument("--draws", type=int, help="posterior draws per chain (model default)")
+    passuntil.add_argument("--tune", type=int, help="tuning steps per chain (model default)")
+    passuntil.add_argument("--seed", type=int, default=0)
+    passuntil.add_argument("--ci-prob", type=float, default=0.9)
+    passuntil.add_argument("--json", action="store_true", help="print one JSON object")
+
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--address", default="127.0.0.1")
@@ -296,6 +316,103 @@ def _demo(arguments) -> int:
     return 0
 
 
+def _passuntil(arguments) -> int:
+    from workbench.emergence import (
+        PassUntilFit,
+        emergence_test,
+        passuntil_estimate,
+        predict_passuntil,
+        read_passuntil,
+    )
+
+    logs = read_passuntil(arguments.logs)
+    sampler = {
+        name: value
+        for name, value in (("draws", arguments.draws), ("tune", arguments.tune))
+        if value is not None
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        fit = PassUntilFit(sampler=sampler).fit(logs, random_seed=arguments.seed)
+        verdict = emergence_test(logs, sampler=sampler, random_seed=arguments.seed)
+    targets = arguments.target_N or [10 * float(logs.sizes.max())]
+    probabilities = (0.5, arguments.ci_prob)
+    high = f"{100 * arguments.ci_prob:g}"
+
+    def rows(table):
+        return [
+            {
+                **{k: row[k] for k in ("N", "quantity")},
+                "median": row["median"],
+                "ci_low": row[f"ci_low_{high}"],
+                "ci_high": row[f"ci_high_{high}"],
+            }
+            for _, row in table.iterrows()
+        ]
+
+    observed = predict_passuntil(fit, logs.sizes, ci_prob=probabilities, k=[1])
+    naive = passuntil_estimate(logs).set_index("N")
+    estimates = [
+        {
+            **row,
+            "instances": int(naive.loc[row["N"], "instances"]),
+            "censored": int(naive.loc[row["N"], "censored"]),
+        }
+        for row in rows(observed[observed["quantity"] == "PU"])
+    ]
+    predictions = rows(predict_passuntil(fit, targets, ci_prob=probabilities, k=arguments.k))
+    report = {
+        "n_models": int(logs.sizes.size),
+        "n_instances": int(logs.frame["instance"].nunique()),
+        "estimates": estimates,
+        "params": _population_parameters(fit, arguments.ci_prob),
+        "predictions": predictions,
+        "diagnostics": fit.diagnostics().to_dict(),
+        "emergence": {
+            "verdict": verdict.verdict,
+            "p_accelerated": verdict.p_accelerated,
+            "p_plain": verdict.p_plain,
+            "p_subscaling": verdict.p_subscaling,
+            "text": verdict.text,
+        },
+        "ci_prob": arguments.ci_prob,
+    }
+    if arguments.json:
+        print(json.dumps(report))
+    else:
+        print(f"PassUntil: {report['n_instances']} instances at {report['n_models']} model sizes")
+        print(f"\nPU per size (posterior median, {high}% interval):")
+        for row in estimates:
+            print(
+                f"  N={row['N']:.3g}  {row['median']:.3g} [{row['ci_low']:.3g}, "
+                f"{row['ci_high']:.3g}]  ({row['censored']} of {row['instances']} censored)"
+            )
+        print(f"\nPredictions ({high}% interval):")
+        for row in predictions:
+            print(
+                f"  N={row['N']:.3g} {row['quantity']:>8s}: {row['median']:.4g} "
+                f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+            )
+        print(f"\nEmergence: {verdict.text}")
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    return 0
+
+
+def _population_parameters(fit, ci_prob: float) -> dict:
+    """Median and central interval of the population-level task-law parameters."""
+    tail = (1 - ci_prob) / 2
+    posterior = fit.idata["posterior"]
+    return {
+        name: {
+            "median": float(posterior[name].median()),
+            "ci_low": float(posterior[name].quantile(tail)),
+            "ci_high": float(posterior[name].quantile(1 - tail)),
+        }
+        for name in ("mu_b", "mu_alpha", "sd_b", "sd_alpha")
+    }
+
+
 def _serve(arguments) -> int:
     if arguments.max_upload_mb <= 0:
         raise UsageError("--max-upload-mb must be positive")
@@ -330,7 +447,14 @@ def _serve(arguments) -> int:
     os.execv(sys.executable, command)
 
 
-COMMANDS = {"laws": _laws, "fit": _fit, "predict": _predict, "demo": _demo, "serve": _serve}
+COMMANDS = {
+    "laws": _laws,
+    "fit": _fit,
+    "predict": _predict,
+    "demo": _demo,
+    "passuntil": _passuntil,
+    "serve": _serve,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,7 +26,15 @@ def test_workbench_renders_inline(demo_runs):
     root = pn.panel(workbench).get_root()
     assert root is not None
     assert [title for title, _ in VIEWS] == list(workbench.views)
-    assert workbench._tabs._names == ["Data", "Fit", "Checks", "Extrapolate", "Compare", "Export"]
+    assert workbench._tabs._names == [
+        "Data",
+        "Fit",
+        "Checks",
+        "Extrapolate",
+        "Compare",
+        "Export",
+        "PassUntil",
+    ]
 
 
 def test_workbench_takes_a_dataframe(demo_runs):

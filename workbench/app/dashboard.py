@@ -10,6 +10,7 @@ from workbench.app.data_view import DataView
 from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
+from workbench.app.passuntil_view import PassUntilView
 from workbench.app.state import WorkbenchState
 from workbench.runs import RunTable, read_runs
 
@@ -20,6 +21,7 @@ VIEWS = [
     ("Extrapolate", ExtrapolateView),
     ("Compare", CompareView),
     ("Export", ExportView),
+    ("PassUntil", PassUntilView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from workbench.emergence import PassUntilLogs
+from workbench.emergence.model import CountFit
 from workbench.fitting import ScalingLawFit
 from workbench.fitting.model import is_compiled
 from workbench.runs import RunTable
@@ -35,14 +37,15 @@ async def run_in_thread(function: Callable, *args, **kwargs):
 
 @dataclass
 class FitJob:
-    """One fit of a configured ``ScalingLawFit``, with progress and cancellation.
+    """One fit with progress and cancellation: a ``ScalingLawFit`` on a run table, or a
+    PassUntil model on its logs (anything whose ``fit`` takes ``progress`` and ``cancel``).
 
     ``fraction`` is written by the sampler's thread and read by the session's coroutine; a float
     assignment is atomic, so no lock is needed.
     """
 
-    fit: ScalingLawFit
-    runs: RunTable
+    fit: "ScalingLawFit | CountFit"
+    runs: "RunTable | PassUntilLogs"
     random_seed: int | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     fraction: float = 0.0

@@ -1,7 +1,8 @@
 """Bayesian fits of scaling laws: PyMC models sampled with nutpie, diagnostics, save and load."""
 
 from workbench.fitting.diagnostics import Diagnostics, FitWarning
-from workbench.fitting.fit import FitCancelled, FitFileError, NotFittedError, ScalingLawFit
+from workbench.fitting.fit import FitFileError, NotFittedError, ScalingLawFit
+from workbench.fitting.model import FitCancelled
 
 __all__ = [
     "Diagnostics",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import arviz as az
 import numpy as np
-import nutpie
 import pandas as pd
 import xarray as xr
 from scipy import stats
@@ -16,14 +15,17 @@ from scipy import stats
 import workbench
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.model import (
+    FitCancelled,  # noqa: F401 - re-exported
     check_likelihood,
     compiled_model,
     default_priors,
     draw_log_noise,
+    merge_sampler_options,
     model_data,
+    sample,
 )
 from workbench.laws import Prior, ScalingLaw, get_law
-from workbench.laws.priors import as_prior, priors_from_json, priors_to_json
+from workbench.laws.priors import merge_priors, priors_from_json, priors_to_json
 from workbench.runs import RunTable, read_runs
 
 DEFAULT_SAMPLER = {
@@ -35,15 +37,10 @@ DEFAULT_SAMPLER = {
     "target_accept": 0.9,
     "progress_bar": False,
 }
-CANCEL_POLL_SECONDS = 0.05
 
 
 class NotFittedError(RuntimeError):
     """A result was asked of a fit that has not been fitted or loaded."""
-
-
-class FitCancelled(RuntimeError):
-    """Sampling was stopped through the ``cancel`` event."""
 
 
 class FitFileError(ValueError):
@@ -77,24 +74,12 @@ class ScalingLawFit:
     @property
     def priors_(self) -> dict[str, Prior]:
         """Default priors with the user's overrides applied."""
-        priors = default_priors(self.law, self.likelihood)
-        unknown = sorted(set(self.priors or {}) - set(priors))
-        if unknown:
-            raise ValueError(
-                f"no parameter {', '.join(unknown)} in {self.law.label} with {self.likelihood} "
-                f"likelihood; priors can be set for: {', '.join(priors)}"
-            )
-        return priors | {name: as_prior(spec) for name, spec in (self.priors or {}).items()}
+        owner = f"{self.law.label} with {self.likelihood} likelihood"
+        return merge_priors(default_priors(self.law, self.likelihood), self.priors, owner)
 
     @property
     def sampler_(self) -> dict:
-        options = DEFAULT_SAMPLER | dict(self.sampler or {})
-        unknown = sorted(set(options) - set(DEFAULT_SAMPLER))
-        if unknown:
-            raise ValueError(
-                f"unknown sampler options {unknown}; valid: {', '.join(DEFAULT_SAMPLER)}"
-            )
-        return options
+        return merge_sampler_options(DEFAULT_SAMPLER, self.sampler)
 
     # -- fitting -------------------------------------------------------------------------
     def fit(
@@ -128,7 +113,7 @@ class ScalingLawFit:
             self.law, priors, self.likelihood, model_data(self.law, x, runs.y, centres)
         )
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
-        trace = _sample(compiled, seed, options, progress, cancel)
+        trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         self.idata_ = self._build_tree(trace, runs, x, centres, priors, options, seed)
         warn_if_untrustworthy(self.diagnostics(), self.law.label)
         return self
@@ -288,32 +273,6 @@ class ScalingLawFit:
     def __repr__(self) -> str:
         state = f"n_obs={self.idata_.attrs['n_obs']}" if hasattr(self, "idata_") else "not fitted"
         return f"ScalingLawFit({self.law.label}, likelihood={self.likelihood!r}, {state})"
-
-
-def _sample(compiled, seed: int, options: dict, progress, cancel):
-    """Run nutpie in its own threads, reporting progress and honouring cancellation."""
-    if progress is None and cancel is None:
-        return nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
-
-    def report(chains):
-        total = sum(chain.total_draws for chain in chains)
-        progress(sum(chain.finished_draws for chain in chains) / total if total else 0.0)
-
-    sampler = nutpie.sample(
-        compiled,
-        seed=seed,
-        save_warmup=False,
-        blocking=False,
-        progress_callback=report if progress else None,
-        **options,
-    )
-    while True:
-        try:
-            return sampler.wait(timeout=CANCEL_POLL_SECONDS)
-        except TimeoutError:
-            if cancel is not None and cancel.is_set():
-                sampler.cancel()
-                raise FitCancelled("the fit was cancelled") from None
 
 
 def _log_density(residual: xr.DataArray, noise: Mapping[str, xr.DataArray]) -> xr.DataArray:

@@ -22,8 +22,13 @@ NOISE_PRIORS = {
     },
     "normal": {"sigma": Prior("HalfNormal", sigma=0.05)},
 }
+CANCEL_POLL_SECONDS = 0.05
 _compiled: dict[tuple, nutpie.compile_pymc.CompiledPyMCModel] = {}
 _compile_lock = threading.Lock()
+
+
+class FitCancelled(RuntimeError):
+    """Sampling was stopped through the ``cancel`` event."""
 
 
 def default_priors(law: ScalingLaw, likelihood: str) -> dict[str, Prior]:
@@ -91,3 +96,38 @@ def draw_log_noise(sigma, nu, shape, rng: np.random.Generator) -> np.ndarray:
     if nu is None:
         return sigma * rng.standard_normal(size=shape)
     return sigma * rng.standard_t(nu, size=shape)
+
+
+def merge_sampler_options(defaults: Mapping, overrides) -> dict:
+    """nutpie options: ``defaults`` updated by ``overrides``; an unknown option raises."""
+    options = dict(defaults) | dict(overrides or {})
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown sampler options {unknown}; valid: {', '.join(defaults)}")
+    return options
+
+
+def sample(compiled, seed: int, options: dict, *, progress=None, cancel=None):
+    """Run nutpie in its own threads, reporting progress and honouring cancellation."""
+    if progress is None and cancel is None:
+        return nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
+
+    def report(chains):
+        total = sum(chain.total_draws for chain in chains)
+        progress(sum(chain.finished_draws for chain in chains) / total if total else 0.0)
+
+    sampler = nutpie.sample(
+        compiled,
+        seed=seed,
+        save_warmup=False,
+        blocking=False,
+        progress_callback=report if progress else None,
+        **options,
+    )
+    while True:
+        try:
+            return sampler.wait(timeout=CANCEL_POLL_SECONDS)
+        except TimeoutError:
+            if cancel is not None and cancel.is_set():
+                sampler.cancel()
+                raise FitCancelled("the fit was cancelled") from None

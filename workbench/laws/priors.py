@@ -78,3 +78,14 @@ def typical_value(prior: Prior) -> float:
         case "Uniform":
             return 0.5 * (float(p["lower"]) + float(p["upper"]))
     raise ValueError(f"no typical value known for a {prior.distribution} prior")
+
+
+def merge_priors(defaults: Mapping[str, Prior], overrides, owner: str) -> dict[str, Prior]:
+    """``defaults`` with the user's ``overrides``; an unknown name lists the valid ones."""
+    unknown = sorted(set(overrides or {}) - set(defaults))
+    if unknown:
+        raise ValueError(
+            f"no parameter {', '.join(unknown)} in {owner}; "
+            f"priors can be set for: {', '.join(defaults)}"
+        )
+    return dict(defaults) | {name: as_prior(spec) for name, spec in (overrides or {}).items()}

@@ -6,6 +6,7 @@ They never display or save anything, and they do not load a plotting extension: 
 
 from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
 from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
+from workbench.plots.passuntil import plot_passuntil
 from workbench.plots.posterior import plot_pair, plot_posteriors
 from workbench.plots.runs import plot_runs
 
@@ -15,6 +16,7 @@ __all__ = [
     "plot_extrapolation",
     "plot_loo_pit",
     "plot_pair",
+    "plot_passuntil",
     "plot_posteriors",
     "plot_ppc",
     "plot_residuals",

@@ -1,0 +1,61 @@
+"""PassUntil estimators, a censored hierarchical pass-rate model, task laws and emergence tests.
+
+Hu et al. (2023) sample each test instance until it passes, which measures pass rates far below
+what greedy decoding shows and makes task performance predictable with a task scaling law. Here:
+
+* readers: :func:`read_passuntil` (:class:`PassUntilLogs`) and :func:`read_task_scores`
+  (:class:`TaskScores`);
+* closed-form estimators (:func:`passuntil_estimate`, :func:`unbiased_estimate`,
+  :func:`instance_posteriors`) with censoring made explicit;
+* Bayesian models (:class:`PassUntilFit`, :class:`TaskLawFit`, :class:`MultipleCircuitsFit`),
+  :func:`predict_passuntil` and :func:`emergence_test`;
+* :class:`SigmoidScoreFit` for per-size accuracies without instance data;
+* :func:`simulate_passuntil`, :func:`simulate_task` and :func:`plan_sampling`.
+"""
+
+from workbench.emergence.downstream import (
+    EmergenceCheck,
+    SigmoidScoreFit,
+    emergence_within_range,
+)
+from workbench.emergence.emergence import TAU, EmergenceVerdict, emergence_test
+from workbench.emergence.estimators import (
+    censored_upper_bound,
+    instance_estimates,
+    instance_posteriors,
+    passuntil_estimate,
+    unbiased_estimate,
+)
+from workbench.emergence.logs import PassUntilLogs, TaskScores, read_passuntil, read_task_scores
+from workbench.emergence.model import MultipleCircuitsFit, PassUntilFit, TaskLawFit
+from workbench.emergence.planning import SamplingPlan, plan_sampling
+from workbench.emergence.predict import predict_passuntil
+from workbench.emergence.simulate import InstanceLaw, simulate_passuntil, simulate_task, true_pu
+
+__all__ = [
+    "TAU",
+    "EmergenceCheck",
+    "EmergenceVerdict",
+    "InstanceLaw",
+    "MultipleCircuitsFit",
+    "PassUntilFit",
+    "PassUntilLogs",
+    "SamplingPlan",
+    "SigmoidScoreFit",
+    "TaskLawFit",
+    "TaskScores",
+    "censored_upper_bound",
+    "emergence_test",
+    "emergence_within_range",
+    "instance_estimates",
+    "instance_posteriors",
+    "passuntil_estimate",
+    "plan_sampling",
+    "predict_passuntil",
+    "read_passuntil",
+    "read_task_scores",
+    "simulate_passuntil",
+    "simulate_task",
+    "true_pu",
+    "unbiased_estimate",
+]

@@ -1,0 +1,241 @@
+r"""Downstream accuracy without instance data: a sigmoid in log N above a chance floor.
+
+.. math::
+
+    \mathrm{acc}(N) = \text{chance} + (1 - \text{chance} - \varepsilon)\,
+    \sigma\big(s\,(\log N - m)\big)
+
+The sampler sees ``m`` on log N centred on the data's mean, the slope ``s`` ~ HalfNormal(1.5)
+per unit log N, the midpoint ``m`` ~ Normal(0, 3) and the ceiling gap as a fraction
+``gap = ε/(1 − chance)`` ~ Beta(1, 3). The likelihood is binomial on ``round(score·n_items)`` when
+the number of items is known, else Normal on the score with noise ``sigma`` ~ HalfNormal(0.05),
+which also absorbs checkpoint-to-checkpoint noise that a binomial would understate.
+
+Gadre et al.'s loss-to-error law Err(L) = ε − k·exp(−γL) is not implemented here.
+
+References
+----------
+Wei et al. (2022), "Emergent Abilities of Large Language Models", arXiv:2206.07682.
+Biderman et al. (2023), "Pythia", arXiv:2304.01373 (the real-data tests).
+"""
+
+import json
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import nutpie
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+import workbench
+from workbench.emergence.logs import read_task_scores
+from workbench.emergence.model import DEFAULT_SAMPLER, _variable
+from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
+from workbench.fitting.fit import NotFittedError
+from workbench.laws.priors import Prior, as_prior, priors_to_json
+from workbench.predict.extrapolate import summarize_draws
+from workbench.runs import parse_quantity
+
+RISE_MARGIN = 0.05
+RISE_PROB = 0.5
+_compiled: dict[tuple, object] = {}
+_compile_lock = threading.Lock()
+
+
+def sigmoid_accuracy(log_n, chance, gap, slope, midpoint):
+    """acc = chance + (1 − chance)(1 − gap)·sigmoid(slope·(log_n − midpoint)); NumPy."""
+    return chance + (1 - chance) * (1 - gap) / (1 + np.exp(-slope * (log_n - midpoint)))
+
+
+class SigmoidScoreFit:
+    """Bayesian sigmoid of accuracy against log N with a chance floor (module docstring).
+
+    Parameters
+    ----------
+    chance : float
+        The accuracy of guessing (0.25 for four-way multiple choice, 0 for open answers).
+    priors, sampler : mapping, optional
+        Overrides of the default priors (``slope``, ``midpoint``, ``gap``, ``sigma``) and of the
+        nutpie options.
+    """
+
+    name = "sigmoid_accuracy"
+    var_names = ("slope", "midpoint", "gap")
+
+    def __init__(self, chance: float = 0.0, priors=None, sampler=None):
+        self.chance = chance
+        self.priors = priors
+        self.sampler = sampler
+
+    def default_priors(self) -> dict[str, Prior]:
+        return {
+            "slope": Prior("HalfNormal", sigma=1.5),
+            "midpoint": Prior("Normal", mu=0.0, sigma=3.0),
+            "gap": Prior("Beta", alpha=1.0, beta=3.0),
+            "sigma": Prior("HalfNormal", sigma=0.05),
+        }
+
+    @property
+    def priors_(self) -> dict[str, Prior]:
+        priors = self.default_priors()
+        unknown = sorted(set(self.priors or {}) - set(priors))
+        if unknown:
+            raise ValueError(f"no parameter {', '.join(unknown)}; valid: {', '.join(priors)}")
+        return priors | {name: as_prior(spec) for name, spec in (self.priors or {}).items()}
+
+    def fit(self, scores, random_seed: int | None = None) -> "SigmoidScoreFit":
+        """Sample the posterior; sets ``idata_`` and ``scores_`` and returns self."""
+        scores = read_task_scores(scores)
+        if not 0 <= self.chance < 1:
+            raise ValueError(f"chance must lie in [0, 1), got {self.chance}")
+        priors, options = self.priors_, DEFAULT_SAMPLER | dict(self.sampler or {})
+        centre = float(np.mean(np.log(scores.N)))
+        binomial = scores.n_items is not None
+        data = {
+            "x": np.log(scores.N) - centre,
+            "score_data": scores.score,
+            "chance": np.asarray(float(self.chance)),
+        }
+        if binomial:
+            data["n_items"] = scores.n_items
+        compiled = self._compiled(priors, binomial, data)
+        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        trace = nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
+        self.scores_ = scores
+        tree = xr.DataTree.from_dict(
+            {
+                "posterior": trace.posterior.to_dataset(),
+                "sample_stats": trace.sample_stats.to_dataset(),
+                "observed_data": xr.Dataset({"score": ("obs", scores.score)}),
+                "constant_data": xr.Dataset({"N": ("obs", scores.N)}),
+            }
+        )
+        tree.attrs = {
+            "workbench_version": workbench.__version__,
+            "model": self.name,
+            "priors": priors_to_json(priors),
+            "likelihood": "binomial" if binomial else "normal",
+            "chance": float(self.chance),
+            "centre_log_N": centre,
+            "sampler": json.dumps(options, sort_keys=True),
+            "random_seed": seed,
+        }
+        self.idata_ = tree
+        warn_if_untrustworthy(self.diagnostics(), self.name)
+        return self
+
+    def _compiled(self, priors, binomial: bool, data):
+        key = (priors_to_json(priors), binomial)
+        with _compile_lock:
+            if key not in _compiled:
+                with pm.Model() as model:
+                    containers = {name: pm.Data(name, value) for name, value in data.items()}
+                    self._build(containers, priors, binomial)
+                _compiled[key] = nutpie.compile_pymc_model(model)
+                return _compiled[key]
+        return _compiled[key].with_data(**data)
+
+    @staticmethod
+    def _build(containers, priors, binomial: bool):
+        slope = _variable("slope", priors["slope"])
+        midpoint = _variable("midpoint", priors["midpoint"])
+        gap = _variable("gap", priors["gap"])
+        chance = containers["chance"]
+        accuracy = chance + (1 - chance) * (1 - gap) * pm.math.sigmoid(
+            slope * (containers["x"] - midpoint)
+        )
+        if binomial:
+            correct = pm.math.round(containers["score_data"] * containers["n_items"])
+            pm.Binomial("correct", n=containers["n_items"], p=accuracy, observed=correct)
+        else:
+            sigma = _variable("sigma", priors["sigma"])
+            pm.Normal("score", mu=accuracy, sigma=sigma, observed=containers["score_data"])
+
+    # -- results -------------------------------------------------------------------------
+    @property
+    def idata(self) -> xr.DataTree:
+        if not hasattr(self, "idata_"):
+            raise NotFittedError(
+                "this SigmoidScoreFit has no posterior yet: call .fit(scores, random_seed=...)"
+            )
+        return self.idata_
+
+    def draws(self) -> dict[str, np.ndarray]:
+        posterior = self.idata["posterior"].to_dataset()
+        return {name: value.values.reshape(-1) for name, value in posterior.data_vars.items()}
+
+    def diagnostics(self) -> Diagnostics:
+        return diagnose(
+            self.idata["posterior"].to_dataset(),
+            self.idata["sample_stats"].to_dataset(),
+            list(self.var_names),
+        )
+
+    def accuracy(self, N) -> np.ndarray:
+        """Posterior draws of the mean accuracy at sizes N: shape (draws, len(N))."""
+        N = np.atleast_1d(np.asarray(N, dtype=float))
+        draws = self.draws()
+        x = np.log(N)[None, :] - self.idata.attrs["centre_log_N"]
+        return sigmoid_accuracy(
+            x,
+            self.idata.attrs["chance"],
+            draws["gap"][:, None],
+            draws["slope"][:, None],
+            draws["midpoint"][:, None],
+        )
+
+    def predict(self, N_target, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
+        """Median and central intervals of the mean accuracy (``kind="mean"``) and of a new
+        measured score (``kind="observation"``, adding the fitted noise) at each size."""
+        sizes = np.atleast_1d(np.asarray([parse_quantity(n) for n in np.ravel(N_target)]))
+        mean = self.accuracy(sizes)
+        rng = np.random.default_rng(self.idata.attrs["random_seed"])
+        draws = self.draws()
+        if "sigma" in draws:
+            observed = mean + draws["sigma"][:, None] * rng.standard_normal(mean.shape)
+        else:
+            observed = mean  # binomial noise of a score on a new item set is not modelled
+        frames = []
+        for kind, samples in (("mean", mean), ("observation", np.clip(observed, 0, 1))):
+            frame = pd.DataFrame({"N": sizes, "kind": kind})
+            for column, summary in summarize_draws(samples, ci_prob).items():
+                frame[column] = summary
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class EmergenceCheck:
+    """Whether accuracy rose clearly above chance within the observed sizes."""
+
+    emerged: bool
+    p_above_chance: float
+    p_rise: float
+    text: str
+
+
+def emergence_within_range(
+    fit: SigmoidScoreFit, *, margin: float = RISE_MARGIN, prob: float = RISE_PROB
+) -> EmergenceCheck:
+    """Has the ability emerged within the observed sizes?
+
+    Emerged means both P(acc(N_max) − chance > margin) ≥ ``prob`` and
+    P(acc(N_max) − acc(N_min) > margin) ≥ ``prob``: at the largest model the fitted accuracy is
+    more likely than not ``margin`` (5 points) above chance, and it rose by at least that much
+    over the range. Otherwise the fit is indistinguishable from flat at that resolution and the
+    result reads "not emerged within range".
+    """
+    sizes = fit.scores_.N
+    accuracy = fit.accuracy([sizes.min(), sizes.max()])
+    chance = fit.idata.attrs["chance"]
+    p_above = float(np.mean(accuracy[:, 1] - chance > margin))
+    p_rise = float(np.mean(accuracy[:, 1] - accuracy[:, 0] > margin))
+    emerged = p_above >= prob and p_rise >= prob
+    verdict = "emerged within range" if emerged else "not emerged within range"
+    text = (
+        f"{verdict}: P(accuracy at the largest model > chance + {margin:g}) = {p_above:.2f}, "
+        f"P(rise over the observed sizes > {margin:g}) = {p_rise:.2f} (threshold {prob:g})."
+    )
+    return EmergenceCheck(emerged, p_above, p_rise, text)
