@@ -2,10 +2,11 @@
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.emergence import SigmoidScoreFit, emergence_within_range
+from workbench.emergence import ErrorFromLossFit, SigmoidScoreFit, emergence_within_range
 
 STANDARD = [
     "pythia-70m",
@@ -61,3 +62,26 @@ def test_mmlu_has_not_emerged(final_scores):
     check = emergence_within_range(fit(mmlu, chance=0.25))
     assert not check.emerged
     assert check.text.startswith("not emerged within range")
+
+
+def test_lambada_error_from_loss_predicts_large_models(shared_data):
+    """Gadre et al.'s Err(L) with L = log LAMBADA perplexity, fitted on sizes up to 1.4B."""
+    evals = pd.read_csv(shared_data / "pythia_evals" / "pythia_v1_evals.csv")
+    rows = (
+        evals[
+            (evals["step"] == 143000)
+            & (evals["num_fewshot"] == 0)
+            & (evals["task"] == "lambada_openai")
+            & evals["model_dir"].isin(STANDARD)
+        ]
+        .set_index("model_dir")
+        .loc[STANDARD]
+    )
+    loss, error = np.log(rows["ppl"].to_numpy()), 1 - rows["acc"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = ErrorFromLossFit(sampler=SAMPLER).fit(loss[:5], error[:5], random_seed=2)
+    table = fit.predict(loss[6:], ci_prob=(0.9,)).query("kind == 'observation'")
+    for row, observed in zip(table.itertuples(), error[6:], strict=True):
+        assert row.ci_low_90 <= observed <= row.ci_high_90
+        assert abs(row.median - observed) < 0.05

@@ -9,7 +9,8 @@ what greedy decoding shows and makes task performance predictable with a task sc
   :func:`instance_posteriors`) with censoring made explicit;
 * Bayesian models (:class:`PassUntilFit`, :class:`TaskLawFit`, :class:`MultipleCircuitsFit`),
   :func:`predict_passuntil` and :func:`emergence_test`;
-* :class:`SigmoidScoreFit` for per-size accuracies without instance data;
+* :class:`SigmoidScoreFit` for per-size accuracies without instance data, and
+  :class:`ErrorFromLossFit` (Gadre et al.'s Err(L)) where the loss is known;
 * :func:`simulate_passuntil`, :func:`simulate_task` and :func:`plan_sampling`.
 """
 
@@ -27,6 +28,7 @@ from workbench.emergence.estimators import (
     unbiased_estimate,
 )
 from workbench.emergence.logs import PassUntilLogs, TaskScores, read_passuntil, read_task_scores
+from workbench.emergence.loss_to_error import ErrorFromLossFit, error_from_loss
 from workbench.emergence.model import MultipleCircuitsFit, PassUntilFit, TaskLawFit
 from workbench.emergence.planning import SamplingPlan, plan_sampling
 from workbench.emergence.predict import predict_passuntil
@@ -36,6 +38,7 @@ __all__ = [
     "TAU",
     "EmergenceCheck",
     "EmergenceVerdict",
+    "ErrorFromLossFit",
     "InstanceLaw",
     "MultipleCircuitsFit",
     "PassUntilFit",
@@ -47,6 +50,7 @@ __all__ = [
     "censored_upper_bound",
     "emergence_test",
     "emergence_within_range",
+    "error_from_loss",
     "instance_estimates",
     "instance_posteriors",
     "passuntil_estimate",

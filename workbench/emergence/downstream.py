@@ -11,7 +11,8 @@ per unit log N, the midpoint ``m`` ~ Normal(0, 3) and the ceiling gap as a fract
 the number of items is known, else Normal on the score with noise ``sigma`` ~ HalfNormal(0.05),
 which also absorbs checkpoint-to-checkpoint noise that a binomial would understate.
 
-Gadre et al.'s loss-to-error law Err(L) = ε − k·exp(−γL) is not implemented here.
+Gadre et al.'s loss-to-error law Err(L) = ε − k·exp(−γL) is in
+:mod:`workbench.emergence.loss_to_error`.
 
 References
 ----------
@@ -34,7 +35,7 @@ from workbench.emergence.logs import read_task_scores
 from workbench.emergence.model import DEFAULT_SAMPLER, _variable
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import NotFittedError
-from workbench.laws.priors import Prior, as_prior, priors_to_json
+from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.predict.extrapolate import summarize_draws
 from workbench.runs import parse_quantity
 
@@ -79,11 +80,7 @@ class SigmoidScoreFit:
 
     @property
     def priors_(self) -> dict[str, Prior]:
-        priors = self.default_priors()
-        unknown = sorted(set(self.priors or {}) - set(priors))
-        if unknown:
-            raise ValueError(f"no parameter {', '.join(unknown)}; valid: {', '.join(priors)}")
-        return priors | {name: as_prior(spec) for name, spec in (self.priors or {}).items()}
+        return merge_priors(self.default_priors(), self.priors, self.name)
 
     def fit(self, scores, random_seed: int | None = None) -> "SigmoidScoreFit":
         """Sample the posterior; sets ``idata_`` and ``scores_`` and returns self."""
