@@ -36,7 +36,7 @@ from workbench.emergence.model import DEFAULT_SAMPLER, _variable
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import NotFittedError
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
-from workbench.predict.extrapolate import summarize_draws
+from workbench.predict.extrapolate import summary_table
 from workbench.runs import parse_quantity
 
 RISE_MARGIN = 0.05
@@ -194,13 +194,8 @@ class SigmoidScoreFit:
             observed = mean + draws["sigma"][:, None] * rng.standard_normal(mean.shape)
         else:
             observed = mean  # binomial noise of a score on a new item set is not modelled
-        frames = []
-        for kind, samples in (("mean", mean), ("observation", np.clip(observed, 0, 1))):
-            frame = pd.DataFrame({"N": sizes, "kind": kind})
-            for column, summary in summarize_draws(samples, ci_prob).items():
-                frame[column] = summary
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        groups = {"mean": mean, "observation": np.clip(observed, 0, 1)}
+        return summary_table({"N": sizes}, "kind", groups, ci_prob)
 
 
 @dataclass(frozen=True)

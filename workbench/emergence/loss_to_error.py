@@ -28,7 +28,7 @@ from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrust
 from workbench.fitting.fit import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.model import merge_sampler_options, sample
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
-from workbench.predict.extrapolate import summarize_draws
+from workbench.predict.extrapolate import summary_table
 
 _compiled: dict[str, object] = {}
 _compile_lock = threading.Lock()
@@ -131,10 +131,5 @@ class ErrorFromLossFit:
         rng = np.random.default_rng(self.idata.attrs["seed"])
         sigma = posterior["sigma"].values.reshape(-1, 1)
         observed = np.clip(mean + sigma * rng.standard_normal(mean.shape), 0, 1)
-        frames = []
-        for kind, samples in (("mean", mean), ("observation", observed)):
-            frame = pd.DataFrame({"loss": loss, "kind": kind})
-            for column, summary in summarize_draws(samples, ci_prob).items():
-                frame[column] = summary
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        groups = {"mean": mean, "observation": observed}
+        return summary_table({"loss": loss}, "kind", groups, ci_prob)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import summarize_draws
+from workbench.predict.extrapolate import summary_table
 from workbench.runs import parse_quantity
 
 
@@ -45,10 +45,4 @@ def predict_passuntil(
     quantities = {"PU": p.mean(axis=1)}
     for attempts in k:
         quantities[f"pass@{attempts}"] = (1 - (1 - p) ** int(attempts)).mean(axis=1)
-    frames = []
-    for quantity, draws in quantities.items():
-        frame = pd.DataFrame({"N": sizes, "quantity": quantity})
-        for column, summary in summarize_draws(draws, ci_prob).items():
-            frame[column] = summary
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return summary_table({"N": sizes}, "quantity", quantities, ci_prob)

@@ -28,6 +28,18 @@ def summarize_draws(draws: np.ndarray, ci_prob: Sequence[float]) -> dict[str, np
     return columns
 
 
+def summary_table(
+    keys: Mapping[str, np.ndarray], label: str, groups: Mapping[str, np.ndarray], ci_prob
+) -> pd.DataFrame:
+    """A long table: per entry of ``groups``, the ``keys`` columns, ``label`` = the entry's name,
+    then the median and central intervals of its draws (draws on the first axis)."""
+    frames = [
+        pd.DataFrame(keys).assign(**{label: name}, **summarize_draws(draws, ci_prob))
+        for name, draws in groups.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
 def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np.ndarray]:
     """N, D and C arrays for prediction, completing one from the other two via C = 6·N·D."""
     if isinstance(targets, RunTable):
@@ -90,14 +102,8 @@ def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), **covariates) -> pd.DataFr
     rng = np.random.default_rng(fit.idata.attrs["random_seed"])
     nu = draws["nu"][:, None] if "nu" in draws else None
     noise = draw_log_noise(draws["sigma"][:, None], nu, log_mean.shape, rng)
-    frames = []
-    for kind, samples in (("mean", log_mean), ("observation", log_mean + noise)):
-        frame = pd.DataFrame(values)
-        frame["kind"] = kind
-        for column, summary in summarize_draws(np.exp(samples), ci_prob).items():
-            frame[column] = summary
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    groups = {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
+    return summary_table(values, "kind", groups, ci_prob)
 
 
 def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
@@ -117,10 +123,4 @@ def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
         "loss_opt": loss,
         "tokens_per_parameter": d_opt / n_opt,
     }
-    frames = []
-    for quantity, samples in quantities.items():
-        frame = pd.DataFrame({"C": compute, "quantity": quantity})
-        for column, summary in summarize_draws(samples, ci_prob).items():
-            frame[column] = summary
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return summary_table({"C": compute}, "quantity", quantities, ci_prob)
