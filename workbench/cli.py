@@ -1,4 +1,5 @@
-"""The ``workbench`` command line: list laws, fit runs, predict from saved fits, run the demo."""
+"""The ``workbench`` command line: list laws, fit runs, predict from saved fits, compare and
+backtest laws, run the demo."""
 
 import argparse
 import json
@@ -19,6 +20,11 @@ ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
 APP_SCRIPT = Path(__file__).parent / "app" / "main.py"
 APP_SETUP = Path(__file__).parent / "app" / "warmup.py"
 MAX_UPLOAD_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
+CHECKPOINT_POLICIES = {
+    "final": {"checkpoints": False},
+    "run-effect": {"checkpoints": True},
+    "independent": {"checkpoints": True, "run_effect": False},
+}
 
 
 class UsageError(Exception):
@@ -51,9 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"column holding {role} (overrides auto-detection)",
         )
     fit.add_argument(
-        "--final-only", action="store_true", help="keep only the last checkpoint of each run"
+        "--checkpoints",
+        default="final",
+        choices=tuple(CHECKPOINT_POLICIES),
+        help="final: last checkpoint of each run (default); run-effect: every checkpoint, "
+        "sharing an offset per run; independent: every checkpoint as its own observation",
     )
-    fit.add_argument("--likelihood", default="student_t", choices=("student_t", "normal"))
+    fit.add_argument(
+        "--min-fraction",
+        type=float,
+        help="with --checkpoints, drop checkpoints before this fraction of their run",
+    )
+    fit.add_argument("--groups", metavar="COLUMN", help="fit one curve per group, partially pooled")
+    fit.add_argument(
+        "--likelihood",
+        choices=("student_t", "normal"),
+        help="noise model (default: student_t; run-effect fits are normal)",
+    )
     fit.add_argument("--draws", type=int, default=1000)
     fit.add_argument("--tune", type=int, default=1000)
     fit.add_argument("--chains", type=int, default=2)
@@ -66,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("fit", help="netCDF file written by `workbench fit -o`")
     for name in ("N", "D", "C"):
         predict.add_argument(f"--{name}", nargs="+", help=f"target {name} values (7e10 or 70B)")
+    predict.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="values of another covariate of the law, comma-separated, e.g. --at U=25B "
+        "(repeat for more)",
+    )
     predict.add_argument(
         "--kind",
         default="observation",
@@ -94,6 +122,29 @@ def build_parser() -> argparse.ArgumentParser:
     passuntil.add_argument("--seed", type=int, default=0)
     passuntil.add_argument("--ci-prob", type=float, default=0.9)
     passuntil.add_argument("--json", action="store_true", help="print one JSON object")
+
+    compare = commands.add_parser(
+        "compare", help="fit several laws to one run table and compare them by PSIS-LOO"
+    )
+    _add_law_set_arguments(compare)
+
+    backtest = commands.add_parser(
+        "backtest", help="fit laws on the smaller runs and score them on the largest"
+    )
+    _add_law_set_arguments(backtest)
+    backtest.add_argument(
+        "--holdout-top-frac",
+        type=float,
+        help="hold out this fraction of the runs, the largest by --by (default 0.2)",
+    )
+    backtest.add_argument(
+        "--by",
+        choices=("C", "N", "D", "step"),
+        help="what 'largest' means (default: C, or N without C)",
+    )
+    backtest.add_argument(
+        "--cut", help="instead of a fraction, hold out runs whose final --by is at least this"
+    )
 
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--port", type=int, default=5006)
@@ -161,7 +212,7 @@ def _load_runs(arguments):
         if mapping and arguments.target != "loss":
             mapping[arguments.target] = arguments.target
         runs = read_runs(arguments.runs, mapping=mapping or None, target=arguments.target)
-    return runs.final_checkpoints() if arguments.final_only else runs
+    return runs
 
 
 def _fit(arguments) -> int:
@@ -177,7 +228,13 @@ def _fit(arguments) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
         fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
-        fit.fit(runs, random_seed=arguments.seed)
+        fit.fit(
+            runs,
+            random_seed=arguments.seed,
+            min_fraction=arguments.min_fraction,
+            groups=arguments.groups,
+            **CHECKPOINT_POLICIES[arguments.checkpoints],
+        )
     if arguments.output:
         fit.save(arguments.output)
     report = fit_report(fit, arguments.ci_prob)
@@ -205,13 +262,16 @@ def fit_report(fit: ScalingLawFit, ci_prob: float) -> dict:
             for name in names
         }
 
-    derived = [name for name in summary.index if name not in (*fit.law.parameters, "sigma", "nu")]
+    noise = [name for name in ("sigma", "nu", "run_sd") if name in summary.index]
+    params = [name for name in summary.index if name.split("[")[0] in fit.law.parameters]
+    derived = [name for name in summary.index if name not in (*params, *noise)]
     return {
         "law": fit.law.name,
         "n_obs": int(fit.idata.attrs["n_obs"]),
-        "params": rows(fit.law.parameters),
+        "groups": list(fit.groups_),
+        "params": rows(params),
         "derived": rows(derived),
-        "noise": rows([name for name in ("sigma", "nu") if name in summary.index]),
+        "noise": rows(noise),
         "diagnostics": fit.diagnostics().to_dict(),
         "ci_prob": ci_prob,
     }
@@ -221,7 +281,8 @@ def format_report(fit: ScalingLawFit, report: dict) -> str:
     percent = f"{100 * report['ci_prob']:g}%"
     lines = [
         f"{fit.law.label}: {fit.law.formula}",
-        f"{report['n_obs']} observations of {fit.target_}, {fit.likelihood} likelihood",
+        f"{report['n_obs']} observations of {fit.target_}, "
+        f"{fit.idata.attrs['likelihood']} likelihood",
         "",
         f"{'parameter':>12s} {'median':>12s}   {percent} interval",
     ]
@@ -248,13 +309,15 @@ def format_report(fit: ScalingLawFit, report: dict) -> str:
 def _predict(arguments) -> int:
     fit = ScalingLawFit.load(arguments.fit)
     covariates = {name: getattr(arguments, name) for name in ("N", "D", "C")}
+    covariates |= _other_covariates(arguments.at)
+    names = tuple(dict.fromkeys(("N", "D", "C", *fit.law.covariates)))
     table = fit.predict(ci_prob=(0.5, arguments.ci_prob), **covariates)
     table = table[table["kind"] == arguments.kind]
     high = f"{100 * arguments.ci_prob:g}"
     if arguments.json:
         predictions = [
             {
-                **{name: row[name] for name in ("N", "D", "C") if name in row},
+                **{name: row[name] for name in names if name in row},
                 "median": row["median"],
                 "ci_low": row[f"ci_low_{high}"],
                 "ci_high": row[f"ci_high_{high}"],
@@ -270,14 +333,28 @@ def _predict(arguments) -> int:
         )
     else:
         print(f"predicted {fit.target_} ({arguments.kind}) from {fit.law.label}")
-        print(prediction_table(table).to_string(index=False))
+        print(prediction_table(table, names).to_string(index=False))
     return 0
 
 
-def prediction_table(table: pd.DataFrame) -> pd.DataFrame:
+def _other_covariates(assignments) -> dict[str, list[str]]:
+    """``--at U=25B,50B`` as ``{"U": ["25B", "50B"]}``; values are parsed with the others."""
+    values = {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        name = name.strip()
+        if not equals or not name or not text.strip():
+            raise UsageError(f"--at takes NAME=VALUES, e.g. --at U=25B; got {assignment!r}")
+        if name in ("N", "D", "C"):
+            raise UsageError(f"give {name} with --{name}, not --at")
+        values[name] = [part.strip() for part in text.split(",")]
+    return values
+
+
+def prediction_table(table: pd.DataFrame, covariates=("N", "D", "C")) -> pd.DataFrame:
     """A printable copy: covariates in engineering notation, intervals as [low, high]."""
     shown = pd.DataFrame(
-        {name: table[name].map("{:.3g}".format) for name in ("N", "D", "C") if name in table}
+        {name: table[name].map("{:.3g}".format) for name in covariates if name in table}
     )
     shown["median"] = table["median"].map("{:.4f}".format)
     for column in [c for c in table.columns if c.startswith("ci_low_")]:
@@ -413,6 +490,191 @@ def _population_parameters(fit, ci_prob: float) -> dict:
     }
 
 
+def _add_law_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The runs, laws and sampler options of `compare` and `backtest`."""
+    parser.add_argument(
+        "runs", help="CSV/Parquet/JSON file, or a dataset name: demo, " + ", ".join(DATASETS)
+    )
+    parser.add_argument(
+        "--laws",
+        required=True,
+        help="comma-separated family names, e.g. chinchilla,kaplan_joint,power_law",
+    )
+    parser.add_argument(
+        "--covariate", choices=("N", "D", "C"), help="covariate of one-variable laws"
+    )
+    parser.add_argument("--target", default="loss", help="metric column to fit (default: loss)")
+    for role in ROLE_OPTIONS:
+        parser.add_argument(
+            f"--{role}",
+            dest=f"column_{role}",
+            metavar="COLUMN",
+            help=f"column holding {role} (overrides auto-detection)",
+        )
+    parser.add_argument(
+        "--checkpoints",
+        default="final",
+        choices=tuple(CHECKPOINT_POLICIES),
+        help="which checkpoints every fit uses, as for `fit` (default: final)",
+    )
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--tune", type=int, default=1000)
+    parser.add_argument("--chains", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _law_set(arguments) -> dict:
+    """The laws named in ``--laws``, by name, with ``--covariate`` for one-variable laws."""
+    names = [name.strip() for name in arguments.laws.split(",") if name.strip()]
+    if len(set(names)) != len(names):
+        raise UsageError(f"--laws names a law more than once: {arguments.laws}")
+    laws = {}
+    for name in names:
+        takes_covariate = arguments.covariate and "covariate" in get_law(name).options
+        laws[name] = get_law(
+            name, **({"covariate": arguments.covariate} if takes_covariate else {})
+        )
+    return laws
+
+
+def _law_set_sampler(arguments) -> dict:
+    return {
+        "draws": arguments.draws,
+        "tune": arguments.tune,
+        "chains": arguments.chains,
+        "progress_bar": not arguments.json and sys.stderr.isatty(),
+    }
+
+
+def _print_warnings(caught, categories) -> None:
+    for warning in caught:
+        if issubclass(warning.category, categories):
+            print(f"warning: {warning.message}", file=sys.stderr)
+
+
+def _compare(arguments) -> int:
+    from workbench.predict import ParetoKWarning, compare
+
+    laws = _law_set(arguments)
+    if len(laws) < 2:
+        raise UsageError("compare needs two or more laws, e.g. --laws chinchilla,kaplan_joint")
+    runs = _load_runs(arguments)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        warnings.simplefilter("always", ParetoKWarning)
+        fits = {
+            name: ScalingLawFit(law, sampler=_law_set_sampler(arguments)).fit(
+                runs, random_seed=arguments.seed, **CHECKPOINT_POLICIES[arguments.checkpoints]
+            )
+            for name, law in laws.items()
+        }
+        comparison = compare(fits)
+    report = comparison_report(comparison)
+    if arguments.json:
+        print(json.dumps(report))
+    else:
+        print(
+            f"PSIS-LOO comparison on {report['n_obs']} observations of "
+            f"{next(iter(fits.values())).target_} ({report['method']} weights), best first:"
+        )
+        print(
+            f"{'law':<16s}{'elpd_loo':>10s}{'se':>8s}{'p_loo':>8s}{'elpd_diff':>11s}{'weight':>8s}"
+        )
+        for name, row in report["laws"].items():
+            print(
+                f"{name:<16s}{row['elpd_loo']:>10.2f}{row['se']:>8.2f}{row['p_loo']:>8.1f}"
+                f"{row['elpd_diff']:>11.2f}{row['weight']:>8.3f}"
+            )
+    _print_warnings(caught, (FitWarning, ParetoKWarning))
+    return 0
+
+
+def comparison_report(comparison) -> dict:
+    """The `compare --json` object: per law (best first) ``rank``, ``elpd_loo``, ``se``,
+    ``p_loo``, ``elpd_diff``, ``dse`` and ``weight``; the observations with high Pareto k."""
+    table, weights = comparison.table, comparison.weights
+    laws = {
+        name: {
+            "rank": int(table.loc[name, "rank"]),
+            "elpd_loo": float(table.loc[name, "elpd"]),
+            "se": float(table.loc[name, "se"]),
+            "p_loo": float(table.loc[name, "p"]),
+            "elpd_diff": float(table.loc[name, "elpd_diff"]),
+            "dse": float(table.loc[name, "dse"]),
+            "weight": float(weights[name]),
+        }
+        for name in table.index
+    }
+    first = next(iter(comparison.fits.values()))
+    return {
+        "n_obs": int(first.idata.attrs["n_obs"]),
+        "method": comparison.method,
+        "laws": laws,
+        "pareto_k_threshold": comparison.pareto_k_threshold,
+        "pareto_k": [
+            {
+                "law": point.law,
+                "index": point.index,
+                "covariates": point.covariates,
+                "observed": point.observed,
+                "k": point.k,
+            }
+            for point in comparison.pareto_k
+        ],
+        "diagnostics": {name: fit.diagnostics().to_dict() for name, fit in comparison.fits.items()},
+    }
+
+
+def _backtest(arguments) -> int:
+    from workbench.predict import backtest
+    from workbench.runs import parse_quantity
+
+    laws = _law_set(arguments)
+    runs = _load_runs(arguments)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        result = backtest(
+            runs,
+            laws,
+            holdout_top_frac=arguments.holdout_top_frac,
+            by=arguments.by,
+            cut=None if arguments.cut is None else parse_quantity(arguments.cut),
+            fit_options=CHECKPOINT_POLICIES[arguments.checkpoints],
+            sampler=_law_set_sampler(arguments),
+            random_seed=arguments.seed,
+        )
+    report = backtest_report(result)
+    if arguments.json:
+        print(json.dumps(report))
+    else:
+        print(f"Backtest: {result.holdout.describe()}; each law fitted to the other runs.")
+        shown = result.table.rename(columns={"are": "ARE", "seconds": "time (s)"})
+        print(shown.to_string(float_format="{:.4g}".format))
+    _print_warnings(caught, FitWarning)
+    return 0
+
+
+def backtest_report(result) -> dict:
+    """The `backtest --json` object: the held-out runs; per law ``n_train``, ``n_test``, ``are``,
+    ``coverage_50``, ``coverage_90``, ``mean_log_predictive_density``, ``elpd_loo`` and
+    ``weight`` (LOO on the training runs; null when not computable) and ``seconds``; and every
+    held-out prediction (the rows of ``Backtest.frame``)."""
+    holdout = result.holdout
+    return {
+        "holdout": {
+            "by": holdout.by,
+            "cut": holdout.cut,
+            "n_runs": holdout.n_runs,
+            "n_test": len(holdout.runs),
+            "runs": list(holdout.runs),
+        },
+        "laws": json.loads(result.table.to_json(orient="index", double_precision=15)),
+        "predictions": json.loads(result.frame.to_json(orient="records", double_precision=15)),
+        "ci_prob": list(result.ci_prob),
+    }
+
+
 def _serve(arguments) -> int:
     if arguments.max_upload_mb <= 0:
         raise UsageError("--max-upload-mb must be positive")
@@ -453,6 +715,8 @@ COMMANDS = {
     "predict": _predict,
     "demo": _demo,
     "passuntil": _passuntil,
+    "compare": _compare,
+    "backtest": _backtest,
     "serve": _serve,
 }
 

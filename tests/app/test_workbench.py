@@ -32,6 +32,7 @@ def test_workbench_renders_inline(demo_runs):
         "Checks",
         "Extrapolate",
         "Compare",
+        "Groups",
         "Export",
         "PassUntil",
     ]

@@ -122,7 +122,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     open_tab(page, "Compare")
     page.get_by_role("button", name="Fit and compare").click()
     loo_table = page.locator(".tabulator").filter(
-        has=page.locator(".tabulator-col-title", has_text="weight")
+        has=page.locator(".tabulator-col-title", has_text="elpd_diff")
     )
     expect(loo_table.locator(".tabulator-row")).to_have_count(2, timeout=FIT_SECONDS)
     assert "kaplan_joint" in loo_table.inner_text()

@@ -201,3 +201,10 @@ def test_cancel_stops_sampling(demo_runs):
     with pytest.raises(FitCancelled):
         long_run.fit(demo_runs, random_seed=5, progress=cancel_after_first_progress, cancel=cancel)
     assert not hasattr(long_run, "idata_")
+
+
+def test_a_law_of_the_loss_refuses_the_loss_as_target():
+    from workbench.runs import RunTableError
+
+    with pytest.raises(RunTableError, match="cannot also be the target"):
+        ScalingLawFit("downstream_error").fit(demo(seed=0), random_seed=0)

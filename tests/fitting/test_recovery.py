@@ -10,6 +10,7 @@ import pytest
 
 from workbench.fitting import ScalingLawFit
 from workbench.laws import LAWS, get_law
+from workbench.runs import RunTable
 
 SEEDS = range(10)
 NOISE_SD = 0.015
@@ -32,6 +33,24 @@ DESIGNS = {
         dict(E=1.6, A=60.0, c0=0.15, c1=0.25, d1=3e9, f1=0.4),
         {"D": (7, 12)},
     ),
+    # Gadre et al.'s RedPajama fit.
+    "overtraining": (
+        {},
+        dict(E=1.84, a=212.0, b=366.7, eta=0.136),
+        {"N": (7, 9.5), "D": (8.5, 11.5)},
+    ),
+    # Gadre et al.'s 17-task fit; the covariate is the loss, here 2.5 to 5.5 nats per token.
+    "downstream_error": (
+        {},
+        dict(epsilon=0.857, k=2.206, gamma=0.7146),
+        {"loss": (np.log10(2.5), np.log10(5.5))},
+    ),
+    # Li et al.'s optimal learning rate (the "loss" column stands for η here).
+    "optimal_hyperparameters": (
+        {"covariates": ("N", "D")},
+        dict(A=1.79, b_N=-0.713, b_D=0.307),
+        {"N": (8, 10), "D": (9.5, 11.5)},
+    ),
 }
 
 
@@ -41,6 +60,10 @@ def simulate(name, seed, n_points=60):
     rng = np.random.default_rng(seed)
     x = {k: 10 ** rng.uniform(*ranges[k], n_points) for k in law.covariates}
     y = law.curve(x, truth) * np.exp(rng.normal(0, NOISE_SD, n_points))
+    if "loss" in law.covariates:
+        # A law of downstream error reads the loss as its covariate; its target is the error.
+        runs = pd.DataFrame({"run": [f"run-{i}" for i in range(n_points)], **x, "error": y})
+        return law, truth, RunTable(runs, target="error")
     return law, truth, pd.DataFrame({**x, "loss": y})
 
 

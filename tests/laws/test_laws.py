@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import optimize
 
 from workbench.laws import LAWS, get_law
 from workbench.laws.base import centred_logs
@@ -24,18 +25,108 @@ def broken_power_law_reference(C, E, A, c0, c1, d1, f1):
     return E + A * C ** (-c0) * (1 + (C / d1) ** (1 / f1)) ** (-c1 * f1)
 
 
+def overtraining_reference(N, D, E, a, b, eta):
+    # Gadre et al. (2024), eq. 3, with C = 6ND and M = D/N.
+    C, M = 6 * N * D, D / N
+    return E + (a * M**eta + b * M ** (-eta)) * C ** (-eta)
+
+
+def downstream_error_reference(loss, epsilon, k, gamma):
+    # Gadre et al. (2024), eq. 4.
+    return epsilon - k * np.exp(-gamma * loss)
+
+
+def optimal_hyperparameters_reference(N, D, A, b_N, b_D):
+    # Li et al. (2025), eq. 1: the optimal learning rate η = A N^b_N D^b_D.
+    return A * N**b_N * D**b_D
+
+
+def data_constrained_reference(N, D, U, E, A, B, alpha, beta, R_D_star, R_N_star):
+    # Muennighoff et al. (2023), section 3.1 and appendix A, with U_D = min(U, D).
+    U_D = np.minimum(U, D)
+    R_D = D / U_D - 1
+    D_effective = U_D + U_D * R_D_star * (1 - np.exp(-R_D / R_D_star))
+    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    U_N = np.minimum(N, G * (U_D * G) ** (beta / alpha))
+    R_N = N / U_N - 1
+    N_effective = U_N + U_N * R_N_star * (1 - np.exp(-R_N / R_N_star))
+    return E + A / N_effective**alpha + B / D_effective**beta
+
+
+def parscale_reference(N, P, E, A, alpha, k):
+    # Chen et al. (2025): L = (A / (N (k log P + 1)))^alpha + E.
+    return (A / (N * (k * np.log(P) + 1))) ** alpha + E
+
+
+def kaplan_batch_reference(N, S, B, N_c, alpha_N, S_c, alpha_S, B_star, alpha_B):
+    # Kaplan et al. (2020), section 5, solved point by point with Brent's method.
+    def excess(loss, n, steps, batch):
+        min_steps = steps / (1 + B_star / loss ** (1 / alpha_B) / batch)
+        return loss - (N_c / n) ** alpha_N - (S_c / min_steps) ** alpha_S
+
+    roots = []
+    for n, steps, batch in zip(N, S, B, strict=True):
+        low = (N_c / n) ** alpha_N + (S_c / steps) ** alpha_S
+        roots.append(optimize.brentq(excess, low, 1e3 * low, (n, steps, batch), xtol=1e-14))
+    return np.array(roots)
+
+
+def m4_reference(D, L_inf, L_0, alpha, beta, c):
+    # Alabdulmohsin et al. (2022), M4: (L - L_inf) / (L_0 - L)^alpha = beta D^c, by Brent.
+    def excess(loss, size):
+        return loss - L_inf - beta * size**c * (L_0 - loss) ** alpha
+
+    return np.array([optimize.brentq(excess, L_inf, L_0, (size,), xtol=1e-14) for size in D])
+
+
+def learning_curve_regimes_reference(D, E, L_p, X_0, alpha):
+    # Plateau L_p, power law with exponent -alpha past X_0, floor E (Hestness et al. 2017).
+    return E + (L_p - E) / (1 + (D / X_0) ** alpha)
+
+
 # Published or typical parameter values for each family.
 TRUTHS = {
     "chinchilla": dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28),
     "kaplan_joint": dict(N_c=8.8e13, D_c=5.4e13, alpha_N=0.076, alpha_D=0.095),
+    # Muennighoff et al.'s fit, from its log-space values a=6.255414, b=7.3049974, e=0.6254804.
+    "data_constrained": dict(
+        E=np.exp(0.6254804),
+        A=np.exp(6.255414),
+        B=np.exp(7.3049974),
+        alpha=0.3526596,
+        beta=0.3526596,
+        R_D_star=15.387756,
+        R_N_star=5.309743,
+    ),
+    "parscale": dict(E=1.7, A=1.0e8, alpha=0.2, k=0.4),
+    # Kaplan et al.'s Table 5 constants.
+    "kaplan_batch": dict(
+        N_c=8.8e13, alpha_N=0.076, S_c=2.1e3, alpha_S=0.76, B_star=2.0e8, alpha_B=0.21
+    ),
+    "m4": dict(L_inf=1.8, L_0=6.0, alpha=1.5, beta=3.0e3, c=-0.4),
+    "learning_curve_regimes": dict(E=1.8, L_p=6.0, X_0=1e9, alpha=0.5),
     "power_law": dict(E=1.7, A=1.0e3, alpha=0.15),
     "broken_power_law": dict(E=1.5, A=30.0, c0=0.05, c1=0.1, d1=1e19, f1=0.3),
+    # Gadre et al.'s RedPajama fit (code_alpha=166.2, code_beta=366.7, code_b=-0.2729, E=1.8366).
+    "overtraining": dict(E=1.8366, a=166.2 * 6**0.13645, b=366.7, eta=0.13645),
+    # Gadre et al.'s 17-task fit on RedPajama, C4 eval loss.
+    "downstream_error": dict(epsilon=0.8570, k=2.206, gamma=0.7146),
+    # Li et al. (2025), eq. 1: the Step Law optimal learning rate.
+    "optimal_hyperparameters": dict(A=1.79, b_N=-0.713, b_D=0.307),
 }
 REFERENCES = {
     "chinchilla": chinchilla_reference,
     "kaplan_joint": kaplan_joint_reference,
+    "data_constrained": data_constrained_reference,
+    "parscale": parscale_reference,
+    "kaplan_batch": kaplan_batch_reference,
+    "m4": m4_reference,
+    "learning_curve_regimes": learning_curve_regimes_reference,
     "power_law": power_law_reference,
     "broken_power_law": broken_power_law_reference,
+    "overtraining": overtraining_reference,
+    "downstream_error": downstream_error_reference,
+    "optimal_hyperparameters": optimal_hyperparameters_reference,
 }
 
 
@@ -44,7 +135,15 @@ def grid():
     rng = np.random.default_rng(0)
     N = np.exp(rng.uniform(np.log(1e7), np.log(1e11), 50))
     D = np.exp(rng.uniform(np.log(1e8), np.log(1e13), 50))
-    return {"N": N, "D": D, "C": 6 * N * D}
+    # Losses for laws of downstream error, drawn after N and D so those stay as they were.
+    grid = {"N": N, "D": D, "C": 6 * N * D, "loss": rng.uniform(2.0, 5.0, 50)}
+    # Covariates beyond N, D and C, drawn last for the same reason: unique tokens (mostly
+    # repeated, some runs seeing fewer than are available), parallel streams, steps and batch.
+    grid["U"] = D / 10 ** rng.uniform(-0.5, 2.5, 50)
+    grid["P"] = 2.0 ** rng.integers(0, 4, 50)
+    grid["S"] = 10 ** rng.uniform(3, 5.5, 50)
+    grid["B"] = 10 ** rng.uniform(5, 7, 50)
+    return grid
 
 
 def test_every_registered_law_has_a_reference():
@@ -141,3 +240,51 @@ def test_kaplan_joint_allocation_is_a_minimum():
     for factor in (0.8, 1.25):
         n = n_opt * factor
         assert law.curve({"N": n, "D": 1e21 / (6 * n)}, params) > best
+
+
+def test_overtraining_is_chinchilla_with_one_exponent(grid):
+    params = TRUTHS["overtraining"]
+    scale = 6 ** -params["eta"]
+    chinchilla = chinchilla_reference(
+        grid["N"],
+        grid["D"],
+        E=params["E"],
+        A=params["a"] * scale,
+        B=params["b"] * scale,
+        alpha=2 * params["eta"],
+        beta=2 * params["eta"],
+    )
+    np.testing.assert_allclose(get_law("overtraining").curve(grid, params), chinchilla, rtol=1e-12)
+
+
+def test_overtraining_code_coefficients_give_gadre_code_form(grid):
+    # Gadre et al.'s scaling/laws.py fits L(N, M) = α·N^b + β·6^(b/2)·(M·N)^b + E.
+    law, params = get_law("overtraining"), TRUTHS["overtraining"]
+    derived = law.derived(params)
+    assert derived["code_alpha"] == pytest.approx(166.2)
+    assert derived["code_beta"] == pytest.approx(366.7)
+    assert derived["code_b"] == pytest.approx(-0.2729)
+    N, M = grid["N"], grid["D"] / grid["N"]
+    b = derived["code_b"]
+    code_form = derived["code_alpha"] * N**b + derived["code_beta"] * 6 ** (b / 2) * (M * N) ** b
+    np.testing.assert_allclose(law.curve(grid, params), code_form + params["E"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("budget", [1e20, 5.7e21])
+def test_overtraining_closed_form_allocation_matches_numerical_minimum(budget):
+    from workbench.laws.base import _numeric_allocation
+
+    law, params = get_law("overtraining"), TRUTHS["overtraining"]
+    closed = law.optimal_allocation(params, np.array([budget]))
+    np.testing.assert_allclose(closed, _numeric_allocation(law, params, np.array([budget])), 1e-5)
+    n_opt, d_opt = closed
+    assert 6 * n_opt * d_opt == pytest.approx(budget)
+    # The best tokens per parameter is the same at every budget: M_opt = (b/a)^(1/(2η)).
+    assert d_opt / n_opt == pytest.approx(law.derived(params)["M_opt"])
+
+
+def test_downstream_error_needs_errors_as_fractions():
+    law = get_law("downstream_error")
+    loss = np.array([2.5, 3.0, 3.5, 4.0])
+    with pytest.raises(ValueError, match=r"fractions in \(0, 1\)"):
+        law.centres({"loss": loss}, np.array([55.0, 60.0, 70.0, 75.0]))

@@ -84,7 +84,10 @@ def test_load_dataset_lists_valid_names():
     with pytest.raises(KeyError) as caught:
         datasets.load_dataset("chinchila")
     assert isinstance(caught.value, UnknownDatasetError)
-    assert str(caught.value) == "unknown dataset 'chinchila'; valid names: ['chinchilla_epoch']"
+    assert str(caught.value) == (
+        "unknown dataset 'chinchila'; valid names: "
+        "['chinchilla_epoch', 'gadre_overtraining', 'misfitting_li2025', 'steplaw']"
+    )
 
 
 @pytest.fixture
@@ -130,3 +133,65 @@ def test_chinchilla_epoch_flags_the_five_excluded_points(chinchilla_url, epoch_p
         excluded[["N_params", "loss"]].sort_values("loss").to_numpy(),
         rtol=1e-12,
     )
+
+
+def test_misfitting_loader_reads_runs_with_checkpoints(shared_data, tmp_path):
+    url = (shared_data / "misfitting_li2025" / "scaling_results.csv").as_uri()
+    every_lr = datasets.misfitting_li2025(url=url, cache_dir=tmp_path, best_lr=False)
+    best = datasets.misfitting_li2025(url=url, cache_dir=tmp_path)
+    assert every_lr.data["run"].nunique() == 240
+    assert best.data["run"].nunique() == 81
+    finals = best.final_checkpoints()
+    assert len(finals) == 81 and finals.data.groupby(["model", "total_steps"]).size().max() == 1
+    np.testing.assert_allclose(best.column("C"), 6 * best.column("N") * best.column("D"), rtol=1e-6)
+
+
+def test_gadre_manifest_pairs_every_model_with_its_evaluation():
+    checksums = datasets._read_manifest(datasets.GADRE_OVERTRAINING_MANIFEST)
+    models = {
+        path[len("models/") : -len(".json")] for path in checksums if path.startswith("models/")
+    }
+    evals = {
+        path[len("evals/evaluation_") : -len("_heavy.json")]
+        for path in checksums
+        if path.startswith("evals/")
+    }
+    assert len(models) == 104
+    assert models == evals
+    assert all(len(digest) == 64 for digest in checksums.values())
+
+
+@pytest.fixture(scope="module")
+def gadre_source(shared_data):
+    return (shared_data / "gadre_overtraining").as_uri()
+
+
+def test_gadre_overtraining_matches_the_flat_table(shared_data, gadre_source, tmp_path):
+    runs = datasets.gadre_overtraining(base_url=gadre_source, cache_dir=tmp_path)
+    assert len(runs) == 104
+    assert runs.target == "loss"
+    assert runs.derived == {"C"}
+    assert runs.data["group"].value_counts().to_dict() == {
+        "rpj": 35,
+        "rw_original": 35,
+        "c4_original": 34,
+    }
+    flat = pd.read_csv(shared_data / "gadre_overtraining" / "gadre_models_flat.csv")
+    ours = runs.data.set_index("run").loc[flat["name"]]
+    np.testing.assert_allclose(ours["N"], flat["N_params"])
+    np.testing.assert_allclose(ours["M"], flat["token_multiplier_M"])
+    np.testing.assert_allclose(ours["C"], flat["C_flops_6ND"].astype(float), rtol=1e-12)
+    np.testing.assert_allclose(ours["loss"], flat["loss_c4_val"])
+    for column in ("err_avg17", "err_avg46", "err_boolq", "loss_paloma_ptb", "loss_val_de-en_100"):
+        np.testing.assert_allclose(ours[column], flat[column], rtol=1e-12)
+
+
+def test_gadre_overtraining_error_target_keeps_the_loss(gadre_source, tmp_path):
+    runs = datasets.gadre_overtraining(
+        base_url=gadre_source, cache_dir=tmp_path, loss="paloma_ptb", target="err_avg17"
+    )
+    assert runs.target == "err_avg17"
+    np.testing.assert_array_equal(runs.column("loss"), runs.column("loss_paloma_ptb"))
+    assert np.all((runs.y > 0) & (runs.y < 1))
+    with pytest.raises(ValueError, match="c4_val"):
+        datasets.gadre_overtraining(base_url=gadre_source, cache_dir=tmp_path, loss="c4")

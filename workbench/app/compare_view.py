@@ -1,22 +1,34 @@
-"""The Compare tab: fit several laws to the same runs and compare them by LOO."""
+"""The Compare tab: fit several laws to the same runs, compare them by LOO with stacking weights,
+average their predictions, and backtest them on the largest runs."""
 
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models.widgets.tables import NumberFormatter
 
 from workbench.app.common import error_alert, plot_or_alert, show_error
-from workbench.app.jobs import FitJob
+from workbench.app.jobs import BacktestJob, FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import FitCancelled, ScalingLawFit
+from workbench.fitting.fit import DEFAULT_SAMPLER
 from workbench.laws import LAWS, get_law
-from workbench.plots import plot_comparison
-from workbench.predict import compare
+from workbench.plots import plot_backtest, plot_comparison
+from workbench.predict import Comparison, model_averaged_prediction, predict
+from workbench.predict.compare import loo_comparison
+from workbench.runs import parse_quantity
 
 DEFAULT_LAWS = ["chinchilla", "kaplan_joint"]
+AVERAGE_LABEL = "stacking average"
+BACKTEST_NOTE = (
+    "Hold out the largest runs by compute, fit each chosen law to the rest, and score its "
+    "predictions of the held-out runs: ARE is the mean relative error of the median, coverage "
+    "the fraction of held-out runs inside the 50 % and 90 % intervals of a new run."
+)
 
 
 class CompareView(pn.viewable.Viewer):
-    """Fit each chosen law in turn off the event loop, then show the LOO table and the curves."""
+    """Fit each chosen law in turn off the event loop, then show the LOO table and the curves;
+    average the laws' predictions by their stacking weights; backtest the laws."""
 
     state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
     laws = param.ListSelector(
@@ -26,31 +38,93 @@ class CompareView(pn.viewable.Viewer):
         default="C", objects=["N", "D", "C"], doc="Covariate of one-covariate families."
     )
     random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of every fit.")
+    draws = param.Integer(
+        default=DEFAULT_SAMPLER["draws"], bounds=(10, 1_000_000), doc="Posterior draws per chain."
+    )
+    tune = param.Integer(
+        default=DEFAULT_SAMPLER["tune"], bounds=(10, 100_000), doc="Tuning steps per chain."
+    )
+    target_N = param.String(default="70B", doc="Target parameters of the averaged prediction.")
+    target_D = param.String(default="1.4T", doc="Target tokens of the averaged prediction.")
+    holdout_top_frac = param.Number(
+        default=0.2,
+        bounds=(0.05, 0.5),
+        step=0.05,
+        doc="Fraction of the runs, the largest by compute, held out by the backtest.",
+    )
     running = param.Boolean(default=False, doc="Whether the fits are running.")
+    backtest_running = param.Boolean(default=False, doc="Whether a backtest is running.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
         super().__init__(state=state or WorkbenchState(), **params)
         self._job: FitJob | None = None
+        self._backtest_job: BacktestJob | None = None
         self._cancelled = False
+        self.comparison: Comparison | None = None
+        self.backtest_result = None
         self._laws_choice = pn.widgets.MultiChoice.from_param(self.param.laws, label="Laws")
         self._covariate_select = pn.widgets.Select.from_param(
             self.param.covariate, label="Covariate of one-covariate laws", width=220
+        )
+        self._draws_input = pn.widgets.IntInput.from_param(
+            self.param.draws, label="Draws per chain", width=140
+        )
+        self._tune_input = pn.widgets.IntInput.from_param(
+            self.param.tune, label="Tuning steps per chain", width=160
         )
         self._compare_button = pn.widgets.Button(label="Fit and compare", color="primary")
         self._cancel_button = pn.widgets.Button(label="Cancel", color="warning", disabled=True)
         self._progress = pn.Column()
         self._alert = error_alert()
+        self._pareto_alert = pn.pane.Alert(
+            "", alert_type="warning", visible=False, sizing_mode="stretch_width"
+        )
         self._table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, sizing_mode="stretch_width"
         )
         self._plot = pn.Column(sizing_mode="stretch_width")
+        self._average_inputs = pn.Row(
+            pn.widgets.TextInput.from_param(
+                self.param.target_N, label="Target N (parameters)", width=200
+            ),
+            pn.widgets.TextInput.from_param(
+                self.param.target_D, label="Target D (tokens)", width=200
+            ),
+        )
+        self._average_alert = error_alert()
+        self._average_table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
+        )
+        self._holdout_input = pn.widgets.FloatInput.from_param(
+            self.param.holdout_top_frac, label="Held-out fraction (largest by compute)", width=260
+        )
+        self._backtest_button = pn.widgets.Button(label="Run backtest", color="primary")
+        self._backtest_cancel_button = pn.widgets.Button(
+            label="Cancel backtest", color="warning", disabled=True
+        )
+        self._backtest_progress = pn.indicators.Progress(
+            value=0, max=100, width=250, bar_color="primary", visible=False
+        )
+        self._backtest_status = pn.pane.Markdown("")
+        self._backtest_alert = error_alert()
+        self._backtest_table = pn.widgets.Tabulator(
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
+        )
+        self._backtest_plot = pn.Column(sizing_mode="stretch_width")
         self._compare_button.on_click(self.run_comparison)
         self._cancel_button.on_click(self.cancel)
+        self._backtest_button.on_click(self.run_backtest)
+        self._backtest_cancel_button.on_click(self.cancel_backtest)
 
     def configured_law(self, name: str):
         options = {"covariate": self.covariate} if "covariate" in get_law(name).options else {}
         return get_law(name, **options)
 
+    @property
+    def sampler(self) -> dict:
+        return {"draws": self.draws, "tune": self.tune}
+
+    # -- comparison ------------------------------------------------------------------------
     async def run_comparison(self, event=None) -> None:
         """Fit each law (progress per law), store them in ``state.fits`` and compare them."""
         if self.running:
@@ -79,7 +153,7 @@ class CompareView(pn.viewable.Viewer):
                 if self._cancelled:
                     notes[name].object = "skipped"
                     continue
-                fit = ScalingLawFit(self.configured_law(name))
+                fit = ScalingLawFit(self.configured_law(name), sampler=self.sampler)
                 self._job = FitJob(fit, runs, random_seed=self.random_seed)
                 notes[name].object = (
                     "compiling, then sampling" if self._job.needs_compiling else ("sampling")
@@ -116,25 +190,163 @@ class CompareView(pn.viewable.Viewer):
 
     def _show_comparison(self, fits: dict) -> None:
         try:
-            table = compare(fits)
+            # The Pareto-k points are shown below the table, so no warning is issued.
+            comparison = loo_comparison(fits)
         except ValueError as error:
             show_error(self._alert, f"Could not compare: {error}")
+            self.comparison = None
             self._table.value = pd.DataFrame()
             self._plot[:] = []
+            self._pareto_alert.visible = False
+            self._show_average()
             return
-        self._table.value = table.round(3)
+        self.comparison = comparison
+        self._table.value = comparison.table.round(3)
+        points = comparison.pareto_k
+        self._pareto_alert.param.update(
+            object=(
+                f"PSIS-LOO is unreliable at {len(points)} observation(s) (Pareto k > "
+                f"{comparison.pareto_k_threshold:g}): " + "; ".join(map(str, points))
+            ),
+            visible=bool(points),
+        )
         self._plot[:] = [plot_or_alert(plot_comparison, fits)]
+        self._show_average()
+
+    # -- model-averaged prediction ---------------------------------------------------------
+    @param.depends("target_N", "target_D", watch=True)
+    def _show_average(self) -> None:
+        """The stacking average of the laws' predictions of a new run at the target, beside each
+        law's own prediction."""
+        comparison = self.comparison
+        if comparison is None:
+            self._average_table.value = pd.DataFrame()
+            show_error(self._average_alert)
+            return
+        try:
+            targets = {"N": [parse_quantity(self.target_N)], "D": [parse_quantity(self.target_D)]}
+            table = averaged_prediction_table(comparison, targets, self.random_seed)
+        except (TypeError, ValueError) as error:
+            show_error(self._average_alert, f"Could not predict at the target: {error}")
+            return
+        show_error(self._average_alert)
+        self._average_table.formatters = {
+            column: NumberFormatter(format="0.0000") for column in table.columns[1:]
+        }
+        self._average_table.value = table
+
+    @param.depends("state.predictions", watch=True)
+    def _follow_extrapolate_targets(self) -> None:
+        """Predict at the latest target of the Extrapolate tab, when it has N and D."""
+        predictions = self.state.predictions
+        if predictions is None or not {"N", "D"} <= set(predictions.columns):
+            return
+        last = predictions.iloc[-1]
+        self.param.update(target_N=f"{last['N']:.4g}", target_D=f"{last['D']:.4g}")
+
+    # -- backtest --------------------------------------------------------------------------
+    async def run_backtest(self, event=None) -> None:
+        """Backtest the chosen laws off the event loop; show the table and the plot."""
+        if self.backtest_running:
+            return
+        show_error(self._backtest_alert)
+        if self.state.runs is None:
+            show_error(self._backtest_alert, "Could not backtest: load runs in the Data tab first")
+            return
+        if not self.laws:
+            show_error(self._backtest_alert, "Could not backtest: choose at least one law")
+            return
+        job = BacktestJob(
+            self.state.runs,
+            {name: self.configured_law(name) for name in self.laws},
+            {
+                "holdout_top_frac": self.holdout_top_frac,
+                "sampler": self.sampler,
+                "random_seed": self.random_seed,
+            },
+        )
+        self._backtest_job = job
+        self._set_backtest_running(True)
+        self._backtest_status.object = f"Backtesting {', '.join(self.laws)} ..."
+        try:
+            result = await job.run_async(self._show_backtest_progress)
+        except FitCancelled:
+            self._backtest_status.object = "Backtest cancelled."
+            return
+        except Exception as error:
+            self._backtest_status.object = ""
+            show_error(self._backtest_alert, f"Could not backtest: {error}")
+            return
+        finally:
+            self._backtest_job = None
+            self._set_backtest_running(False)
+        self.backtest_result = result
+        self._backtest_status.object = (
+            f"Backtest finished in {job.seconds:.1f} s: {result.holdout.describe()}."
+        )
+        self._backtest_table.value = result.table.reset_index().round(4)
+        self._backtest_plot[:] = [plot_or_alert(plot_backtest, result)]
+
+    def cancel_backtest(self, event=None) -> None:
+        if self._backtest_job is not None:
+            self._backtest_job.cancel.set()
+
+    def _show_backtest_progress(self, fraction: float) -> None:
+        self._backtest_progress.value = int(100 * fraction) if fraction > 0 else -1
+
+    def _set_backtest_running(self, running: bool) -> None:
+        self.backtest_running = running
+        self._backtest_button.disabled = running
+        self._backtest_cancel_button.disabled = not running
+        self._backtest_progress.visible = running
 
     def __panel__(self):
         return pn.Column(
             pn.Row(self._laws_choice, self._covariate_select),
+            pn.Row(self._draws_input, self._tune_input),
             pn.Row(self._compare_button, self._cancel_button),
             self._progress,
             self._alert,
             pn.Row(
-                pn.Column(pn.pane.Markdown("**LOO comparison** (best first)"), self._table),
+                pn.Column(
+                    pn.pane.Markdown("**LOO comparison** (best first; stacking weights)"),
+                    self._table,
+                    self._pareto_alert,
+                ),
                 self._plot,
                 sizing_mode="stretch_width",
             ),
+            pn.pane.Markdown(
+                "### Model-averaged prediction\nA new run's target at (N, D), mixing the laws' "
+                "predictive draws by their stacking weights; the Extrapolate tab's latest target "
+                "is copied here."
+            ),
+            self._average_inputs,
+            self._average_alert,
+            self._average_table,
+            pn.pane.Markdown(f"### Backtest\n{BACKTEST_NOTE}"),
+            pn.Row(self._holdout_input, self._backtest_button, self._backtest_cancel_button),
+            pn.Row(self._backtest_progress, self._backtest_status),
+            self._backtest_alert,
+            self._backtest_table,
+            self._backtest_plot,
             sizing_mode="stretch_width",
         )
+
+
+def averaged_prediction_table(comparison: Comparison, targets, random_seed) -> pd.DataFrame:
+    """One row per law and one for their stacking average: weight, median and intervals of a new
+    run's target (the observation predictive)."""
+    weights = comparison.weights
+    rows = [
+        model_averaged_prediction(comparison, targets, random_seed=random_seed).assign(
+            law=AVERAGE_LABEL, weight=1.0
+        )
+    ]
+    rows += [
+        predict(fit, targets).assign(law=name, weight=weights[name])
+        for name, fit in comparison.fits.items()
+    ]
+    table = pd.concat(rows, ignore_index=True).query("kind == 'observation'")
+    columns = [column for column in table.columns if column == "median" or "ci_" in column]
+    return table[["law", "weight", *columns]].reset_index(drop=True)

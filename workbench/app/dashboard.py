@@ -10,6 +10,7 @@ from workbench.app.data_view import DataView
 from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
+from workbench.app.groups_view import GroupsView
 from workbench.app.passuntil_view import PassUntilView
 from workbench.app.state import WorkbenchState
 from workbench.runs import RunTable, read_runs
@@ -20,6 +21,7 @@ VIEWS = [
     ("Checks", ChecksView),
     ("Extrapolate", ExtrapolateView),
     ("Compare", CompareView),
+    ("Groups", GroupsView),
     ("Export", ExportView),
     ("PassUntil", PassUntilView),
 ]

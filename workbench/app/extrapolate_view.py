@@ -107,6 +107,16 @@ class ExtrapolateView(pn.viewable.Viewer):
         if fit is None:
             show_error(self._alert, "Could not add the target: fit a law in the Fit tab first")
             return False
+        others = self.covariates_without_input(fit)
+        if others:
+            keywords = ", ".join(f"{name}=..." for name in others)
+            show_error(
+                self._alert,
+                f"Could not add the target: {fit.law.label} also needs {', '.join(others)}, "
+                f"which this tab has no input for; predict with fit.predict(..., {keywords}) "
+                f"or `workbench predict --at {others[0]}=...`",
+            )
+            return False
         try:
             target = {
                 name: parse_quantity(getattr(self, f"target_{name}")) for name in fit.law.covariates
@@ -119,6 +129,10 @@ class ExtrapolateView(pn.viewable.Viewer):
         if target not in self.targets:
             self.targets = [*self.targets, target]
         return True
+
+    def covariates_without_input(self, fit) -> list[str]:
+        """Covariates of the fitted law beyond N, D and C (unique tokens, streams, ...)."""
+        return [name for name in fit.law.covariates if name not in self._inputs]
 
     def clear_targets(self) -> None:
         self.targets = []
@@ -176,14 +190,19 @@ class ExtrapolateView(pn.viewable.Viewer):
             widget.visible = fit is not None and name in covariates
         self.targets = []
         self._plot[:] = [plot_or_alert(plot_extrapolation, fit)] if fit is not None else []
-        self._optimal.visible = fit is not None and fit.law.has_compute_optimum
+        # The compute optimum holds other covariates fixed, which this tab cannot set.
+        self._optimal.visible = (
+            fit is not None
+            and fit.law.has_compute_optimum
+            and not self.covariates_without_input(fit)
+        )
         self._optimal_plot[:] = []
         self._on_budgets()
 
     @param.depends("compute_budgets", watch=True)
     def _on_budgets(self):
         fit = self.state.fit
-        if fit is None or not fit.law.has_compute_optimum:
+        if fit is None or not self._optimal.visible:
             self._optimal_plot[:] = []
             return
         try:

@@ -17,6 +17,8 @@ from workbench.emergence import PassUntilLogs
 from workbench.emergence.model import CountFit
 from workbench.fitting import ScalingLawFit
 from workbench.fitting.model import is_compiled
+from workbench.fitting.structure import Structure
+from workbench.predict import Backtest, backtest
 from workbench.runs import RunTable
 
 POLL_SECONDS = 0.2
@@ -47,6 +49,7 @@ class FitJob:
     fit: "ScalingLawFit | CountFit"
     runs: "RunTable | PassUntilLogs"
     random_seed: int | None = None
+    options: dict = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
     fraction: float = 0.0
     seconds: float = 0.0
@@ -55,14 +58,18 @@ class FitJob:
     def needs_compiling(self) -> bool:
         """Whether this law and these priors are compiled for the first time in this process."""
         fit = self.fit
-        return not is_compiled(fit.law, fit.priors_, fit.likelihood)
+        return not is_compiled(fit.law, fit.priors_, fit.likelihood_for(Structure()))
 
     def run(self) -> ScalingLawFit:
         """Fit in the calling thread; raises ``FitCancelled`` if ``cancel`` is set meanwhile."""
         start = time.perf_counter()
         try:
             return self.fit.fit(
-                self.runs, random_seed=self.random_seed, progress=self._report, cancel=self.cancel
+                self.runs,
+                random_seed=self.random_seed,
+                progress=self._report,
+                cancel=self.cancel,
+                **self.options,
             )
         finally:
             self.seconds = time.perf_counter() - start
@@ -71,6 +78,45 @@ class FitJob:
         self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
     ) -> ScalingLawFit:
         """Fit on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop meanwhile."""
+        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
+        while not future.done():
+            if on_progress is not None:
+                on_progress(self.fraction)
+            await asyncio.wait([future], timeout=poll)
+        if on_progress is not None:
+            on_progress(self.fraction)
+        return future.result()
+
+    def _report(self, fraction: float) -> None:
+        self.fraction = float(fraction)
+
+
+@dataclass
+class BacktestJob:
+    """A backtest of several laws (:func:`workbench.predict.backtest`) with progress and
+    cancellation; ``options`` are its keywords (``holdout_top_frac``, ``sampler``, ...)."""
+
+    runs: RunTable
+    laws: dict
+    options: dict = field(default_factory=dict)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    seconds: float = 0.0
+
+    def run(self) -> Backtest:
+        """Backtest in the calling thread; raises ``FitCancelled`` if ``cancel`` is set."""
+        start = time.perf_counter()
+        try:
+            return backtest(
+                self.runs, self.laws, progress=self._report, cancel=self.cancel, **self.options
+            )
+        finally:
+            self.seconds = time.perf_counter() - start
+
+    async def run_async(
+        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
+    ) -> Backtest:
+        """Backtest on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop."""
         future = asyncio.wrap_future(EXECUTOR.submit(self.run))
         while not future.done():
             if on_progress is not None:

@@ -11,8 +11,9 @@ per unit log N, the midpoint ``m`` ~ Normal(0, 3) and the ceiling gap as a fract
 the number of items is known, else Normal on the score with noise ``sigma`` ~ HalfNormal(0.05),
 which also absorbs checkpoint-to-checkpoint noise that a binomial would understate.
 
-Gadre et al.'s loss-to-error law Err(L) = ε − k·exp(−γL) is in
-:mod:`workbench.emergence.loss_to_error`.
+Gadre et al.'s loss-to-error law Err(L) = ε − k·exp(−γL) is the registered law
+``downstream_error`` (:mod:`workbench.laws.downstream_error`);
+:mod:`workbench.emergence.loss_to_error` fits it to arrays.
 
 References
 ----------

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
+from scipy.special import logsumexp
 
 import workbench
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
@@ -24,9 +25,16 @@ from workbench.fitting.model import (
     model_data,
     sample,
 )
+from workbench.fitting.structure import (
+    Structure,
+    pooled_value,
+    run_offset_posterior,
+    select_checkpoints,
+)
 from workbench.laws import Prior, ScalingLaw, get_law
-from workbench.laws.priors import merge_priors, priors_from_json, priors_to_json
-from workbench.runs import RunTable, read_runs
+from workbench.laws.base import centred_logs
+from workbench.laws.priors import is_positive, merge_priors, priors_from_json, priors_to_json
+from workbench.runs import RunTable, RunTableError, read_runs
 
 DEFAULT_SAMPLER = {
     "draws": 1000,
@@ -56,26 +64,43 @@ class ScalingLawFit:
         A registered family name (see ``workbench.laws.LAWS``) or a configured family.
     priors : mapping, optional
         Overrides of the default priors, by sampler-parameter name (``Prior`` or dict).
-    likelihood : {"student_t", "normal"}
-        Noise model of the log target. Student-t is robust to outliers, in the spirit of the
-        Huber loss of Hoffmann et al.
+    likelihood : {"student_t", "normal"}, optional
+        Noise model of the log target. Student-t (the default) is robust to outliers, in the
+        spirit of the Huber loss of Hoffmann et al. Fits with a run effect are Gaussian, because
+        the run offsets are integrated out in closed form.
     sampler : mapping, optional
         nutpie options: ``draws``, ``tune``, ``chains``, ``cores``, ``adaptation``,
         ``progress_bar``.
     """
 
-    def __init__(self, law, priors=None, likelihood="student_t", sampler=None):
+    def __init__(self, law, priors=None, likelihood=None, sampler=None):
         self.law: ScalingLaw = get_law(law)
         self.priors = priors
         self.likelihood = likelihood
         self.sampler = sampler
 
     # -- configuration -------------------------------------------------------------------
+    def likelihood_for(self, structure: Structure) -> str:
+        if not structure.run_effect:
+            return self.likelihood or "student_t"
+        if self.likelihood not in (None, "normal"):
+            raise ValueError(
+                f"a fit with a run effect uses a normal likelihood (the run offsets are "
+                f"integrated out in closed form), not {self.likelihood!r}; drop likelihood= or "
+                "pass run_effect=False"
+            )
+        return "normal"
+
+    def priors_for(self, structure: Structure) -> dict[str, Prior]:
+        """Default priors of this law and structure, with the user's overrides applied."""
+        likelihood = self.likelihood_for(structure)
+        owner = f"{self.law.label} with {likelihood} likelihood"
+        return merge_priors(default_priors(self.law, likelihood, structure), self.priors, owner)
+
     @property
     def priors_(self) -> dict[str, Prior]:
-        """Default priors with the user's overrides applied."""
-        owner = f"{self.law.label} with {self.likelihood} likelihood"
-        return merge_priors(default_priors(self.law, self.likelihood), self.priors, owner)
+        """Priors of the fitted model, or of a plain fit (no run effect, no groups) before it."""
+        return self.priors_for(self.structure_ if hasattr(self, "idata_") else Structure())
 
     @property
     def sampler_(self) -> dict:
@@ -87,6 +112,11 @@ class ScalingLawFit:
         runs,
         random_seed: int | None = None,
         *,
+        checkpoints: bool = False,
+        run_effect: bool = True,
+        min_fraction: float | None = None,
+        min_tokens: float | None = None,
+        groups: str | None = None,
         progress: Callable[[float], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> "ScalingLawFit":
@@ -98,28 +128,57 @@ class ScalingLawFit:
             The training runs; validated for this law.
         random_seed : int, optional
             Seed of the sampler and of the posterior predictive draws.
+        checkpoints : bool
+            False fits the final checkpoint of each run. True fits every checkpoint; with
+            ``run_effect`` the checkpoints of one run share a Normal(0, ``run_sd``) offset on the
+            log target, so they are not counted as independent evidence.
+        run_effect : bool
+            Whether checkpoint fits model the run-level offset. Without it every checkpoint is an
+            independent observation, which makes intervals too narrow.
+        min_fraction, min_tokens : float, optional
+            Drop checkpoints before this fraction of their run's tokens, or with fewer tokens.
+        groups : str, optional
+            A column (data set, architecture, ...) whose groups get their own parameters,
+            partially pooled towards a population value.
         progress : callable, optional
             Called from the sampler's thread with the finished fraction (0 to 1) of all draws.
         cancel : threading.Event, optional
             Setting it stops sampling; ``fit`` then raises ``FitCancelled``.
         """
-        check_likelihood(self.likelihood)
-        runs = read_runs(runs)
-        runs.require(self.law.covariates, n_params=len(self.law.parameters), log_target=True)
-        priors, options = self.priors_, self.sampler_
+        runs = select_checkpoints(
+            read_runs(runs), checkpoints, min_fraction=min_fraction, min_tokens=min_tokens
+        )
+        structure = Structure.of(runs, run_effect=checkpoints and run_effect, groups=groups)
+        likelihood = self.likelihood_for(structure)
+        check_likelihood(likelihood)
+        n_params = len(self.law.parameters) * max(1, len(structure.groups) // 2)
+        if runs.target in self.law.covariates:
+            raise RunTableError(
+                f"{self.law.label} predicts the target from {runs.target!r}, so {runs.target!r} "
+                "cannot also be the target",
+                column=runs.target,
+                fix="choose another target column, e.g. from_frame(frame, target='err_avg17')",
+            )
+        runs.require(self.law.covariates, n_params=n_params, log_target=True)
+        priors, options = self.priors_for(structure), self.sampler_
         x = {name: runs.column(name) for name in self.law.covariates}
         centres = self.law.centres(x, runs.y)
-        compiled = compiled_model(
-            self.law, priors, self.likelihood, model_data(self.law, x, runs.y, centres)
-        )
+        data = model_data(self.law, x, runs.y, centres, structure.data(runs))
+        compiled = compiled_model(self.law, priors, likelihood, data, structure)
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
-        self.idata_ = self._build_tree(trace, runs, x, centres, priors, options, seed)
+        self.idata_ = self._build_tree(
+            trace, runs, x, centres, priors, options, seed, structure, likelihood
+        )
         warn_if_untrustworthy(self.diagnostics(), self.law.label)
         return self
 
-    def _build_tree(self, trace, runs: RunTable, x, centres, priors, options, seed) -> xr.DataTree:
+    def _build_tree(
+        self, trace, runs: RunTable, x, centres, priors, options, seed, structure, likelihood
+    ) -> xr.DataTree:
         posterior = trace.posterior.to_dataset()
+        if structure.groups:
+            posterior = _with_group_parameters(posterior, self.law, priors, structure.groups)
         theta = {name: posterior[name] for name in self.law.sampler_parameters}
         paper = self.law.to_paper(theta, centres)
         posterior = posterior.assign(paper).assign(self.law.derived(paper))
@@ -127,13 +186,24 @@ class ScalingLawFit:
         constant = xr.Dataset(
             {name: ("obs", values) for name, values in x.items()}, coords=observation
         )
+        if structure.run_effect:
+            constant["run"] = ("obs", runs.data["run"].astype(str).to_numpy())
+        if structure.groups:
+            constant["group"] = ("obs", runs.data[structure.group_column].astype(str).to_numpy())
+            theta = {name: value.sel(group=constant["group"]) for name, value in theta.items()}
         observed = xr.Dataset({runs.target: ("obs", runs.y)}, coords=observation)
-        noise = {name: posterior[name] for name in ("sigma", "nu") if name in posterior}
         log_mean = self.law.log_mean(
             {name: constant[name].pipe(np.log) - centres[name] for name in x}, theta, centres
-        )
+        ).transpose("chain", "draw", "obs")
         log_y = np.log(observed[runs.target])
         rng = np.random.default_rng(seed)
+        if structure.run_effect:
+            log_mean = log_mean + _sampled_run_offsets(
+                log_y, log_mean, posterior, constant["run"].values, rng
+            )
+            noise = {"sigma": posterior["sigma"]}
+        else:
+            noise = {name: posterior[name] for name in ("sigma", "nu") if name in posterior}
         draws = draw_log_noise(
             noise["sigma"].values[..., None],
             noise["nu"].values[..., None] if "nu" in noise else None,
@@ -161,7 +231,8 @@ class ScalingLawFit:
             "law": self.law.name,
             "law_options": json.dumps(self.law.options, sort_keys=True),
             "priors": priors_to_json(priors),
-            "likelihood": self.likelihood,
+            "likelihood": likelihood,
+            "structure": json.dumps(structure.to_json(), sort_keys=True),
             "target": runs.target,
             "centres": json.dumps(centres, sort_keys=True),
             "data_hash": runs.content_hash(),
@@ -190,40 +261,97 @@ class ScalingLawFit:
     def target_(self) -> str:
         return self.idata.attrs["target"]
 
+    @property
+    def structure_(self) -> Structure:
+        """Run effect and groups of the fitted model."""
+        spec = self.idata.attrs.get("structure")
+        return Structure.from_json(json.loads(spec)) if spec else Structure()
+
+    @property
+    def groups_(self) -> tuple[str, ...]:
+        return self.structure_.groups
+
     def draws(self, var_names=None) -> dict[str, np.ndarray]:
-        """Posterior draws flattened over chains, by variable name."""
+        """Posterior draws flattened over chains, by variable name: (draws, *other dims)."""
         posterior = self.idata["posterior"].to_dataset()
         names = var_names or list(posterior.data_vars)
-        return {name: posterior[name].values.reshape(-1) for name in names}
+        return {name: _flat_draws(posterior[name]) for name in names}
+
+    def log_mean_draws(self, covariates, groups=None) -> np.ndarray:
+        """log of the law's mean at the covariates, per posterior draw: (draws, targets).
+
+        ``groups`` names each target's group in a grouped fit.
+        """
+        law = self.law
+        draws = self.draws(law.sampler_parameters)
+        n_targets = len(np.atleast_1d(covariates[law.covariates[0]]))
+        if self.groups_:
+            columns = self.structure_.group_onehot(_as_labels(groups, n_targets, self.groups_))
+            theta = {name: draws[name] @ columns.T for name in law.sampler_parameters}
+        else:
+            theta = {name: draws[name][:, None] for name in law.sampler_parameters}
+        centres = self.centres_
+        return np.asarray(law.log_mean(centred_logs(law, covariates, centres), theta, centres))
+
+    def observation_noise(self, shape, rng: np.random.Generator) -> np.ndarray:
+        """Log-scale noise of a new run's measured target, per draw (first axis of ``shape``).
+
+        With a run effect a new run brings its own offset, so its spread is
+        sqrt(sigma² + run_sd²).
+        """
+        draws = self.draws()
+        sigma = draws["sigma"][:, None]
+        if "run_sd" in draws:
+            return draw_log_noise(np.hypot(sigma, draws["run_sd"][:, None]), None, shape, rng)
+        return draw_log_noise(sigma, draws["nu"][:, None] if "nu" in draws else None, shape, rng)
+
+    def log_predictive_density(self, covariates, observed, groups=None) -> np.ndarray:
+        """log p(observed | data) of new runs on the target's scale, one value per run."""
+        log_mean = self.log_mean_draws(covariates, groups)
+        draws = self.draws()
+        log_y = np.log(np.asarray(observed, dtype=float))
+        sigma = draws["sigma"][:, None]
+        if "run_sd" in draws:
+            noise = {"sigma": np.hypot(sigma, draws["run_sd"][:, None])}
+        else:
+            noise = {"sigma": sigma} | ({"nu": draws["nu"][:, None]} if "nu" in draws else {})
+        log_density = _log_density(xr.DataArray(log_y - log_mean), noise).values - log_y
+        return logsumexp(log_density, axis=0) - np.log(log_density.shape[0])
 
     def diagnostics(self) -> Diagnostics:
+        posterior = self.idata["posterior"].to_dataset()
         names = [*self.law.sampler_parameters, "sigma", *self.law.parameters]
-        return diagnose(
-            self.idata["posterior"].to_dataset(), self.idata["sample_stats"].to_dataset(), names
-        )
+        names += [name for name in ("nu", "run_sd") if name in posterior]
+        for name in self.law.sampler_parameters if self.groups_ else ():
+            names += [f"{name}_pop", f"{name}_sd"]
+        return diagnose(posterior, self.idata["sample_stats"].to_dataset(), names)
 
     def summary(self, ci_prob: float = 0.9) -> pd.DataFrame:
-        """Median, central ``ci_prob`` interval, ESS and R-hat of the paper's parameters."""
+        """Median, central ``ci_prob`` interval, ESS and R-hat of the paper's parameters.
+
+        Grouped fits have one row per parameter and group, named like ``alpha[c4]``.
+        """
         posterior = self.idata["posterior"].to_dataset()
         names = [*self.law.parameters, *self.law.derived(self.draws(self.law.parameters)), "sigma"]
-        names += ["nu"] if "nu" in posterior else []
+        names += [name for name in ("nu", "run_sd") if name in posterior]
         tail = (1 - ci_prob) / 2
         ess_bulk, ess_tail, rhat = (
             az.ess(posterior[names], method="bulk"),
             az.ess(posterior[names], method="tail"),
             az.rhat(posterior[names]),
         )
-        rows = {
-            name: {
-                "median": float(posterior[name].median()),
-                "ci_low": float(posterior[name].quantile(tail)),
-                "ci_high": float(posterior[name].quantile(1 - tail)),
-                "ess_bulk": float(ess_bulk[name]),
-                "ess_tail": float(ess_tail[name]),
-                "r_hat": float(rhat[name]),
-            }
-            for name in names
-        }
+        rows = {}
+        for name in names:
+            for label, index in _group_entries(posterior[name]):
+                value = posterior[name].sel(index)
+                rows[f"{name}{label}"] = {
+                    "median": float(value.median()),
+                    "ci_low": float(value.quantile(tail)),
+                    "ci_high": float(value.quantile(1 - tail)),
+                    "ess_bulk": float(ess_bulk[name].sel(index)),
+                    "ess_tail": float(ess_tail[name].sel(index)),
+                    "r_hat": float(rhat[name].sel(index)),
+                }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
 
     def predict(self, targets=None, ci_prob=(0.5, 0.9), **covariates) -> pd.DataFrame:
@@ -264,7 +392,8 @@ class ScalingLawFit:
                 f"{path} holds a fit of {saved.label}, not of {get_law(law).label}; "
                 f"load it with law={saved.name!r} or without law="
             )
-        fit = cls(saved, likelihood=tree.attrs["likelihood"])
+        structure = json.loads(tree.attrs.get("structure", '{"run_effect": false}'))
+        fit = cls(saved, likelihood=None if structure["run_effect"] else tree.attrs["likelihood"])
         fit.priors = priors_from_json(tree.attrs["priors"])
         fit.sampler = json.loads(tree.attrs["sampler"])
         fit.idata_ = tree
@@ -273,6 +402,51 @@ class ScalingLawFit:
     def __repr__(self) -> str:
         state = f"n_obs={self.idata_.attrs['n_obs']}" if hasattr(self, "idata_") else "not fitted"
         return f"ScalingLawFit({self.law.label}, likelihood={self.likelihood!r}, {state})"
+
+
+def _flat_draws(values: xr.DataArray) -> np.ndarray:
+    stacked = values.values
+    return stacked.reshape(-1, *stacked.shape[2:])
+
+
+def _as_labels(groups, n_targets: int, known: tuple[str, ...]) -> np.ndarray:
+    if groups is None:
+        raise ValueError(f"this fit is grouped: name each target's group, one of {list(known)}")
+    labels = np.asarray(groups, dtype=str)
+    return np.full(n_targets, labels.item()) if labels.ndim == 0 else labels
+
+
+def _group_entries(values: xr.DataArray):
+    if "group" not in values.dims:
+        return [("", {})]
+    return [(f"[{label}]", {"group": label}) for label in values["group"].values]
+
+
+def _with_group_parameters(posterior: xr.Dataset, law, priors, groups) -> xr.Dataset:
+    """Add each group's value of every law parameter, with a ``group`` dimension."""
+    values = {}
+    for name in law.sampler_parameters:
+        standardized = posterior[f"{name}_z"]
+        standardized = standardized.rename({standardized.dims[-1]: "group"})
+        values[name] = pooled_value(
+            posterior[f"{name}_pop"],
+            posterior[f"{name}_sd"],
+            standardized,
+            is_positive(priors[name]),
+        ).assign_coords(group=list(groups))
+    return posterior.assign(values)
+
+
+def _sampled_run_offsets(log_y, log_mean, posterior, runs: np.ndarray, rng) -> xr.DataArray:
+    """One draw of every run's offset from its conditional posterior, per posterior draw."""
+    labels, onehot = np.unique(runs, return_inverse=True)
+    membership = np.eye(labels.size)[onehot]
+    residual = (log_y - log_mean).transpose("chain", "draw", "obs").values
+    sigma = posterior["sigma"].values[..., None]
+    run_sd = posterior["run_sd"].values[..., None]
+    mean, sd = run_offset_posterior(residual, membership, sigma, run_sd)
+    offsets = mean + sd * rng.standard_normal(mean.shape)
+    return xr.DataArray(offsets @ membership.T, dims=("chain", "draw", "obs"))
 
 
 def _log_density(residual: xr.DataArray, noise: Mapping[str, xr.DataArray]) -> xr.DataArray:

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 import numpy as np
 import nutpie
 import pymc as pm
+import pytensor.tensor as pt
 
+from workbench.fitting.structure import Structure, run_effect_log_density
 from workbench.laws import Prior, ScalingLaw
-from workbench.laws.priors import priors_to_json
+from workbench.laws.priors import is_positive, priors_to_json
 
 LIKELIHOODS = ("student_t", "normal")
 NOISE_PRIORS = {
@@ -23,6 +25,7 @@ NOISE_PRIORS = {
     "normal": {"sigma": Prior("HalfNormal", sigma=0.05)},
 }
 CANCEL_POLL_SECONDS = 0.05
+PLAIN = Structure()
 _compiled: dict[tuple, nutpie.compile_pymc.CompiledPyMCModel] = {}
 _compile_lock = threading.Lock()
 
@@ -31,9 +34,12 @@ class FitCancelled(RuntimeError):
     """Sampling was stopped through the ``cancel`` event."""
 
 
-def default_priors(law: ScalingLaw, likelihood: str) -> dict[str, Prior]:
+def default_priors(
+    law: ScalingLaw, likelihood: str, structure: Structure = PLAIN
+) -> dict[str, Prior]:
     check_likelihood(likelihood)
-    return {**law.default_priors(), **NOISE_PRIORS[likelihood]}
+    law_priors = law.default_priors()
+    return {**law_priors, **NOISE_PRIORS[likelihood], **structure.priors(law, law_priors)}
 
 
 def check_likelihood(likelihood: str) -> None:
@@ -41,29 +47,66 @@ def check_likelihood(likelihood: str) -> None:
         raise ValueError(f"unknown likelihood {likelihood!r}; valid: {', '.join(LIKELIHOODS)}")
 
 
-def model_data(law: ScalingLaw, x: Mapping[str, np.ndarray], y: np.ndarray, centres) -> dict:
+def model_data(
+    law: ScalingLaw, x: Mapping[str, np.ndarray], y: np.ndarray, centres, structure_data=None
+) -> dict:
     """The values of every ``pm.Data`` container, by name."""
     data = {"log_y": np.log(y), "centre_y": np.asarray(centres["y"])}
     for name in law.covariates:
         data[f"x_{name}"] = np.log(x[name]) - centres[name]
-    return data
+    return data | dict(structure_data or {})
 
 
-def build_model(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, data) -> pm.Model:
-    """The PyMC model: log target ~ likelihood(law's log mean, sigma)."""
+def build_model(
+    law: ScalingLaw,
+    priors: Mapping[str, Prior],
+    likelihood: str,
+    data,
+    structure: Structure = PLAIN,
+) -> pm.Model:
+    """The PyMC model: log target ~ likelihood(law's log mean, sigma).
+
+    With a run effect the likelihood is Gaussian with each run's offset integrated out; with
+    groups every law parameter is partially pooled across groups (see ``structure``).
+    """
     with pm.Model() as model:
         containers = {name: pm.Data(name, value) for name, value in data.items()}
         x_centred = {name: containers[f"x_{name}"] for name in law.covariates}
         centres = {"y": containers["centre_y"]}
-        theta = {name: _create(name, priors[name]) for name in law.sampler_parameters}
+        if structure.groups:
+            theta = _pooled_parameters(law, priors, len(structure.groups), containers)
+        else:
+            theta = {name: _create(name, priors[name]) for name in law.sampler_parameters}
         mu = law.log_mean(x_centred, theta, centres)
         sigma = _create("sigma", priors["sigma"])
-        if likelihood == "student_t":
+        if structure.run_effect:
+            run_sd = _create("run_sd", priors["run_sd"])
+            residual = containers["log_y"] - mu
+            log_density = run_effect_log_density(
+                residual, containers["run_onehot"], sigma, run_sd, math=pt
+            )
+            pm.Potential("log_target", log_density.sum())
+        elif likelihood == "student_t":
             nu = _create("nu", priors["nu"])
             pm.StudentT("log_target", nu=nu, mu=mu, sigma=sigma, observed=containers["log_y"])
         else:
             pm.Normal("log_target", mu=mu, sigma=sigma, observed=containers["log_y"])
     return model
+
+
+def _pooled_parameters(law: ScalingLaw, priors, n_groups: int, containers) -> dict:
+    """Each parameter per observation, from its group's value (non-centred pooling)."""
+    theta = {}
+    for name in law.sampler_parameters:
+        population = _create(f"{name}_pop", priors[name])
+        spread = _create(f"{name}_sd", priors[f"{name}_sd"])
+        standardized = pm.Normal(f"{name}_z", 0.0, 1.0, shape=n_groups)
+        if is_positive(priors[name]):
+            per_group = population * pt.exp(spread * standardized)
+        else:
+            per_group = population + spread * standardized
+        theta[name] = pt.dot(containers["group_onehot"], per_group)
+    return theta
 
 
 def _create(name: str, prior: Prior):
@@ -76,19 +119,27 @@ def _create(name: str, prior: Prior):
     return distribution(name, **prior.parameters)
 
 
-def compiled_model(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, data):
-    """A nutpie model for this data; compiled on first use of (law, priors, likelihood)."""
-    key = (law.label, priors_to_json(priors), likelihood)
+def compiled_model(
+    law: ScalingLaw,
+    priors: Mapping[str, Prior],
+    likelihood: str,
+    data,
+    structure: Structure = PLAIN,
+):
+    """A nutpie model for this data, compiled on first use of its law, priors and structure."""
+    key = (law.label, priors_to_json(priors), likelihood, structure.key)
     with _compile_lock:
         if key not in _compiled:
-            model = build_model(law, priors, likelihood, data)
+            model = build_model(law, priors, likelihood, data, structure)
             _compiled[key] = nutpie.compile_pymc_model(model)
             return _compiled[key]
     return _compiled[key].with_data(**data)
 
 
-def is_compiled(law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str) -> bool:
-    return (law.label, priors_to_json(priors), likelihood) in _compiled
+def is_compiled(
+    law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, structure: Structure = PLAIN
+) -> bool:
+    return (law.label, priors_to_json(priors), likelihood, structure.key) in _compiled
 
 
 def draw_log_noise(sigma, nu, shape, rng: np.random.Generator) -> np.ndarray:

@@ -1,6 +1,19 @@
 """Scaling-law families. Each module registers one family in ``LAWS``."""
 
-from workbench.laws import broken_power_law, chinchilla, kaplan_joint, power_law
+from workbench.laws import (
+    broken_power_law,
+    chinchilla,
+    data_constrained,
+    downstream_error,
+    kaplan_batch,
+    kaplan_joint,
+    learning_curve_regimes,
+    m4,
+    optimal_hyperparameters,
+    overtraining,
+    parscale,
+    power_law,
+)
 from workbench.laws.base import COVARIATE_UNITS, LAWS, ScalingLaw, get_law, register
 from workbench.laws.priors import Prior
 
@@ -11,8 +24,16 @@ __all__ = [
     "ScalingLaw",
     "broken_power_law",
     "chinchilla",
+    "data_constrained",
+    "downstream_error",
     "get_law",
+    "kaplan_batch",
     "kaplan_joint",
+    "learning_curve_regimes",
+    "m4",
+    "optimal_hyperparameters",
+    "overtraining",
+    "parscale",
     "power_law",
     "register",
 ]

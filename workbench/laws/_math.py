@@ -6,6 +6,7 @@ evaluates posterior draws in NumPy.
 
 import numpy as np
 import pytensor.tensor as pt
+from pytensor.gradient import disconnected_grad
 from pytensor.graph.basic import Variable
 
 
@@ -36,3 +37,53 @@ def softplus(x):
 
 def log_sigmoid(x):
     return -softplus(-x)
+
+
+def log1mexp(x):
+    """log(1 - e^x) for x < 0; NaN for x >= 0, where 1 - e^x is not positive."""
+    # -expm1 keeps the precision near 0; far from 0 the absolute error stays below 1e-16.
+    return pt.log1mexp(x) if _symbolic(x) else np.log(-np.expm1(x))
+
+
+def expm1(x):
+    return pt.expm1(x) if _symbolic(x) else np.expm1(x)
+
+
+def log1p(x):
+    return pt.log1p(x) if _symbolic(x) else np.log1p(x)
+
+
+def minimum(x, y):
+    return pt.minimum(x, y) if _symbolic(x, y) else np.minimum(x, y)
+
+
+def maximum(x, y):
+    return pt.maximum(x, y) if _symbolic(x, y) else np.maximum(x, y)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x)."""
+    return pt.sigmoid(x) if _symbolic(x) else np.exp(-np.logaddexp(0.0, -x))
+
+
+def aligned(*vectors):
+    """The same vectors; symbolic ones become rows of one stacked matrix.
+
+    Data containers have unknown lengths, so PyTensor checks shapes at every fused operation
+    that mixes two of them. Rows of one matrix provably share a length, which removes those
+    checks: iterative curves over several covariates run several times faster.
+    """
+    if not _symbolic(*vectors):
+        return vectors
+    stacked = pt.stack(vectors)
+    return tuple(stacked[i] for i in range(len(vectors)))
+
+
+def stop_gradient(x):
+    """``x`` with no gradient flowing back through it; the identity for NumPy.
+
+    Implicit curves iterate towards their root without gradient and take one last Newton step
+    with it, which gives the implicit-function-theorem derivative at a fraction of the cost of
+    differentiating every iteration.
+    """
+    return disconnected_grad(x) if _symbolic(x) else x

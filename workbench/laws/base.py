@@ -16,6 +16,7 @@ from workbench.laws.priors import Prior, is_positive, typical_value
 
 Array = np.ndarray
 COVARIATE_UNITS = {"N": "parameters", "D": "tokens", "C": "FLOPs"}
+UNDEFINED_RESIDUAL = 1e3
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,30 @@ class ScalingLaw:
     def has_compute_optimum(self) -> bool:
         return {"N", "D"} <= set(self.covariates)
 
-    def optimal_allocation(self, params: Mapping[str, Array], compute: Array) -> tuple:
+    def optimal_allocation(self, params: Mapping[str, Array], compute: Array, **fixed) -> tuple:
         """(N_opt, D_opt) minimizing the curve under C = 6·N·D, broadcast over params × compute.
 
         Numerical: a log-spaced search over N followed by golden-section refinement, vectorized
         over posterior draws. Families with a closed form override it.
+
+        Covariates other than N and D stay fixed at the values given by name, e.g. ``U=25e9``
+        unique tokens for ``data_constrained``; each is a scalar or broadcasts against
+        ``compute``.
         """
         if not self.has_compute_optimum:
             raise ValueError(
                 f"law {self.name!r} has no compute-optimal allocation: it needs N and D"
             )
-        return _numeric_allocation(self, params, compute)
+        held = tuple(name for name in self.covariates if name not in ("N", "D"))
+        missing = [name for name in held if name not in fixed]
+        unknown = sorted(set(fixed) - set(held))
+        if missing or unknown:
+            given = ", ".join(f"{name}=..." for name in held) or "nothing"
+            raise ValueError(
+                f"the allocation of {self.label} holds {given} fixed; "
+                f"missing {missing or 'none'}, unknown {unknown or 'none'}"
+            )
+        return _numeric_allocation(self, params, compute, fixed)
 
     def centres(self, x: Mapping[str, Array], y: Array) -> dict[str, float]:
         centres = {name: float(np.mean(np.log(x[name]))) for name in self.covariates}
@@ -142,7 +156,13 @@ def least_squares_theta(
     log_y = np.log(np.asarray(y, dtype=float))
 
     def residuals(vector):
-        return law.log_mean(x_centred, free.unpack(vector), centres) - log_y
+        # Some laws are undefined in parts of parameter space (an error law whose mean falls
+        # below zero); a large residual there steers the optimizer back.
+        with np.errstate(all="ignore"):
+            residual = law.log_mean(x_centred, free.unpack(vector), centres) - log_y
+        return np.nan_to_num(
+            residual, nan=UNDEFINED_RESIDUAL, posinf=UNDEFINED_RESIDUAL, neginf=-UNDEFINED_RESIDUAL
+        )
 
     rng = np.random.default_rng(random_seed)
     starts = [free.start] + [
@@ -157,21 +177,57 @@ def least_squares_theta(
     return free.unpack(best.x)
 
 
-def _numeric_allocation(law: ScalingLaw, params: Mapping[str, Array], compute: Array):
+def _numeric_allocation(
+    law: ScalingLaw,
+    params: Mapping[str, Array],
+    compute: Array,
+    fixed: Mapping[str, Array] | None = None,
+):
     params = {name: np.asarray(value, dtype=float)[..., None] for name, value in params.items()}
+    fixed = {name: np.asarray(value, dtype=float) for name, value in (fixed or {}).items()}
     log_budget = np.log(np.asarray(compute, dtype=float) / 6.0)
-    shape = np.broadcast_shapes(*(value.shape for value in params.values()), log_budget.shape)
+    shape = np.broadcast_shapes(
+        *(value.shape for value in params.values()),
+        *(value.shape for value in fixed.values()),
+        log_budget.shape,
+    )
     log_budget = np.broadcast_to(log_budget, shape)
 
     def objective(log_n):
-        return law.curve({"N": np.exp(log_n), "D": np.exp(log_budget - log_n)}, params)
+        sizes = {"N": np.exp(log_n), "D": np.exp(log_budget - log_n)}
+        with np.errstate(all="ignore"):
+            return np.asarray(law.curve(sizes | fixed, params), dtype=float)
 
-    # Coarse scan over log N as a fraction of log(C/6), then golden-section on the bracket.
+    def scan(candidates):
+        """Per element, the first candidate fraction with the least finite objective."""
+        best, best_value = np.full(shape, np.nan), np.full(shape, np.inf)
+        for fraction in candidates:
+            values = np.where(np.isnan(fraction), np.inf, objective(fraction * log_budget))
+            better = (values < best_value) & np.isfinite(values)
+            np.copyto(best_value, values, where=better)
+            np.copyto(best, fraction, where=better)
+        return best
+
+    # Scan log N as a fraction of log(C/6) on a grid of 181 points, then golden-section on the
+    # bracket around the best. The grid is scanned coarse (every 4th point), then at the 7 points
+    # around the coarse best: for an objective unimodal along the grid, as the laws' are, that
+    # finds the point a scan of all 181 finds, with the same numbers, at under a third of the cost.
+    # Keeping only the best so far (not a stack of every scan point, 181 copies of the draws ×
+    # budgets array) saves the rest.
     fractions = np.linspace(0.05, 0.95, 181)
-    with np.errstate(all="ignore"):
-        values = np.stack([objective(f * log_budget) for f in fractions])
-    best = fractions[np.argmin(np.where(np.isfinite(values), values, np.inf), axis=0)]
     step = fractions[1] - fractions[0]
+    coarse = scan(fractions[::4])
+    index = np.rint((np.nan_to_num(coarse, nan=fractions[0]) - fractions[0]) / step).astype(int)
+    window = [
+        np.where(
+            (index + offset >= 0) & (index + offset < fractions.size),
+            fractions[np.clip(index + offset, 0, fractions.size - 1)],
+            np.nan,
+        )
+        for offset in range(-3, 4)
+    ]
+    best = scan(window)
+    best = np.where(np.isnan(best), fractions[0], best)
     low, high = (best - step) * log_budget, (best + step) * log_budget
     ratio = (np.sqrt(5) - 1) / 2
     for _ in range(60):

@@ -4,16 +4,22 @@ They never display or save anything, and they do not load a plotting extension: 
 ``hv.extension("bokeh")`` (or use Panel) before showing them.
 """
 
+from workbench.plots.backtest import plot_backtest
 from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
 from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
+from workbench.plots.groups import plot_groups
+from workbench.plots.hyperparameters import plot_hyperparameter_law
 from workbench.plots.passuntil import plot_passuntil
 from workbench.plots.posterior import plot_pair, plot_posteriors
 from workbench.plots.runs import plot_runs
 
 __all__ = [
+    "plot_backtest",
     "plot_comparison",
     "plot_compute_optimal",
     "plot_extrapolation",
+    "plot_groups",
+    "plot_hyperparameter_law",
     "plot_loo_pit",
     "plot_pair",
     "plot_passuntil",

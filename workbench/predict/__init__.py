@@ -1,20 +1,43 @@
-"""Extrapolation with credible intervals, compute-optimal allocation, checks and comparison."""
+"""Extrapolation with credible intervals, compute-optimal allocation, checks, comparison and
+backtests."""
 
-from workbench.predict.checks import compare, curve, extrapolation_path, loo_pit, residuals
+from workbench.predict.backtest import Backtest, backtest, holdout_runs
+from workbench.predict.chain import chained_draws, predict_chained
+from workbench.predict.checks import curve, extrapolation_path, loo_pit, residuals
+from workbench.predict.compare import (
+    Comparison,
+    DifferentDataError,
+    ParetoKPoint,
+    ParetoKWarning,
+    compare,
+    model_averaged_prediction,
+)
 from workbench.predict.extrapolate import (
     compute_optimal,
     predict,
+    predictive_draws,
     summarize_draws,
     target_covariates,
 )
 
 __all__ = [
+    "Backtest",
+    "Comparison",
+    "DifferentDataError",
+    "ParetoKPoint",
+    "ParetoKWarning",
+    "backtest",
+    "chained_draws",
     "compare",
     "compute_optimal",
     "curve",
     "extrapolation_path",
+    "holdout_runs",
     "loo_pit",
+    "model_averaged_prediction",
     "predict",
+    "predict_chained",
+    "predictive_draws",
     "residuals",
     "summarize_draws",
     "target_covariates",

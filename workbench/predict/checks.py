@@ -1,4 +1,7 @@
-"""Posterior checks and law comparison: LOO-PIT, residuals, LOO tables, curves for plotting."""
+"""Posterior checks: LOO-PIT, residuals, and curves for plotting.
+
+Law comparison lives in :mod:`workbench.predict.compare`.
+"""
 
 from collections.abc import Mapping, Sequence
 
@@ -32,22 +35,6 @@ def residuals(fit) -> pd.DataFrame:
     frame["fitted"] = fitted["median"].to_numpy()
     frame["log_residual"] = np.log(observed / frame["fitted"])
     return frame
-
-
-def compare(fits: Mapping[str, object]) -> pd.DataFrame:
-    """ArviZ's LOO comparison table (stacking weights) for fits of different laws to one table.
-
-    Raises
-    ------
-    ValueError
-        If the fits were made on different data: their LOO scores would not be comparable.
-    """
-    if len(fits) < 2:
-        raise ValueError("comparing laws needs at least two fits")
-    hashes = {fit.idata.attrs["data_hash"] for fit in fits.values()}
-    if len(hashes) > 1:
-        raise ValueError("these fits were made on different run tables; LOO needs the same data")
-    return az.compare({name: fit.idata for name, fit in fits.items()})
 
 
 def extrapolation_path(fit, targets: Mapping[str, Sequence[float]], points: int = 60) -> dict:

@@ -5,8 +5,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.fitting.model import draw_log_noise
-from workbench.laws.base import centred_logs
 from workbench.runs import RunTable, parse_quantity
 
 COMPUTE_PER_PARAMETER_TOKEN = 6.0
@@ -41,22 +39,27 @@ def summary_table(
 
 
 def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np.ndarray]:
-    """N, D and C arrays for prediction, completing one from the other two via C = 6·N·D."""
+    """N, D and C arrays for prediction, completing one from the other two via C = 6·N·D.
+
+    Other covariates a law needs (such as ``loss`` for a law of downstream error) are read too.
+    """
+    names = tuple(dict.fromkeys(("N", "D", "C", *covariates_needed)))
     if isinstance(targets, RunTable):
-        targets = {name: targets.column(name) for name in ("N", "D", "C") if targets.has(name)}
+        targets = {name: targets.column(name) for name in names if targets.has(name)}
     given = dict(targets.items() if isinstance(targets, Mapping) else _frame_items(targets))
     given |= arrays
     values = {
         name: np.atleast_1d(np.asarray([parse_quantity(v) for v in np.ravel(given[name])]))
-        for name in ("N", "D", "C")
+        for name in names
         if given.get(name) is not None
     }
     _complete_triple(values)
     missing = [name for name in covariates_needed if name not in values]
     if missing:
+        sizes_hint = " (give two of N, D and C and the third follows from C = 6·N·D)"
         raise ValueError(
             f"prediction targets need {', '.join(covariates_needed)}; missing {', '.join(missing)}"
-            " (give two of N, D and C and the third follows from C = 6·N·D)"
+            + (sizes_hint if {"N", "D", "C"} & set(missing) else "")
         )
     sizes = {array.size for array in values.values()}
     if len(sizes) > 1:
@@ -87,23 +90,33 @@ def _complete_triple(values: dict[str, np.ndarray]) -> None:
         values["N"] = values["C"] / (k * values["D"])
 
 
-def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), **covariates) -> pd.DataFrame:
+def predictive_draws(fit, covariates, groups=None, random_seed=None) -> dict[str, np.ndarray]:
+    """Posterior draws of the law's mean and of a new run's measured target: (draws, targets)."""
+    log_mean = fit.log_mean_draws(covariates, groups)
+    seed = fit.idata.attrs["random_seed"] if random_seed is None else random_seed
+    noise = fit.observation_noise(log_mean.shape, np.random.default_rng(seed))
+    return {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
+
+
+def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), group=None, **covariates) -> pd.DataFrame:
     """Posterior median and central intervals at new targets, for the mean and a new run.
 
     Returns one row per target and kind: ``kind="mean"`` is the law's curve; ``kind="observation"``
-    adds the fitted noise, so it is the interval a new run's measured target should fall in.
+    adds the fitted noise (and, for checkpoint fits, a new run's own offset), so it is the interval
+    a new run's measured target should fall in. For a grouped fit, ``group`` names the group of
+    the targets (one label or one per target); without it every group is predicted.
     """
-    law = fit.law
-    values = target_covariates(law.covariates, targets, **covariates)
-    centres = fit.centres_
-    draws = fit.draws()
-    theta = {name: draws[name][:, None] for name in law.sampler_parameters}
-    log_mean = law.log_mean(centred_logs(law, values, centres), theta, centres)
-    rng = np.random.default_rng(fit.idata.attrs["random_seed"])
-    nu = draws["nu"][:, None] if "nu" in draws else None
-    noise = draw_log_noise(draws["sigma"][:, None], nu, log_mean.shape, rng)
-    groups = {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
-    return summary_table(values, "kind", groups, ci_prob)
+    values = target_covariates(fit.law.covariates, targets, **covariates)
+    if not fit.groups_:
+        return summary_table(values, "kind", predictive_draws(fit, values), ci_prob)
+    labels = fit.groups_ if group is None else [group]
+    frames = [
+        summary_table(values, "kind", predictive_draws(fit, values, label), ci_prob).assign(
+            group=label
+        )
+        for label in labels
+    ]
+    return pd.concat(frames, ignore_index=True)
 
 
 def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
@@ -115,6 +128,18 @@ def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
     if not np.all(np.isfinite(compute) & (compute > 0)):
         raise ValueError(f"compute budgets must be positive and finite, got {compute}")
     params = fit.draws(law.parameters)
+    if not fit.groups_:
+        return _optimal_table(law, params, compute, ci_prob)
+    frames = [
+        _optimal_table(law, {k: v[:, index] for k, v in params.items()}, compute, ci_prob).assign(
+            group=label
+        )
+        for index, label in enumerate(fit.groups_)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _optimal_table(law, params, compute, ci_prob) -> pd.DataFrame:
     n_opt, d_opt = law.optimal_allocation(params, compute)
     loss = law.curve({"N": n_opt, "D": d_opt}, {k: v[:, None] for k, v in params.items()})
     quantities = {

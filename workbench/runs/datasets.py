@@ -5,6 +5,7 @@ and reads it into a ``RunTable``. Cite the papers named in a loader's docstring 
 """
 
 import hashlib
+import json
 import os
 import tempfile
 import urllib.error
@@ -29,6 +30,13 @@ CHINCHILLA_EPOCH_URL = (
 )
 CHINCHILLA_EPOCH_SHA256 = "193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30"
 CHINCHILLA_EPOCH_EXCLUDED = 5
+
+MISFITTING_URL = (
+    "https://raw.githubusercontent.com/hadasah/scaling_laws/"
+    "1f3708c0a12df0effb0ee906b1da5f9f0ff4f4f1/data/scaling_results.csv"
+)
+MISFITTING_SHA256 = "193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58"
+MISFITTING_RUN_KEYS = ["model", "peak_lr", "total_steps"]
 
 
 class DatasetError(RuntimeError):
@@ -157,7 +165,270 @@ def chinchilla_epoch(
     return runs if include_excluded else runs.filter(~excluded)
 
 
-DATASETS = {"chinchilla_epoch": chinchilla_epoch}
+def misfitting_li2025(
+    *, url: str = MISFITTING_URL, cache_dir: Path | None = None, best_lr: bool = True
+) -> RunTable:
+    """Every evaluated checkpoint of the open_lm runs of Li, Kudugunta and Zettlemoyer (2025).
+
+    11 model sizes (57M to 1.18B parameters) trained to many token budgets, with the C4 validation
+    loss at each checkpoint. A run is one (model, peak learning rate, total steps); its id is
+    ``<model>-lr<peak_lr>-<total_steps>`` and ``step`` is the checkpoint's step. Most budgets were
+    trained at several learning rates; with ``best_lr`` (the default) only the run with the lowest
+    final loss of each (model, total steps) is kept, as a scaling law describes well-tuned runs.
+
+    Parameters
+    ----------
+    url : str
+        Where to get ``scaling_results.csv``; by default the authors' repository at a fixed commit.
+        A ``file://`` URL to a local copy works too; its hash must match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+    best_lr : bool
+        Keep only the best learning rate of each (model, token budget).
+
+    Returns
+    -------
+    RunTable
+        Columns ``run``, ``N``, ``D``, ``C`` (6·N·D), ``loss``, ``step``, then the source's other
+        columns (``model``, ``peak_lr``, ``total_steps``, ``portion_steps_elapsed``, ...).
+
+    References
+    ----------
+    .. [1] Li, M., Kudugunta, S. and Zettlemoyer, L. (2025). (Mis)Fitting: A Survey of Scaling
+       Laws. ICLR 2025, arXiv:2502.18969. Data: github.com/hadasah/scaling_laws
+    """
+    path = fetch(url, MISFITTING_SHA256, cache_dir=cache_dir, filename="misfitting_li2025.csv")
+    frame = pd.read_csv(path).drop(
+        columns=["C4 Eval Loss", "C", "C_no_emb", "C_6ND_no_emb", "train_tokens"]
+    )
+    frame["run"] = (
+        frame["model"]
+        + "-lr"
+        + frame["peak_lr"].astype(str)
+        + "-"
+        + frame["total_steps"].astype(str)
+    )
+    # A few checkpoints were evaluated twice; keep the first evaluation.
+    frame = frame.drop_duplicates(["run", "current_steps"]).reset_index(drop=True)
+    if best_lr:
+        final = frame.loc[frame.groupby("run")["current_steps"].idxmax()]
+        best = final.loc[final.groupby(["model", "total_steps"])["loss"].idxmin(), "run"]
+        frame = frame[frame["run"].isin(best)].reset_index(drop=True)
+    return from_frame(
+        frame, mapping={"run": "run", "N": "N", "D": "D", "C": "C_6ND", "step": "current_steps"}
+    )
+
+
+GADRE_OVERTRAINING_URL = (
+    "https://raw.githubusercontent.com/mlfoundations/scaling/"
+    "a003c4913793ac2ae7ef87b28ecb562955d026d5/exp_data/"
+)
+GADRE_OVERTRAINING_MANIFEST = Path(__file__).with_name("gadre_overtraining.sha256")
+GADRE_OVERTRAINING_SUBSET = (
+    "arc_easy",
+    "bigbench_cs_algorithms",
+    "bigbench_dyck_languages",
+    "bigbench_novel_concepts",
+    "bigbench_operators",
+    "bigbench_qa_wikidata",
+    "boolq",
+    "commonsense_qa",
+    "copa",
+    "coqa",
+    "hellaswag",
+    "hellaswag_zeroshot",
+    "lambada_openai",
+    "piqa",
+    "pubmed_qa_labeled",
+    "squad",
+    "winograd",
+)
+"""The 17 tasks of Gadre et al.'s ``err_avg17``: those their small models rise above chance on."""
+
+
+def gadre_overtraining(
+    *,
+    base_url: str | Path = GADRE_OVERTRAINING_URL,
+    cache_dir: Path | None = None,
+    loss: str = "c4_val",
+    target: str = "loss",
+) -> RunTable:
+    """The 104 open_lm models of Gadre et al. (2024): losses and 46 downstream errors.
+
+    Three training sets (the ``group`` column: ``c4_original``, ``rpj`` for RedPajama and
+    ``rw_original`` for RefinedWeb), six model shapes from 10.6M to 6.9B parameters, and 5 to 640
+    tokens per parameter. Each model's ``models/<run>.json`` (sizes, 8 validation losses) and
+    ``evals/evaluation_<run>_heavy.json`` (46 task accuracies) are fetched from the authors'
+    repository at a fixed commit and checked against the SHA-256 sums shipped with the package.
+
+    Parameters
+    ----------
+    base_url : str
+        The folder holding ``models/`` and ``evals/``; by default the repository's ``exp_data/``
+        at a fixed commit. A local folder (path or ``file://`` URL) works too; its files must
+        match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`; the files go to its ``gadre_overtraining`` folder.
+    loss : str
+        The validation set whose loss fills the ``loss`` column: ``c4_val`` (C4 eval, the one
+        the paper fits), ``openlm``, ``paloma_c4_en``, ``paloma_redpajama``,
+        ``paloma_falcon-refinedweb``, ``paloma_ptb``, ``paloma_dolma_100_programing_languages`` or
+        ``val_de-en_100``.
+    target : str
+        The run table's target: ``loss``, or an error column such as ``err_avg17`` to fit a law
+        of downstream error (the ``loss`` column stays beside it).
+
+    Returns
+    -------
+    RunTable
+        Columns ``run``, ``N`` (total parameters), ``D`` (tokens), ``C`` (6·N·D, derived), the
+        target, ``group``, then ``M`` (tokens per parameter), ``model`` (shape), ``N_no_embed``,
+        ``loss``, ``loss_<set>`` for the 8 validation sets, ``err_<task>`` (1 − accuracy) for the
+        46 tasks, ``err_avg46`` and ``err_avg17`` (their means over all tasks and over
+        :data:`GADRE_OVERTRAINING_SUBSET`).
+
+    References
+    ----------
+    .. [1] Gadre, S. Y. et al. (2024). Language models scale reliably with over-training and on
+       downstream tasks. arXiv:2403.08540. Data: github.com/mlfoundations/scaling (MIT).
+    """
+    checksums = _read_manifest(GADRE_OVERTRAINING_MANIFEST)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = cache / "gadre_overtraining"
+
+    base = str(base_url)
+    if not urllib.parse.urlparse(base).scheme:
+        base = Path(base).expanduser().resolve().as_uri()
+
+    def read(relative: str) -> dict:
+        url = base.rstrip("/") + "/" + relative
+        subfolder, name = relative.split("/")
+        path = fetch(url, checksums[relative], cache_dir=folder / subfolder, filename=name)
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    runs = sorted(Path(path).stem for path in checksums if path.startswith("models/"))
+    rows = [
+        _gadre_row(read(f"models/{run}.json"), read(f"evals/evaluation_{run}_heavy.json"))
+        for run in runs
+    ]
+    frame = pd.DataFrame(rows)
+    if f"loss_{loss}" not in frame:
+        sets = sorted(
+            column.removeprefix("loss_") for column in frame if column.startswith("loss_")
+        )
+        raise ValueError(f"no validation loss {loss!r}; valid: {', '.join(sets)}")
+    frame.insert(frame.columns.get_loc("N_no_embed") + 1, "loss", frame[f"loss_{loss}"])
+    mapping = {"run": "run", "N": "N", "D": "D", "group": "group"}
+    return from_frame(frame, mapping=mapping, target=target)
+
+
+def _gadre_row(model: dict, evaluation: dict) -> dict:
+    sizes = model["hyperparameters"]
+    row = {
+        "run": model["name"],
+        "N": sizes["params"],
+        "D": sizes["tokens"],
+        "group": model["dataset_name"],
+        "M": sizes["tokens"] / sizes["params"],
+        "model": Path(sizes["model"]).stem,
+        "N_no_embed": sizes["params_no_embed"],
+    }
+    for result in model["results"]:
+        # The validation set is the folder of the shard, or the file itself for German C4.
+        shard = Path(result["val_data"][0])
+        name = shard.stem if "de-en" in shard.parent.name else shard.parent.name
+        row[f"loss_{name}"] = result["loss"]
+    errors = {task: 1.0 - accuracy for task, accuracy in evaluation["eval_metrics"]["icl"].items()}
+    row |= {f"err_{task}": error for task, error in sorted(errors.items())}
+    row["err_avg46"] = float(np.mean(list(errors.values())))
+    row["err_avg17"] = float(np.mean([errors[task] for task in GADRE_OVERTRAINING_SUBSET]))
+    return row
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    """``{relative path: sha256}`` from a file in ``sha256sum`` format."""
+    entries = (line.split(maxsplit=1) for line in path.read_text().splitlines() if line.strip())
+    return {relative.strip(): digest for digest, relative in entries}
+
+
+STEPLAW_URL = (
+    "https://raw.githubusercontent.com/step-law/steplaw/"
+    "32a8f4cc50247695fb56cc6c9117abdf67c97763/data/"
+)
+STEPLAW_FILES = {
+    "dense": (
+        "dense_lr_bs_loss.csv",
+        "9e46181076c04d450294d75dfe6f72adc416e231e154a07b337e378f9410002c",
+    ),
+    "moe": (
+        "moe_lr_bs_loss.csv",
+        "653d585244a7b227423007e8b796bc16d76f6d24eb87b1919b8f048a91897b92",
+    ),
+}
+STEPLAW_SEQ_LEN = 2048
+"""Tokens per sequence of the dense sweeps, whose ``bs`` column counts sequences."""
+
+
+def steplaw(
+    *,
+    base_url: str | os.PathLike = STEPLAW_URL,
+    cache_dir: Path | None = None,
+    architecture: str = "dense",
+    target: str = "smooth_loss",
+) -> RunTable:
+    """Learning-rate × batch-size sweeps of Li et al. (2025), "Predictable Scale: Part I".
+
+    ``dense``: 1,911 runs at 17 (N, D) settings, N from 2.1e8 to 1.07e9 non-embedding
+    parameters and D from 4e9 to 1e11 tokens, each over about 12 peak learning rates and 10
+    batch sizes. ``moe``: 708 runs at 12 settings of mixture-of-experts models. Run ids are the
+    source's ``exp_name``.
+
+    Parameters
+    ----------
+    base_url : str or path
+        The folder holding the CSV files; by default the authors' repository at a fixed commit.
+        A ``file://`` URL or a local folder works too; its files must match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+    architecture : {"dense", "moe"}
+        Which sweeps.
+    target : {"smooth_loss", "loss"}
+        The run table's target: the smoothed final training loss, which the paper fits, or the
+        raw final loss. The other stays as a column.
+
+    Returns
+    -------
+    RunTable
+        Columns ``run``, ``N``, ``D``, ``C`` (6·N·D, derived), the target, then ``lr`` (peak
+        learning rate), ``B`` (batch size in tokens = ``bs`` × ``seq_len``), ``bs`` (in sequences),
+        ``seq_len`` and the source's other columns (model shape ``h``, ``ffnh``, ``numh``,
+        ``numl``; ``ti`` iterations; for MoE, ``Na`` active parameters, N being the total).
+
+    References
+    ----------
+    .. [1] Li, H., Zheng, W., Hu, J., et al. (2025). Predictable Scale: Part I — Optimal
+       Hyperparameter Scaling Law in Large Language Model Pretraining. arXiv:2503.04715.
+       Data: github.com/step-law/steplaw (no license file; the authors invite use with citation).
+    """
+    if architecture not in STEPLAW_FILES:
+        raise ValueError(f"no steplaw sweeps {architecture!r}; valid: {sorted(STEPLAW_FILES)}")
+    name, sha256 = STEPLAW_FILES[architecture]
+    base = str(base_url)
+    if not urllib.parse.urlparse(base).scheme:
+        base = Path(base).expanduser().resolve().as_uri()
+    path = fetch(base.rstrip("/") + "/" + name, sha256, cache_dir=cache_dir, filename=name)
+    frame = pd.read_csv(path).rename(columns={"smooth loss": "smooth_loss"})
+    if "seq_len" not in frame:
+        frame["seq_len"] = STEPLAW_SEQ_LEN
+    frame.insert(frame.columns.get_loc("bs"), "B", frame["bs"] * frame["seq_len"])
+    return from_frame(frame, mapping={"run": "exp_name", "N": "N", "D": "D"}, target=target)
+
+DATASETS = {
+    "chinchilla_epoch": chinchilla_epoch,
+    "gadre_overtraining": gadre_overtraining,
+    "misfitting_li2025": misfitting_li2025,
+    "steplaw": steplaw,
+}
 """Loaders of public data sets by name."""
 
 

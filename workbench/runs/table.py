@@ -105,8 +105,9 @@ class RunTable:
         Raises
         ------
         RunTableError
-            If a covariate is missing, the target is not positive when ``log_target``, or there
-            are fewer distinct covariate points than parameters.
+            If a covariate is missing, a covariate other than N, D and C (which reading already
+            validated) is not numeric, finite and positive, the target is not positive when
+            ``log_target``, or there are fewer distinct covariate points than parameters.
         """
         for role in covariates:
             if not self.has(role):
@@ -115,6 +116,9 @@ class RunTable:
                     column=role,
                     fix=self._mapping_hint(role),
                 )
+        for role in covariates:
+            if role not in COVARIATES:
+                self._require_positive_numbers(role)
         if log_target:
             not_positive = np.flatnonzero(~(self.y > 0))
             if not_positive.size:
@@ -133,6 +137,26 @@ class RunTable:
                 f"only {distinct} distinct ({names}) points for a law with {n_params} parameters",
                 column=None,
                 fix="add runs at more distinct sizes, or choose a law with fewer parameters",
+            )
+
+    def _require_positive_numbers(self, role: str) -> None:
+        """An extra covariate column (unique tokens U, streams P, ...) must hold positive numbers:
+        laws read it on the log scale."""
+        column = self.data[role]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            raise RunTableError(
+                f"covariate {role!r} must be numeric, but its column has dtype {column.dtype}",
+                column=role,
+                fix=f"convert {role!r} to numbers, e.g. 25e9 rather than '25B'",
+            )
+        values = column.to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if bad.size:
+            raise RunTableError(
+                f"covariate {role!r} must be finite and positive; found {values[bad[0]]!r}",
+                column=role,
+                rows=bad,
+                fix=f"remove or correct these rows, e.g. runs.filter(runs.column({role!r}) > 0)",
             )
 
     def content_hash(self) -> str:

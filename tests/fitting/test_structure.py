@@ -1,0 +1,197 @@
+"""Checkpoint-aware fits (run effect, checkpoint selection) and grouped fits with pooling."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from workbench.fitting import ScalingLawFit
+from workbench.fitting.structure import (
+    one_hot,
+    run_effect_log_density,
+    run_offset_posterior,
+    select_checkpoints,
+)
+from workbench.laws import get_law
+from workbench.predict import predict
+from workbench.predict.groups import compare_groups
+from workbench.runs import demo, from_frame
+
+TRUTH = dict(E=1.8, A=480.0, B=2000.0, alpha=0.35, beta=0.37)
+
+
+@pytest.fixture(scope="module")
+def checkpoint_runs():
+    return demo(seed=0)
+
+
+def test_final_checkpoints_by_default(checkpoint_runs):
+    selected = select_checkpoints(checkpoint_runs, False)
+    assert len(selected) == checkpoint_runs.data["run"].nunique()
+
+
+def test_min_fraction_drops_early_checkpoints(checkpoint_runs):
+    selected = select_checkpoints(checkpoint_runs, True, min_fraction=0.5)
+    final_tokens = checkpoint_runs.data.groupby("run")["D"].max()
+    fraction = selected.column("D") / final_tokens[selected.data["run"]].to_numpy()
+    assert fraction.min() >= 0.5
+    assert len(selected) < len(checkpoint_runs)
+    assert set(selected.data["run"]) == set(checkpoint_runs.data["run"])
+
+
+def test_min_tokens_and_bad_selections(checkpoint_runs):
+    selected = select_checkpoints(checkpoint_runs, True, min_tokens=1e10)
+    assert selected.column("D").min() >= 1e10
+    with pytest.raises(ValueError, match="checkpoints=True"):
+        select_checkpoints(checkpoint_runs, False, min_fraction=0.1)
+    with pytest.raises(ValueError, match="min_fraction must lie"):
+        select_checkpoints(checkpoint_runs, True, min_fraction=1.5)
+    with pytest.raises(ValueError, match="no checkpoint is left"):
+        select_checkpoints(checkpoint_runs, True, min_tokens=1e30)
+
+
+def test_run_effect_density_equals_the_multivariate_normal():
+    rng = np.random.default_rng(0)
+    runs = np.array(["a", "a", "a", "b", "b", "c"])
+    residual = rng.normal(0, 0.05, runs.size)
+    sigma, run_sd = 0.02, 0.04
+    labels, membership = one_hot(runs)
+    assert list(labels) == ["a", "b", "c"]
+    per_run = run_effect_log_density(residual, membership, sigma, run_sd)
+    for index, label in enumerate(labels):
+        members = runs == label
+        size = members.sum()
+        covariance = sigma**2 * np.eye(size) + run_sd**2 * np.ones((size, size))
+        expected = stats.multivariate_normal(np.zeros(size), covariance).logpdf(residual[members])
+        np.testing.assert_allclose(per_run[index], expected, rtol=1e-10)
+
+
+def test_run_offset_posterior_is_the_conjugate_update():
+    membership = np.ones((4, 1))
+    residual = np.array([0.1, 0.12, 0.08, 0.1])
+    mean, sd = run_offset_posterior(residual, membership, 0.02, 0.05)
+    precision = 1 / 0.05**2 + 4 / 0.02**2
+    np.testing.assert_allclose(mean, residual.sum() / 0.02**2 / precision)
+    np.testing.assert_allclose(sd, precision**-0.5)
+
+
+def simulate_checkpoints(seed, run_sd=0.03, noise_sd=0.004):
+    """Runs whose checkpoints share one offset each, from a known Chinchilla law."""
+    rng = np.random.default_rng(seed)
+    law = get_law("chinchilla")
+    rows = []
+    sizes = np.repeat(np.geomspace(3e7, 3e9, 8), 3)
+    for run, (n, ratio) in enumerate(zip(sizes, np.tile([8, 25, 80], 8), strict=True)):
+        final_d = n * ratio
+        offset = rng.normal(0, run_sd)
+        for step, d in enumerate(final_d * np.linspace(0.2, 1.0, 6)):
+            loss = law.curve({"N": n, "D": d}, TRUTH) * np.exp(offset + rng.normal(0, noise_sd))
+            rows.append({"run": f"r{run}", "step": step, "N": n, "D": d, "loss": loss})
+    return from_frame(pd.DataFrame(rows))
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return simulate_checkpoints(seed=3)
+
+
+@pytest.fixture(scope="module")
+def run_effect_fit(simulated):
+    fit = ScalingLawFit("chinchilla", sampler={"tune": 2000})
+    return fit.fit(simulated, random_seed=1, checkpoints=True)
+
+
+def test_run_effect_fit_recovers_the_run_spread(run_effect_fit, simulated):
+    tree = run_effect_fit.idata
+    assert tree.attrs["likelihood"] == "normal"
+    assert tree.attrs["n_obs"] == len(simulated)
+    assert tree["posterior_predictive"]["loss"].shape == (2, 1000, len(simulated))
+    summary = run_effect_fit.summary()
+    assert summary.loc["run_sd", "ci_low"] < 0.03 < summary.loc["run_sd", "ci_high"]
+    assert summary.loc["sigma", "median"] < 0.01
+    for name in ("alpha", "beta"):
+        assert summary.loc[name, "ci_low"] < TRUTH[name] < summary.loc[name, "ci_high"], name
+
+
+def test_a_new_runs_interval_includes_the_run_spread(run_effect_fit, simulated):
+    naive = ScalingLawFit("chinchilla").fit(
+        simulated, random_seed=1, checkpoints=True, run_effect=False
+    )
+    target = {"N": [3e10], "D": [6e11]}
+    width = {}
+    for name, fit in (("effect", run_effect_fit), ("naive", naive)):
+        row = predict(fit, target, ci_prob=(0.9,)).query("kind == 'observation'").iloc[0]
+        width[name] = row["ci_high_90"] / row["ci_low_90"]
+    # A new run's own offset (sd 0.03) makes its 90 % interval at least ±5 % wide.
+    assert width["effect"] > 1.09
+    assert width["effect"] - 1 > 1.5 * (width["naive"] - 1)
+
+
+def test_run_effect_fit_saves_and_loads(run_effect_fit, tmp_path):
+    loaded = ScalingLawFit.load(run_effect_fit.save(tmp_path / "fit.nc"))
+    assert loaded.structure_.run_effect
+    np.testing.assert_allclose(
+        loaded.predict(N=1e10, D=2e11)["median"], run_effect_fit.predict(N=1e10, D=2e11)["median"]
+    )
+
+
+def test_run_effect_needs_a_normal_likelihood(simulated):
+    with pytest.raises(ValueError, match="normal likelihood"):
+        ScalingLawFit("chinchilla", likelihood="student_t").fit(simulated, checkpoints=True)
+
+
+def simulate_groups(seed):
+    """Two recipes: 'steep' has a larger N exponent, so it overtakes 'flat' as N grows."""
+    rng = np.random.default_rng(seed)
+    law = get_law("chinchilla")
+    truths = {"flat": TRUTH | {"A": 68.6, "alpha": 0.30}, "steep": TRUTH | {"alpha": 0.40}}
+    rows = []
+    for group, truth in truths.items():
+        for n in np.geomspace(2e7, 2e9, 10):
+            d = 20 * n
+            loss = law.curve({"N": n, "D": d}, truth) * np.exp(rng.normal(0, 0.005))
+            rows.append({"group": group, "N": n, "D": d, "loss": loss})
+    return from_frame(pd.DataFrame(rows)), truths
+
+
+@pytest.fixture(scope="module")
+def grouped():
+    runs, truths = simulate_groups(seed=5)
+    return ScalingLawFit("chinchilla").fit(runs, random_seed=2, groups="group"), truths
+
+
+def test_grouped_fit_has_per_group_parameters(grouped):
+    fit, _ = grouped
+    summary = fit.summary()
+    assert fit.groups_ == ("flat", "steep")
+    assert fit.idata["posterior"]["alpha"].dims == ("chain", "draw", "group")
+    for group in fit.groups_:
+        assert f"alpha[{group}]" in summary.index
+    assert summary.loc["alpha[steep]", "median"] > summary.loc["alpha[flat]", "median"]
+    table = fit.predict(N=1e10, D=2e11)
+    assert set(table["group"]) == {"flat", "steep"}
+    with pytest.raises(ValueError, match="unknown groups"):
+        fit.predict(N=1e10, D=2e11, group="other")
+
+
+def test_compare_groups_finds_the_crossover(grouped):
+    fit, truths = grouped
+    law = get_law("chinchilla")
+    result = compare_groups(fit, N=2e10, D=4e11)
+    assert list(result.ranking["group"]) == ["steep", "flat"]
+    assert result.ranking.loc[0, "p_best"] > 0.9
+    pair = result.pairs.iloc[0]
+    n = np.geomspace(2e7, 2e10, 4000)
+    gap = law.curve({"N": n, "D": 20 * n}, truths["flat"]) - law.curve(
+        {"N": n, "D": 20 * n}, truths["steep"]
+    )
+    true_crossover = n[np.flatnonzero(np.diff(np.sign(gap)))[0]]
+    assert pair["p_crossover"] > 0.9
+    assert pair["crossover_ci_low"] < true_crossover < pair["crossover_ci_high"]
+    assert pair["p_a_beats_b"] < 0.1
+
+
+def test_compare_groups_says_when_there_is_no_crossover(grouped):
+    fit, _ = grouped
+    result = compare_groups(fit, N=3e7, D=6e8, scale_range=(2e7, 3e7))
+    assert result.pairs.iloc[0]["verdict"] == "no crossover in range"

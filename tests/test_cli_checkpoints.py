@@ -1,0 +1,65 @@
+"""`workbench fit` with checkpoint policies and groups."""
+
+import json
+
+from workbench.cli import main
+from workbench.runs import demo
+
+FAST = ["--draws", "300", "--tune", "500"]
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_checkpoint_policies_use_the_documented_rows(capsys):
+    runs = demo()
+    n_runs = runs.data["run"].nunique()
+    final = run_json(capsys, ["fit", "demo", "--law", "chinchilla", "--json", *FAST])
+    assert final["n_obs"] == n_runs and "run_sd" not in final["noise"]
+    effect = run_json(
+        capsys,
+        ["fit", "demo", "--law", "chinchilla", "--json", "--checkpoints", "run-effect", *FAST],
+    )
+    assert effect["n_obs"] == len(runs)
+    assert 0 < effect["noise"]["run_sd"]["median"] < 0.2
+    trimmed = run_json(
+        capsys,
+        [
+            *("fit", "demo", "--law", "chinchilla", "--json", "--checkpoints", "independent"),
+            *("--min-fraction", "0.5", *FAST),
+        ],
+    )
+    assert n_runs < trimmed["n_obs"] < len(runs)
+    assert "run_sd" not in trimmed["noise"] and "nu" in trimmed["noise"]
+
+
+def test_grouped_fit_reports_each_groups_parameters(capsys, tmp_path):
+    frame = (
+        demo()
+        .final_checkpoints()
+        .data.assign(
+            recipe=lambda table: [
+                "a" if n < 5e8 or i % 2 else "b" for i, n in enumerate(table["N"])
+            ]
+        )
+    )
+    path = tmp_path / "runs.csv"
+    frame.drop(columns=["C"]).to_csv(path, index=False)
+    report = run_json(
+        capsys, ["fit", str(path), "--law", "chinchilla", "--groups", "recipe", "--json", *FAST]
+    )
+    assert report["groups"] == ["a", "b"]
+    assert {"alpha[a]", "alpha[b]", "E[a]", "E[b]"} <= set(report["params"])
+
+
+def test_min_fraction_without_checkpoints_is_an_error(capsys):
+    assert main(["fit", "demo", "--law", "chinchilla", "--min-fraction", "0.3"]) == 2
+    assert "checkpoints" in capsys.readouterr().err
+
+
+def test_unknown_group_column_is_an_error(capsys):
+    assert main(["fit", "demo", "--law", "chinchilla", "--groups", "nope"]) == 2
+    error = capsys.readouterr().err
+    assert "nope" in error and len(error.strip().splitlines()) == 1

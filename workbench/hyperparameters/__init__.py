@@ -1,0 +1,41 @@
+"""Hyperparameter scaling laws: sweeps → per-setting optima → laws (Step Law, Li et al. 2025).
+
+* :class:`StepLawFit` locates the optimal learning rate and batch size of every (N, D) setting
+  of learning-rate × batch-size sweeps, with uncertainty, and fits η_opt = A·N^b·D^c and
+  B_opt = A·D^e to them in one PyMC model, sampled with nutpie;
+* :class:`LearningRateBatchRule` and :func:`lr_batch_rule` fit η* ∝ B^p with the exponent free;
+* :func:`simulate_sweeps` makes sweeps with known optima.
+
+The laws themselves are the registered family ``optimal_hyperparameters``
+(:mod:`workbench.laws.optimal_hyperparameters`); :func:`workbench.runs.datasets.steplaw` loads
+Li et al.'s public sweeps.
+"""
+
+from workbench.hyperparameters.fit import (
+    LearningRateBatchRule,
+    OptimaFit,
+    StepLawFit,
+    lr_batch_rule,
+)
+from workbench.hyperparameters.simulate import STEP_LAW_TRUTH, simulate_sweeps
+from workbench.hyperparameters.sweeps import (
+    DEFAULT_WINDOW,
+    OptimumAtEdgeWarning,
+    SweepError,
+    Sweeps,
+    prepare_sweeps,
+)
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "STEP_LAW_TRUTH",
+    "LearningRateBatchRule",
+    "OptimaFit",
+    "OptimumAtEdgeWarning",
+    "StepLawFit",
+    "SweepError",
+    "Sweeps",
+    "lr_batch_rule",
+    "prepare_sweeps",
+    "simulate_sweeps",
+]

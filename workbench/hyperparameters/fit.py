@@ -1,0 +1,619 @@
+"""Scikit-learn-style fits of hyperparameter sweeps, returning ArviZ DataTrees.
+
+:class:`StepLawFit` locates the optimal learning rate and batch size of every (N, D) setting and
+fits Li et al.'s laws to them in one model; :class:`LearningRateBatchRule` locates the optimal
+learning rate at each batch size and fits η* ∝ B^p with p free.
+"""
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import stats
+
+import workbench
+from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
+from workbench.fitting.fit import DEFAULT_SAMPLER, NotFittedError
+from workbench.fitting.model import merge_sampler_options, sample
+from workbench.hyperparameters.model import OptimaModel, bowl
+from workbench.hyperparameters.sweeps import (
+    DEFAULT_WINDOW,
+    SweepError,
+    Sweeps,
+    group_values,
+    prepare_sweeps,
+    read_sweeps,
+)
+from workbench.laws import Prior, ScalingLaw, get_law
+from workbench.laws.priors import merge_priors, priors_to_json
+from workbench.predict.extrapolate import summary_table
+from workbench.runs import RunTable, parse_quantity
+
+LAW = "optimal_hyperparameters"
+QUANTITIES = {"lr": "learning_rate", "batch": "batch_size"}
+"""Names of the predicted quantities by bowl axis; batch sizes are in the batch column's unit."""
+ROLES = {"lr": "learning rate", "batch": "batch size"}
+
+
+class OptimaFit:
+    """Shared machinery: sweeps → per-setting optima → laws, in one PyMC model sampled by nutpie.
+
+    Subclasses set ``laws_`` (the law of each bowl axis), ``columns_`` (the swept column of each
+    axis) and ``keys`` (the columns that define a setting).
+    """
+
+    min_runs_default: ClassVar[int] = 8
+    centred: ClassVar[bool] = True
+    sampler_defaults: ClassVar[dict] = {"target_accept": 0.95}
+
+    def __init__(
+        self,
+        learning_rate: str = "lr",
+        batch_size: str = "B",
+        target: str | None = None,
+        *,
+        window: float = DEFAULT_WINDOW,
+        min_runs: int | None = None,
+        priors: Mapping | None = None,
+        sampler: Mapping | None = None,
+    ):
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.target = target
+        self.window = window
+        self.min_runs = min_runs
+        self.priors = priors
+        self.sampler = sampler
+
+    # -- configuration (subclasses) ------------------------------------------------------
+    @property
+    def laws_(self) -> dict[str, ScalingLaw]:
+        raise NotImplementedError
+
+    @property
+    def columns_(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def keys(self, runs: RunTable) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def covariate_column(self, name: str) -> str:
+        """The run-table column a law covariate is read from: ``B`` is the batch-size column."""
+        return self.batch_size if name == "B" else name
+
+    @property
+    def sampler_(self) -> dict:
+        return merge_sampler_options(DEFAULT_SAMPLER | self.sampler_defaults, self.sampler)
+
+    @property
+    def label(self) -> str:
+        laws = ", ".join(f"{axis}: {law.label}" for axis, law in self.laws_.items())
+        return f"{type(self).__name__}({laws})"
+
+    def priors_for(self, n_groups: int) -> dict[str, Prior]:
+        """Default priors with the user's overrides applied."""
+        defaults = OptimaModel(self.laws_, n_groups, self.centred).default_priors()
+        return merge_priors(defaults, self.priors, self.label)
+
+    # -- fitting -------------------------------------------------------------------------
+    def fit(
+        self,
+        sweeps,
+        random_seed: int | None = None,
+        *,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> "OptimaFit":
+        """Sample the joint posterior with nutpie NUTS; sets ``idata_`` and returns ``self``.
+
+        Parameters
+        ----------
+        sweeps : RunTable, DataFrame or path
+            One row per run, with the setting keys, the swept columns and the loss.
+        random_seed : int, optional
+            Seed of the sampler.
+        progress, cancel
+            As in :meth:`workbench.fitting.ScalingLawFit.fit`.
+        """
+        runs = read_sweeps(sweeps, self.target)
+        located = prepare_sweeps(
+            runs,
+            columns=list(self.columns_.values()),
+            keys=self.keys(runs),
+            window=self.window,
+            min_runs=self.min_runs or self.min_runs_default,
+            roles={self.columns_[axis]: ROLES[axis] for axis in self.columns_},
+        )
+        needed = {name for law in self.laws_.values() for name in law.covariates}
+        by_column = group_values(runs, located, sorted({self.covariate_column(n) for n in needed}))
+        covariates = {name: by_column[self.covariate_column(name)] for name in needed}
+        model = OptimaModel(self.laws_, len(located.groups), self.centred)
+        priors, options = self.priors_for(model.n_groups), self.sampler_
+        data, centres = self._data(located, covariates)
+        compiled = model.compiled(data, priors)
+        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
+        self.sweeps_ = located
+        self.idata_ = self._tree(trace, located, covariates, data, centres, priors, options, seed)
+        warn_if_untrustworthy(self.diagnostics(), self.label)
+        return self
+
+    def _data(self, sweeps: Sweeps, covariates: Mapping[str, np.ndarray]):
+        runs, groups = sweeps.runs, sweeps.groups
+        group = runs["group"].to_numpy()
+        data = {
+            "run_group": group,
+            "run_log_loss": np.log(runs[sweeps.target].to_numpy())
+            - np.log(groups["best_loss"].to_numpy())[group],
+        }
+        centres = {}
+        for axis, law in self.laws_.items():
+            column = self.columns_[axis]
+            best = np.log(groups[f"best_{column}"].to_numpy())
+            logs = {name: np.log(covariates[name]) for name in law.covariates}
+            centres[axis] = {name: float(np.mean(value)) for name, value in logs.items()}
+            centres[axis]["y"] = float(np.mean(best))
+            data[f"{axis}_run"] = np.log(runs[column].to_numpy()) - best[group]
+            data[f"{axis}_best"] = best
+            data[f"{axis}_centre"] = np.asarray(centres[axis]["y"])
+            for name, value in logs.items():
+                data[f"{axis}_x_{name}"] = value - centres[axis][name]
+        return data, centres
+
+    def _tree(self, trace, sweeps, covariates, data, centres, priors, options, seed):
+        posterior = trace.posterior.to_dataset()
+        groups = sweeps.groups
+        best_loss = xr.DataArray(groups["best_loss"].to_numpy(), dims="group")
+        derived = {"loss_opt": best_loss * np.exp(posterior["loss_offset"])}
+        for axis, law in self.laws_.items():
+            theta = {name: posterior[f"{axis}_{name}"] for name in law.sampler_parameters}
+            paper = law.to_paper(theta, centres[axis])
+            derived |= {f"{axis}_{name}": value for name, value in paper.items()}
+            if f"log_{axis}_opt" in posterior:
+                log_optimum = posterior[f"log_{axis}_opt"]
+            else:
+                log_optimum = self._log_law(axis, theta, covariates, centres[axis], "group") + (
+                    posterior[f"{axis}_scatter"] * posterior[f"{axis}_z"]
+                )
+                derived[f"log_{axis}_opt"] = log_optimum
+            derived[f"{axis}_log_curvature_group"] = posterior[f"{axis}_log_curvature"] + (
+                posterior[f"{axis}_curvature_spread"] * posterior[f"{axis}_curvature_z"]
+            )
+            derived[f"{axis}_opt"] = np.exp(log_optimum)
+        posterior = posterior.assign(
+            {name: value.transpose("chain", "draw", ...) for name, value in derived.items()}
+        )
+        observation = {"obs": np.arange(len(sweeps.runs))}
+        group_coords = {"group": np.arange(len(groups))}
+        constant = {"group_of_run": ("obs", data["run_group"])}
+        constant |= {column: ("obs", sweeps.runs[column].to_numpy()) for column in sweeps.columns}
+        constant |= {
+            f"setting_{name}": ("group", groups[name].to_numpy())
+            for name in groups.columns
+            if name not in sweeps.columns
+        }
+        constant |= {f"covariate_{name}": ("group", value) for name, value in covariates.items()}
+        tree = xr.DataTree.from_dict(
+            {
+                "posterior": posterior,
+                "sample_stats": trace.sample_stats.to_dataset(),
+                "log_likelihood": xr.Dataset(
+                    {sweeps.target: self._pointwise_log_likelihood(posterior, data)},
+                    coords=observation,
+                ),
+                "observed_data": xr.Dataset(
+                    {sweeps.target: ("obs", sweeps.runs[sweeps.target].to_numpy())},
+                    coords=observation,
+                ),
+                "constant_data": xr.Dataset(constant, coords=observation | group_coords),
+            }
+        )
+        tree.attrs = {
+            "workbench_version": workbench.__version__,
+            "model": type(self).__name__,
+            "laws": json.dumps({axis: law.options for axis, law in self.laws_.items()}),
+            "columns": json.dumps(self.columns_),
+            "keys": json.dumps(list(sweeps.keys)),
+            "window": self.window,
+            "priors": priors_to_json(priors),
+            "centres": json.dumps(centres, sort_keys=True),
+            "target": sweeps.target,
+            "data_hash": sweeps.data_hash,
+            "n_obs": len(sweeps.runs),
+            "n_groups": len(groups),
+            "sampler": json.dumps(options, sort_keys=True),
+            "random_seed": seed,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        return tree
+
+    def _log_law(self, axis, theta, covariates, centres, dim):
+        law = self.laws_[axis]
+        x = {
+            name: xr.DataArray(np.log(covariates[name]) - centres[name], dims=dim)
+            for name in law.covariates
+        }
+        return law.log_mean(x, theta, centres)
+
+    def _pointwise_log_likelihood(self, posterior: xr.Dataset, data) -> xr.DataArray:
+        """log p(log loss_r | draw), on the (chain, draw, obs) grid, for LOO and WAIC."""
+        group = data["run_group"]
+        deltas, log_curvatures = [], []
+        for axis in self.laws_:
+            log_optimum = posterior[f"log_{axis}_opt"].values[..., group]
+            best = data[f"{axis}_best"][group]
+            deltas.append(data[f"{axis}_run"] + best - log_optimum)
+            log_curvatures.append(posterior[f"{axis}_log_curvature_group"].values[..., group])
+        cross = posterior["cross_curvature"].values[..., group] if len(deltas) == 2 else None
+        mu = posterior["loss_offset"].values[..., group] + bowl(deltas, log_curvatures, cross)
+        density = stats.t.logpdf(
+            data["run_log_loss"],
+            posterior["nu"].values[..., None],
+            mu,
+            posterior["sigma"].values[..., None],
+        )
+        return xr.DataArray(density, dims=("chain", "draw", "obs"))
+
+    # -- results -------------------------------------------------------------------------
+    @property
+    def idata(self) -> xr.DataTree:
+        if not hasattr(self, "idata_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} has no posterior yet: "
+                "call .fit(sweeps, random_seed=...) first"
+            )
+        return self.idata_
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """The laws' parameters in the paper's convention, then their scatter."""
+        names = []
+        for axis, law in self.laws_.items():
+            names += [f"{axis}_{name}" for name in law.parameters] + [f"{axis}_scatter"]
+        return names
+
+    def draws(self, var_names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Posterior draws flattened over chains (draws on axis 0), by variable name."""
+        posterior = self.idata["posterior"].to_dataset()
+        names = var_names or list(posterior.data_vars)
+        return {
+            name: posterior[name].values.reshape(-1, *posterior[name].shape[2:]) for name in names
+        }
+
+    def diagnostics(self) -> Diagnostics:
+        names = [*self.parameter_names, "sigma", "nu"]
+        names += [f"log_{axis}_opt" for axis in self.laws_]
+        return diagnose(
+            self.idata["posterior"].to_dataset(), self.idata["sample_stats"].to_dataset(), names
+        )
+
+    def summary(self, ci_prob: float = 0.9) -> pd.DataFrame:
+        """Median, central ``ci_prob`` interval, ESS and R-hat of the laws' parameters."""
+        posterior = self.idata["posterior"].to_dataset()
+        names = [*self.parameter_names, "sigma", "nu"]
+        tail = (1 - ci_prob) / 2
+        ess_bulk, ess_tail, rhat = (
+            az.ess(posterior[names], method="bulk"),
+            az.ess(posterior[names], method="tail"),
+            az.rhat(posterior[names]),
+        )
+        rows = {
+            name: {
+                "median": float(posterior[name].median()),
+                "ci_low": float(posterior[name].quantile(tail)),
+                "ci_high": float(posterior[name].quantile(1 - tail)),
+                "ess_bulk": float(ess_bulk[name]),
+                "ess_tail": float(ess_tail[name]),
+                "r_hat": float(rhat[name]),
+            }
+            for name in names
+        }
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
+
+    def optima(self, ci_prob: float = 0.9) -> pd.DataFrame:
+        """Each setting's located optimum: posterior median and central ``ci_prob`` interval.
+
+        Columns: the setting's keys, ``n_runs``, ``n_selected``, ``window``, the lowest observed
+        loss and its swept values (``best_*``), then for each quantity (``learning_rate``,
+        ``batch_size``) and for ``loss_opt`` (the loss at the optimum): the median and
+        ``<name>_low`` / ``<name>_high``.
+        """
+        groups = self.sweeps_.groups if hasattr(self, "sweeps_") else self._groups_from_tree()
+        table = groups.copy()
+        draws = self.draws()
+        tail = (1 - ci_prob) / 2
+        names = {f"{axis}_opt": QUANTITIES[axis] for axis in self.laws_} | {"loss_opt": "loss_opt"}
+        for variable, name in names.items():
+            values = draws[variable]
+            table[name] = np.median(values, axis=0)
+            table[f"{name}_low"] = np.quantile(values, tail, axis=0)
+            table[f"{name}_high"] = np.quantile(values, 1 - tail, axis=0)
+        return table
+
+    def _groups_from_tree(self) -> pd.DataFrame:
+        constant = self.idata["constant_data"].to_dataset()
+        prefix = "setting_"
+        return pd.DataFrame(
+            {
+                name[len(prefix) :]: constant[name].values
+                for name in constant.data_vars
+                if name.startswith(prefix)
+            }
+        )
+
+    def predict(
+        self,
+        targets=None,
+        *,
+        ci_prob: Sequence[float] = (0.5, 0.9),
+        seq_len: float | None = None,
+        random_seed: int | None = None,
+        **covariates,
+    ) -> pd.DataFrame:
+        """Posterior median and central intervals of the optima at new settings.
+
+        Parameters
+        ----------
+        targets : mapping or DataFrame, optional
+            Covariate arrays (``N``, ``D``, ``B``, ...); or pass them as keywords. Strings such
+            as ``"7B"`` are read as quantities. Each quantity whose law's covariates are all given
+            is predicted.
+        ci_prob : sequence of float
+            Probabilities of the central intervals.
+        seq_len : float, optional
+            Tokens per sequence; adds ``batch_sequences`` rows, the batch size in sequences.
+        random_seed : int, optional
+            Seed of the scatter draws of ``kind="setting"``; by default the fit's seed.
+
+        Returns
+        -------
+        DataFrame
+            One row per target, quantity and kind: ``kind="mean"`` is the law (the paper's
+            prediction); ``kind="setting"`` adds the scatter of true optima around it, so it is
+            where a new setting's optimum should fall.
+        """
+        values = _covariate_arrays(targets, covariates)
+        seed = self.idata.attrs["random_seed"] if random_seed is None else random_seed
+        rng = np.random.default_rng(seed)
+        draws, frames = self.draws(), []
+        for axis, law in self.laws_.items():
+            if not set(law.covariates) <= set(values):
+                continue
+            log_mean = self.log_law_draws(axis, values)
+            scatter = draws[f"{axis}_scatter"][:, None] * rng.standard_normal(log_mean.shape)
+            kinds = {"mean": np.exp(log_mean), "setting": np.exp(log_mean + scatter)}
+            frames.append(
+                summary_table(values, "kind", kinds, ci_prob).assign(quantity=QUANTITIES[axis])
+            )
+            if axis == "batch" and seq_len is not None:
+                sequences = {kind: value / seq_len for kind, value in kinds.items()}
+                frames.append(
+                    summary_table(values, "kind", sequences, ci_prob).assign(
+                        quantity="batch_sequences"
+                    )
+                )
+        if not frames:
+            needed = {QUANTITIES[axis]: law.covariates for axis, law in self.laws_.items()}
+            raise ValueError(
+                f"no quantity can be predicted from {sorted(values)}; covariates needed: {needed}"
+            )
+        table = pd.concat(frames, ignore_index=True)
+        first = [*values, "quantity", "kind"]
+        return table[first + [column for column in table.columns if column not in first]]
+
+    def log_law_draws(self, axis: str, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Log of an axis's law at the covariates, per posterior draw: (draws, targets)."""
+        law = self.laws_[axis]
+        centres = json.loads(self.idata.attrs["centres"])[axis]
+        draws = self.draws([f"{axis}_{name}" for name in law.sampler_parameters])
+        theta = {name: draws[f"{axis}_{name}"][:, None] for name in law.sampler_parameters}
+        x = {
+            name: np.log(np.asarray(covariates[name], dtype=float))[None, :] - centres[name]
+            for name in law.covariates
+        }
+        return law.log_mean(x, theta, centres)
+
+    def __repr__(self) -> str:
+        state = (
+            f"n_obs={self.idata_.attrs['n_obs']}, n_groups={self.idata_.attrs['n_groups']}"
+            if hasattr(self, "idata_")
+            else "not fitted"
+        )
+        return f"{self.label[:-1]}, {state})"
+
+
+class StepLawFit(OptimaFit):
+    r"""Optimal learning rate and batch size from (N, D, lr, B, loss) sweeps, with uncertainty.
+
+    Each (N, D) setting's optimum (η*, B*) is the minimum of a convex quadratic bowl in
+    (log η, log B) fitted to its runs within ``window`` of its lowest loss. The optima are
+    parameters of one PyMC model in which they follow Li et al.'s laws up to a scatter:
+
+    .. math::
+
+        \eta_\text{opt} = A_\eta N^{b_N} D^{b_D}, \qquad B_\text{opt} = A_B D^{b_D}
+
+    so the uncertainty of each optimum reaches the exponents and the predictions.
+
+    Parameters
+    ----------
+    learning_rate, batch_size : str
+        Columns of the swept peak learning rate and batch size. The batch size is in tokens in the
+        paper's laws; convert sequences first (× sequence length).
+    target : str, optional
+        The loss column; by default the run table's target (``loss`` for a DataFrame). Li et al.
+        use a smoothed final training loss.
+    lr_covariates, batch_covariates : tuple of str
+        Covariates of the two laws; ``("N", "D")`` and ``("D",)`` as in the paper.
+    window : float
+        Runs within this fraction of their setting's lowest loss locate its optimum.
+    min_runs : int, optional
+        Fewest runs per setting; the window widens where fewer fall inside it (default 8).
+    priors : mapping, optional
+        Overrides by name, e.g. ``{"lr_b_N": Prior("Normal", mu=-0.7, sigma=0.3)}``; see
+        :meth:`priors_for`.
+    sampler : mapping, optional
+        nutpie options, as for :class:`workbench.fitting.ScalingLawFit`.
+
+    References
+    ----------
+    Li, H., Zheng, W., Hu, J., et al. (2025), "Predictable Scale: Part I — Optimal
+    Hyperparameter Scaling Law in Large Language Model Pretraining", arXiv:2503.04715.
+
+    Examples
+    --------
+    >>> fit = StepLawFit().fit(steplaw(), random_seed=0)  # doctest: +SKIP
+    >>> fit.predict(N=7e9, D=1.4e12, seq_len=2048)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        learning_rate: str = "lr",
+        batch_size: str = "B",
+        target: str | None = None,
+        *,
+        lr_covariates: Sequence[str] = ("N", "D"),
+        batch_covariates: Sequence[str] = ("D",),
+        window: float = DEFAULT_WINDOW,
+        min_runs: int | None = None,
+        priors: Mapping | None = None,
+        sampler: Mapping | None = None,
+    ):
+        super().__init__(
+            learning_rate,
+            batch_size,
+            target,
+            window=window,
+            min_runs=min_runs,
+            priors=priors,
+            sampler=sampler,
+        )
+        self.lr_covariates = tuple(lr_covariates)
+        self.batch_covariates = tuple(batch_covariates)
+
+    @property
+    def laws_(self):
+        return {
+            "lr": get_law(LAW, covariates=self.lr_covariates),
+            "batch": get_law(LAW, covariates=self.batch_covariates),
+        }
+
+    @property
+    def columns_(self):
+        return {"lr": self.learning_rate, "batch": self.batch_size}
+
+    def keys(self, runs):
+        return ("N", "D")
+
+
+class LearningRateBatchRule(OptimaFit):
+    r"""How the optimal learning rate scales with batch size, η*(B) = A·B^p, with p free.
+
+    At each batch size of a setting, the optimal learning rate is the minimum of a quadratic in
+    log η fitted to the runs within ``window`` of that batch size's lowest loss; the optima follow
+    the power law up to a scatter, all in one PyMC model. SGD's linear scaling rule is p = 1;
+    Adam's square-root rule is p = 0.5.
+
+    Parameters
+    ----------
+    learning_rate, batch_size, target, window, priors, sampler
+        As for :class:`StepLawFit`.
+    covariates : tuple of str
+        Covariates of the law; ``("B",)`` for one (N, D) setting, ``("N", "D", "B")`` to pool
+        several settings with a shared exponent.
+    min_runs : int, optional
+        Fewest runs per batch size (default 5).
+    """
+
+    min_runs_default = 5
+    # Optima of one setting's batch sizes can sit almost exactly on the power law, where the
+    # centred form has a funnel.
+    centred = False
+    # One setting's few batch sizes say little about the scatter and the spread of curvatures,
+    # which mix slowly; the one-axis model is cheap, so draw longer.
+    sampler_defaults: ClassVar[dict] = {"target_accept": 0.95, "tune": 1500, "draws": 2000}
+
+    def __init__(
+        self,
+        learning_rate: str = "lr",
+        batch_size: str = "B",
+        target: str | None = None,
+        *,
+        covariates: Sequence[str] = ("B",),
+        window: float = DEFAULT_WINDOW,
+        min_runs: int | None = None,
+        priors: Mapping | None = None,
+        sampler: Mapping | None = None,
+    ):
+        super().__init__(
+            learning_rate,
+            batch_size,
+            target,
+            window=window,
+            min_runs=min_runs,
+            priors=priors,
+            sampler=sampler,
+        )
+        self.covariates = tuple(covariates)
+
+    @property
+    def laws_(self):
+        return {"lr": get_law(LAW, covariates=self.covariates)}
+
+    @property
+    def columns_(self):
+        return {"lr": self.learning_rate}
+
+    def keys(self, runs):
+        settings = [name for name in ("N", "D") if runs.has(name)]
+        distinct = len(runs.data[settings].drop_duplicates()) if settings else 1
+        if distinct > 1 and not set(settings) <= set(self.covariates):
+            raise SweepError(
+                f"the sweeps hold {distinct} ({', '.join(settings)}) settings, but a rule in "
+                f"{self.covariates} assumes one: select one setting, or pass "
+                f"covariates=({', '.join(repr(name) for name in (*settings, 'B'))})"
+            )
+        return (*settings, self.batch_size)
+
+    @property
+    def exponent_(self) -> np.ndarray:
+        """Posterior draws of p, the exponent of the batch size."""
+        return self.draws(["lr_b_B"])["lr_b_B"]
+
+
+def lr_batch_rule(sweeps, random_seed: int | None = None, **options) -> LearningRateBatchRule:
+    """Fit η* ∝ B^p with p free; ``options`` go to :class:`LearningRateBatchRule`."""
+    return LearningRateBatchRule(**options).fit(sweeps, random_seed=random_seed)
+
+
+def _covariate_arrays(targets, keywords: Mapping) -> dict[str, np.ndarray]:
+    if targets is None:
+        given = {}
+    elif isinstance(targets, pd.DataFrame):
+        given = {column: targets[column].to_numpy() for column in targets.columns}
+    elif isinstance(targets, Mapping):
+        given = dict(targets)
+    else:
+        raise TypeError(f"targets must be a mapping or a DataFrame, not {type(targets).__name__}")
+    given |= keywords
+    values = {
+        name: np.atleast_1d(np.asarray([parse_quantity(v) for v in np.ravel(value)], dtype=float))
+        for name, value in given.items()
+    }
+    if not values:
+        raise ValueError("give the covariates to predict at, e.g. predict(N=7e9, D=1.4e12)")
+    try:
+        shape = np.broadcast_shapes(*(value.shape for value in values.values()))
+    except ValueError:
+        sizes = {name: value.size for name, value in values.items()}
+        raise ValueError(f"covariate arrays differ in length: {sizes}") from None
+    for name, value in values.items():
+        if not np.all(np.isfinite(value) & (value > 0)):
+            raise ValueError(f"covariate {name} must be positive and finite, got {value}")
+    return {name: np.broadcast_to(value, shape) for name, value in values.items()}

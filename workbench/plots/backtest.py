@@ -1,0 +1,93 @@
+"""Backtests: held-out runs' predictions against the truth, and interval coverage per law."""
+
+import holoviews as hv
+import pandas as pd
+
+from workbench.plots.style import (
+    PLOT_SIZE,
+    REFERENCE_COLOR,
+    WHISKERS,
+    series_color,
+    target_dimension,
+)
+
+
+def plot_backtest(result, *, ci_prob: float | None = None) -> hv.Layout:
+    """Each law's predictions of the held-out runs against their measured target, and coverage.
+
+    Parameters
+    ----------
+    result : Backtest
+        The result of :func:`workbench.predict.backtest`.
+    ci_prob : float, optional
+        Which scored interval to draw as error bars; the widest by default.
+
+    Returns
+    -------
+    hv.Layout
+        Left, on log–log axes, the posterior median of a new run's target against the held-out
+        run's measurement, with ``ci_prob`` observation intervals, one colour per law, beside the
+        line y = x. Right, the fraction of held-out runs inside each law's 50 % and 90 %
+        (each scored) intervals, with dashed lines at the nominal levels: a calibrated law's
+        bars reach them.
+    """
+    return (predicted_against_true(result, ci_prob) + coverage_bars(result)).cols(2)
+
+
+def predicted_against_true(result, ci_prob: float | None = None) -> hv.Overlay:
+    prob = max(result.ci_prob) if ci_prob is None else ci_prob
+    if prob not in result.ci_prob:
+        raise ValueError(f"the backtest scored intervals {result.ci_prob}, not {prob}")
+    level = f"{100 * prob:g}"
+    frame = result.frame
+    low, high = frame[f"ci_low_{level}"], frame[f"ci_high_{level}"]
+    x, y = target_dimension(result.target, "true"), target_dimension(result.target, "predicted")
+    span = [min(frame["observed"].min(), low.min()), max(frame["observed"].max(), high.max())]
+    overlay = hv.Curve((span, span), kdims=[x], vdims=[y], label="y = x").opts(
+        color=REFERENCE_COLOR, line_dash="dashed"
+    )
+    for index, (law, rows) in enumerate(frame.groupby("law", sort=False)):
+        points = pd.DataFrame(
+            {
+                x.name: rows["observed"].to_numpy(),
+                y.name: rows["median"].to_numpy(),
+                "below": (rows["median"] - rows[f"ci_low_{level}"]).to_numpy(),
+                "above": (rows[f"ci_high_{level}"] - rows["median"]).to_numpy(),
+                "run": rows["run"].to_numpy(),
+            }
+        )
+        color = series_color(index)
+        overlay *= hv.ErrorBars(points, kdims=[x], vdims=[y, "below", "above"]).opts(
+            color=color, alpha=0.6, **WHISKERS
+        )
+        overlay *= hv.Scatter(points, kdims=[x], vdims=[y, "run"], label=law).opts(
+            color=color, size=6, tools=["hover"]
+        )
+    return overlay.opts(
+        logx=True,
+        logy=True,
+        padding=0.05,
+        title=f"Held-out runs: predicted vs true ({level} % intervals)",
+        legend_position="top_left",
+        **PLOT_SIZE,
+    )
+
+
+def coverage_bars(result) -> hv.Overlay:
+    rows = [
+        {"law": law, "interval": f"{100 * prob:g} %", "coverage": coverage}
+        for law in result.table.index
+        for prob in result.ci_prob
+        for coverage in [result.table.loc[law, f"coverage_{100 * prob:g}"]]
+    ]
+    bars = hv.Bars(
+        pd.DataFrame(rows),
+        kdims=[hv.Dimension("law"), hv.Dimension("interval")],
+        vdims=[hv.Dimension("coverage", label="fraction of held-out runs covered", range=(0, 1))],
+    ).opts(tools=["hover"], ylim=(0, 1.05))
+    nominal = [
+        hv.HLine(prob).opts(color=REFERENCE_COLOR, line_dash="dashed") for prob in result.ci_prob
+    ]
+    return hv.Overlay([bars, *nominal]).opts(
+        title="Interval coverage on held-out runs", **PLOT_SIZE
+    )

@@ -1,0 +1,276 @@
+"""Leave-future-out validation: fit each law on the smaller runs and score it on the largest.
+
+A scaling law is used to predict runs bigger than any it was fitted to, so the honest test holds
+out the biggest runs, fits on the rest and asks how close the predictions came and whether the
+intervals covered the truth as often as they claim.
+"""
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from workbench.fitting import ScalingLawFit
+from workbench.laws import get_law
+from workbench.predict.compare import Comparison, loo_comparison
+from workbench.predict.scores import holdout_scores, summarize_scores
+from workbench.runs import RunTable, read_runs
+
+DEFAULT_HOLDOUT_TOP_FRAC = 0.2
+HOLDOUT_COLUMNS = ("C", "N", "D", "step")
+SCORED_COVARIATES = ("N", "D", "C")
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """The held-out runs: every run whose final checkpoint has ``by`` at or above ``cut``."""
+
+    by: str
+    cut: float
+    runs: tuple[str, ...]
+    n_runs: int
+    """Runs in the table, held out or not."""
+
+    def describe(self) -> str:
+        return f"{len(self.runs)} of {self.n_runs} runs with {self.by} >= {self.cut:.4g} held out"
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The result of :func:`backtest`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per law (the index): ``n_train`` (observations fitted), ``n_test`` (held-out
+        runs), ``are`` (mean absolute relative error of the observation predictive's median),
+        ``coverage_50``, ``coverage_90`` (fraction of held-out runs inside the central
+        observation interval; one column per ``ci_prob``), ``mean_log_predictive_density`` (of
+        a held-out run's measured target), ``elpd_loo`` and ``weight`` (PSIS-LOO and stacking
+        weight on the training runs) and ``seconds`` (fit and scoring).
+    frame : DataFrame
+        One row per held-out run and law, ready to plot: ``law``, ``run``, the covariates,
+        then :func:`~workbench.predict.scores.holdout_scores`' columns: ``observed`` (the truth),
+        ``median``, ``are``, the interval bounds with their ``covered_50``/``covered_90`` flags
+        and ``log_predictive_density``.
+    fits : dict
+        The fits on the training runs, by law name.
+    holdout : Holdout
+        Which runs were held out, and by what cut.
+    comparison : Comparison or None
+        The LOO comparison of the training fits (None for a single law).
+    ci_prob : tuple of float
+        Probabilities of the scored intervals.
+    target : str
+        The target column, e.g. ``"loss"``.
+    """
+
+    table: pd.DataFrame
+    frame: pd.DataFrame
+    fits: dict
+    holdout: Holdout
+    comparison: Comparison | None
+    ci_prob: tuple[float, ...]
+    target: str
+
+
+def holdout_runs(
+    runs: RunTable,
+    *,
+    holdout_top_frac: float | None = None,
+    by: str | None = None,
+    cut: float | None = None,
+) -> Holdout:
+    """Choose the held-out runs, by their final checkpoint.
+
+    Parameters
+    ----------
+    runs : RunTable
+        Runs, with or without intermediate checkpoints.
+    holdout_top_frac : float, optional
+        Hold out this fraction of the runs (rounded up), the largest by ``by``. The default when
+        no ``cut`` is given: 0.2.
+    by : {"C", "N", "D", "step"}, optional
+        What "largest" means; compute C by default, or N when the table has no C.
+    cut : float, optional
+        Hold out every run whose final ``by`` is at least this; train on the runs below it.
+
+    Raises
+    ------
+    ValueError
+        If both or neither selection leaves runs on each side, or ``by`` is not in the table.
+    """
+    if holdout_top_frac is not None and cut is not None:
+        raise ValueError("give holdout_top_frac or cut, not both")
+    finals = runs.final_checkpoints()
+    by = by or ("C" if finals.has("C") else "N")
+    if by not in HOLDOUT_COLUMNS:
+        raise ValueError(f"hold out by one of {', '.join(HOLDOUT_COLUMNS)}, not {by!r}")
+    if not finals.has(by):
+        raise ValueError(f"cannot hold out by {by}: the run table has no {by!r} column")
+    values = finals.column(by)
+    if cut is None:
+        fraction = DEFAULT_HOLDOUT_TOP_FRAC if holdout_top_frac is None else holdout_top_frac
+        if not 0 < fraction < 1:
+            raise ValueError(f"holdout_top_frac must lie strictly between 0 and 1, not {fraction}")
+        # The small tolerance keeps 0.2 × 40 at 8 despite floating point.
+        n_test = max(1, math.ceil(fraction * len(values) - 1e-9))
+        cut = float(np.sort(values)[-n_test])
+    held = values >= cut
+    if not held.any():
+        raise ValueError(
+            f"no run has {by} >= {cut:.4g} (the largest is {values.max():.4g}): nothing is held "
+            "out; lower the cut"
+        )
+    if held.all():
+        raise ValueError(
+            f"every run has {by} >= {cut:.4g} (the smallest is {values.min():.4g}): no run is "
+            "left to train on; raise the cut or hold out a smaller fraction"
+        )
+    held_runs = tuple(finals.data.loc[held, "run"].astype(str))
+    return Holdout(by=by, cut=float(cut), runs=held_runs, n_runs=len(values))
+
+
+def backtest(
+    runs,
+    laws,
+    *,
+    holdout_top_frac: float | None = None,
+    by: str | None = None,
+    cut: float | None = None,
+    fit_options: Mapping | None = None,
+    sampler: Mapping | None = None,
+    ci_prob: Sequence[float] = (0.5, 0.9),
+    random_seed: int | None = 0,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Backtest:
+    """Leave-future-out validation of laws: fit on the smaller runs, score on the largest.
+
+    Runs are held out whole (all their checkpoints) as chosen by :func:`holdout_runs`; each law
+    is fitted to the other runs, then scored on each held-out run's final checkpoint.
+
+    Parameters
+    ----------
+    runs : RunTable, DataFrame or path
+        The runs.
+    laws : sequence or mapping
+        Law names, ``ScalingLaw`` objects or unfitted ``ScalingLawFit`` templates (whose priors,
+        likelihood and sampler are kept), or a mapping of display name to any of these.
+    holdout_top_frac, by, cut
+        Which runs to hold out, see :func:`holdout_runs`; by default the top 20 % by compute.
+    fit_options : mapping, optional
+        Keywords of ``ScalingLawFit.fit``: ``checkpoints``, ``run_effect``, ``min_fraction``,
+        ``min_tokens``, ``groups``.
+    sampler : mapping, optional
+        nutpie options for every law (``draws``, ``tune``, ``chains``, ...).
+    ci_prob : sequence of float
+        Probabilities of the observation intervals whose coverage is reported.
+    random_seed : int, optional
+        Seed of every fit.
+    progress : callable, optional
+        Called with the finished fraction (0 to 1) of all the fits.
+    cancel : threading.Event, optional
+        Setting it stops the running fit; ``backtest`` then raises ``FitCancelled``.
+
+    Returns
+    -------
+    Backtest
+        ``table`` (one row per law), ``frame`` (one row per held-out run and law), the fits.
+    """
+    runs = read_runs(runs)
+    templates = law_templates(laws, sampler)
+    holdout = holdout_runs(runs, holdout_top_frac=holdout_top_frac, by=by, cut=cut)
+    held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
+    train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
+    ci_prob = tuple(ci_prob)
+    rows, frames, fits = {}, [], {}
+    for index, (name, fit) in enumerate(templates.items()):
+
+        def report(fraction, index=index):
+            if progress is not None:
+                progress((index + fraction) / len(templates))
+
+        start = time.perf_counter()
+        fit.fit(
+            train, random_seed=random_seed, progress=report, cancel=cancel, **(fit_options or {})
+        )
+        frame = score_held_out(fit, test, ci_prob).assign(law=name)
+        scores = summarize_scores(frame)
+        rows[name] = scores | {
+            "n_train": int(fit.idata.attrs["n_obs"]),
+            "n_test": scores.pop("n_targets"),
+            "seconds": time.perf_counter() - start,
+        }
+        frames.append(frame)
+        fits[name] = fit
+    comparison = loo_comparison(fits) if len(fits) > 1 else None
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
+    table = table.join(training_loo(fits, comparison))
+    columns = ["n_train", "n_test", "are", *coverage_columns(ci_prob)]
+    columns += ["mean_log_predictive_density", "elpd_loo", "weight", "seconds"]
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[["law", *[c for c in frame.columns if c != "law"]]]
+    return Backtest(
+        table=table[columns],
+        frame=frame,
+        fits=fits,
+        holdout=holdout,
+        comparison=comparison,
+        ci_prob=ci_prob,
+        target=runs.target,
+    )
+
+
+def law_templates(laws, sampler: Mapping | None = None) -> dict[str, ScalingLawFit]:
+    """Unfitted ``ScalingLawFit`` objects by display name."""
+    items = laws.items() if isinstance(laws, Mapping) else [(None, law) for law in laws]
+    templates = {}
+    for given_name, law in items:
+        if isinstance(law, ScalingLawFit):
+            fit = ScalingLawFit(
+                law.law,
+                priors=law.priors,
+                likelihood=law.likelihood,
+                sampler=sampler or law.sampler,
+            )
+        else:
+            fit = ScalingLawFit(get_law(law), sampler=sampler)
+        name = given_name or (law if isinstance(law, str) else fit.law.label)
+        if name in templates:
+            raise ValueError(f"law {name!r} is listed twice; give each law once")
+        templates[name] = fit
+    if not templates:
+        raise ValueError("a backtest needs at least one law")
+    return templates
+
+
+def coverage_columns(ci_prob: Sequence[float]) -> list[str]:
+    return [f"coverage_{100 * prob:g}" for prob in ci_prob]
+
+
+def score_held_out(fit: ScalingLawFit, test: RunTable, ci_prob) -> pd.DataFrame:
+    """:func:`holdout_scores` of each held-out run, with its id and every covariate."""
+    groups = fit.structure_.group_column if fit.groups_ else None
+    scores = holdout_scores(fit, test, ci_prob, groups=groups)
+    covariates = {name: test.column(name) for name in SCORED_COVARIATES if test.has(name)}
+    scores = scores.drop(columns=[name for name in covariates if name in scores.columns])
+    return pd.concat(
+        [pd.DataFrame({"run": test.data["run"].astype(str).to_numpy(), **covariates}), scores],
+        axis=1,
+    )
+
+
+def training_loo(fits: Mapping[str, ScalingLawFit], comparison: Comparison | None) -> pd.DataFrame:
+    """PSIS-LOO elpd and stacking weight of each law on its training runs."""
+    if comparison is not None:
+        return pd.DataFrame(
+            {"elpd_loo": comparison.table["elpd"], "weight": comparison.weights}
+        ).reindex(list(fits))
+    ((name, fit),) = fits.items()
+    return pd.DataFrame({"elpd_loo": [az.loo(fit.idata).elpd], "weight": [1.0]}, index=[name])

@@ -1,0 +1,47 @@
+"""Scores of predictions for held-out runs: the metrics backtests and checkpoint studies report."""
+
+import numpy as np
+import pandas as pd
+
+from workbench.predict.extrapolate import predictive_draws, target_covariates
+from workbench.runs import RunTable
+
+
+def absolute_relative_error(predicted, observed) -> np.ndarray:
+    """|predicted − observed| / observed, the Hitchhiker's Guide's ARE, per target."""
+    observed = np.asarray(observed, dtype=float)
+    return np.abs(np.asarray(predicted, dtype=float) - observed) / observed
+
+
+def holdout_scores(fit, runs: RunTable, ci_prob=(0.5, 0.9), groups=None) -> pd.DataFrame:
+    """Per held-out run: the observed target, the predictive median and intervals, ARE, coverage
+    of each interval and the log predictive density.
+
+    ``runs`` are scored as given (pass ``runs.final_checkpoints()`` to score final losses).
+    """
+    covariates = target_covariates(fit.law.covariates, runs)
+    covariates = {name: covariates[name] for name in fit.law.covariates}
+    if groups is not None:
+        groups = runs.data[groups].astype(str).to_numpy()
+    observation = predictive_draws(fit, covariates, groups)["observation"]
+    frame = pd.DataFrame(covariates).assign(observed=runs.y, median=np.median(observation, axis=0))
+    frame["are"] = absolute_relative_error(frame["median"], runs.y)
+    for prob in ci_prob:
+        tail = (1 - prob) / 2
+        low, high = np.quantile(observation, [tail, 1 - tail], axis=0)
+        frame[f"ci_low_{100 * prob:g}"] = low
+        frame[f"ci_high_{100 * prob:g}"] = high
+        frame[f"covered_{100 * prob:g}"] = (low <= runs.y) & (runs.y <= high)
+    frame["log_predictive_density"] = fit.log_predictive_density(covariates, runs.y, groups)
+    return frame
+
+
+def summarize_scores(scores: pd.DataFrame) -> dict[str, float]:
+    """Mean ARE, coverage of each interval and mean log predictive density over targets."""
+    summary = {"are": float(scores["are"].mean())}
+    for column in scores.columns:
+        if column.startswith("covered_"):
+            summary[column.replace("covered_", "coverage_")] = float(scores[column].mean())
+    summary["mean_log_predictive_density"] = float(scores["log_predictive_density"].mean())
+    summary["n_targets"] = len(scores)
+    return summary
