@@ -19,6 +19,8 @@ from workbench.runs import parse_quantity
 
 DEFAULT_LAWS = ["chinchilla", "kaplan_joint"]
 AVERAGE_LABEL = "stacking average"
+LOO_COLUMNS = ["rank", "elpd", "se", "p", "weight", "elpd_diff", "dse"]
+"""Columns of ArviZ's comparison shown first: the scores and weights, then the differences."""
 BACKTEST_NOTE = (
     "Hold out the largest runs by compute, fit each chosen law to the rest, and score its "
     "predictions of the held-out runs: ARE is the mean relative error of the median, coverage "
@@ -201,7 +203,10 @@ class CompareView(pn.viewable.Viewer):
             self._show_average()
             return
         self.comparison = comparison
-        self._table.value = comparison.table.round(3)
+        table = comparison.table
+        first = [column for column in LOO_COLUMNS if column in table.columns]
+        table = table[first + [column for column in table.columns if column not in first]]
+        self._table.value = table.rename_axis("law").round(3)
         points = comparison.pareto_k
         self._pareto_alert.param.update(
             object=(

@@ -88,9 +88,10 @@ class DownstreamError(ScalingLaw):
         return super().centres(x, y)
 
     def default_priors(self):
-        # The ceiling anywhere between the typical error and 1, centred half-way; the falling
-        # term a modest fraction of the ceiling at the centre (Gadre et al.'s 17-task fit: 0.17);
-        # the decay γ·L̄ around their 2.7, within a factor of 5 either way (90 %).
+        # Weakly informative. The ceiling anywhere between the typical error and 1, centred
+        # half-way. The falling term a fraction of the ceiling at the centre, centred on 0.27
+        # with a 90 % range of 0.03 to 0.8. The decay γ·L̄ of a few (Gadre et al.'s 17-task
+        # average has about 2.7), with a 90 % range of 0.5 to 13.
         return {
             "u": Prior("Normal", mu=0.0, sigma=1.5),
             "v": Prior("Normal", mu=-1.0, sigma=1.5),

@@ -423,6 +423,7 @@ def steplaw(
     frame.insert(frame.columns.get_loc("bs"), "B", frame["bs"] * frame["seq_len"])
     return from_frame(frame, mapping={"run": "exp_name", "N": "N", "D": "D"}, target=target)
 
+
 DATASETS = {
     "chinchilla_epoch": chinchilla_epoch,
     "gadre_overtraining": gadre_overtraining,
