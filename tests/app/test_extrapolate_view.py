@@ -78,3 +78,16 @@ def test_labels_for_the_browser_tests(fitted_state):
     assert view._inputs["C"].label == "Target C (FLOPs)"
     assert view._inputs["N"].visible and not view._inputs["C"].visible
     assert view._predict_button.label == "Predict"
+
+
+def test_law_with_a_covariate_the_tab_cannot_set_explains_instead_of_crashing():
+    from workbench.fitting import ScalingLawFit
+
+    # The inputs are checked against the law before any draw is used, so no sampling is needed.
+    state = WorkbenchState(fit=ScalingLawFit("data_constrained"))
+    view = ExtrapolateView(state=state)
+    assert not view._optimal.visible
+    view.predict()
+    assert "data_constrained also needs U" in view._alert.object
+    assert "--at U=" in view._alert.object
+    assert view.targets == []

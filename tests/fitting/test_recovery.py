@@ -33,6 +33,37 @@ DESIGNS = {
         dict(E=1.6, A=60.0, c0=0.15, c1=0.25, d1=3e9, f1=0.4),
         {"D": (7, 12)},
     ),
+    # Muennighoff et al.'s fit; unique tokens from 30M to 10B, so runs range from a fraction of
+    # an epoch to thousands of epochs, and many models exceed the optimal size for their data.
+    "data_constrained": (
+        {},
+        dict(E=1.87, A=520.8, B=1487.7, alpha=0.353, beta=0.353, R_D_star=15.4, R_N_star=5.3),
+        {"N": (7, 9.5), "D": (8.5, 11.5), "U": (7.5, 10)},
+    ),
+    # One to eight parallel streams.
+    "parscale": (
+        {},
+        dict(E=1.7, A=1.0e8, alpha=0.2, k=0.4),
+        {"N": (7, 10.5), "P": (0, np.log10(8))},
+    ),
+    # Kaplan et al.'s constants; batches from well below to well above the critical batch size.
+    "kaplan_batch": (
+        {},
+        dict(N_c=8.8e13, alpha_N=0.076, S_c=2.1e3, alpha_S=0.76, B_star=2.0e8, alpha_B=0.21),
+        {"N": (6, 10), "S": (3, 5), "B": (5, 7)},
+    ),
+    # From near the random-guess loss L_0 down towards L_inf.
+    "m4": (
+        {"covariate": "D"},
+        dict(L_inf=1.8, L_0=6.0, alpha=1.5, beta=3.0e3, c=-0.4),
+        {"D": (4.5, 13)},
+    ),
+    # Plateau, power law and floor all inside the data.
+    "learning_curve_regimes": (
+        {"covariate": "D"},
+        dict(E=1.8, L_p=6.0, X_0=1e8, alpha=0.5),
+        {"D": (5, 13)},
+    ),
     # Gadre et al.'s RedPajama fit.
     "overtraining": (
         {},
@@ -84,3 +115,42 @@ def test_parameter_recovery_coverage(name):
         ]
     coverage = np.mean(covered)
     assert coverage >= 0.8, f"{name}: 90% intervals covered the truth {coverage:.0%} of the time"
+
+
+# Variants a family's options select, recovered the same way, keyed by the variant's label.
+VARIANT_DESIGNS = {
+    # A steepening then a flattening break, each two decades inside the data.
+    "broken_power_law(covariate=D, breaks=2)": (
+        "broken_power_law",
+        {"covariate": "D", "breaks": 2},
+        dict(E=1.2, A=25.0, c0=0.15, c1=0.25, d1=1e8, f1=0.3, c2=-0.2, d2=3.16e10, f2=0.3),
+        {"D": (6, 13)},
+    ),
+}
+
+
+def test_every_variant_design_matches_its_law():
+    for label, (name, options, truth, ranges) in VARIANT_DESIGNS.items():
+        law = get_law(name, **options)
+        assert law.label == label
+        assert set(truth) == set(law.parameters) and set(ranges) == set(law.covariates)
+
+
+@pytest.mark.parametrize("label", sorted(VARIANT_DESIGNS))
+def test_variant_recovery_coverage(label):
+    name, options, truth, ranges = VARIANT_DESIGNS[label]
+    law = get_law(name, **options)
+    covered = []
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        # Two breaks need more points than one to be placed.
+        x = {k: 10 ** rng.uniform(*ranges[k], 100) for k in law.covariates}
+        y = law.curve(x, truth) * np.exp(rng.normal(0, NOISE_SD, 100))
+        fit = ScalingLawFit(law, sampler={"draws": 1000, "tune": 1000})
+        summary = fit.fit(pd.DataFrame({**x, "loss": y}), random_seed=seed).summary(ci_prob=0.9)
+        covered += [
+            summary.loc[p, "ci_low"] <= value <= summary.loc[p, "ci_high"]
+            for p, value in truth.items()
+        ]
+    coverage = np.mean(covered)
+    assert coverage >= 0.8, f"{label}: 90% intervals covered the truth {coverage:.0%} of the time"

@@ -41,7 +41,7 @@ def test_predict_takes_unique_tokens(saved_fit):
 
 def test_predict_names_a_missing_extra_covariate(saved_fit):
     fit = ScalingLawFit.load(saved_fit)
-    with pytest.raises(ValueError, match="missing U$"):
+    with pytest.raises(ValueError, match=r"missing U$"):
         fit.predict(N=[1e9], D=[1e11])
 
 
@@ -59,3 +59,20 @@ def test_cli_predict_takes_other_covariates_with_at(saved_fit, capsys):
 def test_cli_predict_rejects_a_malformed_at(saved_fit, capsys):
     assert main(["predict", str(saved_fit), "--N", "1B", "--D", "100B", "--at", "U"]) == 2
     assert "--at takes NAME=VALUES" in capsys.readouterr().err
+
+
+def test_compute_optimal_holds_unique_tokens_fixed(saved_fit):
+    fit = ScalingLawFit.load(saved_fit)
+    budgets = [1e20, 1e22]
+    scarce = fit.compute_optimal(budgets, ci_prob=(0.9,), U=1e9).set_index(["quantity", "C"])
+    ample = fit.compute_optimal(budgets, ci_prob=(0.9,), U="10T").set_index(["quantity", "C"])
+    # With little unique data the same compute buys a higher loss than with plenty.
+    for budget in budgets:
+        assert (
+            scarce.loc[("loss_opt", budget), "median"] > ample.loc[("loss_opt", budget), "median"]
+        )
+    draws = fit.draws(fit.law.parameters)
+    n_opt, _ = fit.law.optimal_allocation(draws, np.array(budgets), U=1e9)
+    np.testing.assert_allclose(scarce.xs("N_opt")["median"], np.median(n_opt, axis=0))
+    with pytest.raises(ValueError, match="missing"):
+        fit.compute_optimal(budgets)

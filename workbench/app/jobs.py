@@ -37,22 +37,55 @@ async def run_in_thread(function: Callable, *args, **kwargs):
     return await asyncio.wrap_future(EXECUTOR.submit(function, *args, **kwargs))
 
 
-@dataclass
-class FitJob:
-    """One fit with progress and cancellation: a ``ScalingLawFit`` on a run table, or a
-    PassUntil model on its logs (anything whose ``fit`` takes ``progress`` and ``cancel``).
+@dataclass(kw_only=True)
+class Job:
+    """Long work with progress and cancellation, run on ``EXECUTOR``.
 
-    ``fraction`` is written by the sampler's thread and read by the session's coroutine; a float
-    assignment is atomic, so no lock is needed.
+    ``fraction`` is written by the worker thread and read by the session's coroutine; a float
+    assignment is atomic, so no lock is needed. Subclasses define ``work``.
     """
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    seconds: float = 0.0
+
+    def work(self):
+        raise NotImplementedError
+
+    def run(self):
+        """Work in the calling thread; raises ``FitCancelled`` if ``cancel`` is set meanwhile."""
+        start = time.perf_counter()
+        try:
+            return self.work()
+        finally:
+            self.seconds = time.perf_counter() - start
+
+    async def run_async(
+        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
+    ):
+        """Run on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop meanwhile."""
+        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
+        while not future.done():
+            if on_progress is not None:
+                on_progress(self.fraction)
+            await asyncio.wait([future], timeout=poll)
+        if on_progress is not None:
+            on_progress(self.fraction)
+        return future.result()
+
+    def _report(self, fraction: float) -> None:
+        self.fraction = float(fraction)
+
+
+@dataclass
+class FitJob(Job):
+    """One fit: a ``ScalingLawFit`` on a run table (``options`` are ``fit`` keywords such as
+    ``groups``), or a PassUntil model on its logs."""
 
     fit: "ScalingLawFit | CountFit"
     runs: "RunTable | PassUntilLogs"
     random_seed: int | None = None
     options: dict = field(default_factory=dict)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    fraction: float = 0.0
-    seconds: float = 0.0
 
     @property
     def needs_compiling(self) -> bool:
@@ -60,71 +93,26 @@ class FitJob:
         fit = self.fit
         return not is_compiled(fit.law, fit.priors_, fit.likelihood_for(Structure()))
 
-    def run(self) -> ScalingLawFit:
-        """Fit in the calling thread; raises ``FitCancelled`` if ``cancel`` is set meanwhile."""
-        start = time.perf_counter()
-        try:
-            return self.fit.fit(
-                self.runs,
-                random_seed=self.random_seed,
-                progress=self._report,
-                cancel=self.cancel,
-                **self.options,
-            )
-        finally:
-            self.seconds = time.perf_counter() - start
-
-    async def run_async(
-        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
-    ) -> ScalingLawFit:
-        """Fit on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop meanwhile."""
-        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
-        while not future.done():
-            if on_progress is not None:
-                on_progress(self.fraction)
-            await asyncio.wait([future], timeout=poll)
-        if on_progress is not None:
-            on_progress(self.fraction)
-        return future.result()
-
-    def _report(self, fraction: float) -> None:
-        self.fraction = float(fraction)
+    def work(self) -> "ScalingLawFit | CountFit":
+        return self.fit.fit(
+            self.runs,
+            random_seed=self.random_seed,
+            progress=self._report,
+            cancel=self.cancel,
+            **self.options,
+        )
 
 
 @dataclass
-class BacktestJob:
-    """A backtest of several laws (:func:`workbench.predict.backtest`) with progress and
-    cancellation; ``options`` are its keywords (``holdout_top_frac``, ``sampler``, ...)."""
+class BacktestJob(Job):
+    """A backtest of several laws (:func:`workbench.predict.backtest`); ``options`` are its
+    keywords (``holdout_top_frac``, ``sampler``, ...)."""
 
     runs: RunTable
     laws: dict
     options: dict = field(default_factory=dict)
-    cancel: threading.Event = field(default_factory=threading.Event)
-    fraction: float = 0.0
-    seconds: float = 0.0
 
-    def run(self) -> Backtest:
-        """Backtest in the calling thread; raises ``FitCancelled`` if ``cancel`` is set."""
-        start = time.perf_counter()
-        try:
-            return backtest(
-                self.runs, self.laws, progress=self._report, cancel=self.cancel, **self.options
-            )
-        finally:
-            self.seconds = time.perf_counter() - start
-
-    async def run_async(
-        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
-    ) -> Backtest:
-        """Backtest on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop."""
-        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
-        while not future.done():
-            if on_progress is not None:
-                on_progress(self.fraction)
-            await asyncio.wait([future], timeout=poll)
-        if on_progress is not None:
-            on_progress(self.fraction)
-        return future.result()
-
-    def _report(self, fraction: float) -> None:
-        self.fraction = float(fraction)
+    def work(self) -> Backtest:
+        return backtest(
+            self.runs, self.laws, progress=self._report, cancel=self.cancel, **self.options
+        )

@@ -363,11 +363,14 @@ class ScalingLawFit:
 
         return predict(self, targets, ci_prob=ci_prob, **covariates)
 
-    def compute_optimal(self, compute, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
-        """N_opt, D_opt, the loss there and tokens per parameter at each compute budget C."""
+    def compute_optimal(self, compute, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
+        """N_opt, D_opt, the loss there and tokens per parameter at each compute budget C.
+
+        Covariates other than N and D are held at the values given by name (e.g. ``U=25e9``).
+        """
         from workbench.predict import compute_optimal
 
-        return compute_optimal(self, compute, ci_prob=ci_prob)
+        return compute_optimal(self, compute, ci_prob=ci_prob, **fixed)
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> Path:
@@ -400,8 +403,13 @@ class ScalingLawFit:
         return fit
 
     def __repr__(self) -> str:
-        state = f"n_obs={self.idata_.attrs['n_obs']}" if hasattr(self, "idata_") else "not fitted"
-        return f"ScalingLawFit({self.law.label}, likelihood={self.likelihood!r}, {state})"
+        if not hasattr(self, "idata_"):
+            return f"ScalingLawFit({self.law.label}, likelihood={self.likelihood!r}, not fitted)"
+        attrs = self.idata_.attrs
+        return (
+            f"ScalingLawFit({self.law.label}, likelihood={attrs['likelihood']!r}, "
+            f"n_obs={attrs['n_obs']})"
+        )
 
 
 def _flat_draws(values: xr.DataArray) -> np.ndarray:

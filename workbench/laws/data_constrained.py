@@ -58,9 +58,7 @@ class DataConstrained(ScalingLaw):
     def curve(self, x, params):
         alpha, beta = params["alpha"], params["beta"]
         log_unique_tokens = m.minimum(m.log(x["U"]), m.log(x["D"]))
-        log_g = (
-            m.log(alpha / beta) + m.log(params["A"]) - m.log(params["B"])
-        ) / (alpha + beta)
+        log_g = (m.log(alpha / beta) + m.log(params["A"]) - m.log(params["B"])) / (alpha + beta)
         log_optimal_size = log_g + beta / alpha * (log_unique_tokens + log_g)
         log_effective_n = _log_effective(m.log(x["N"]), log_optimal_size, params["R_N_star"])
         log_effective_d = _log_effective(m.log(x["D"]), log_unique_tokens, params["R_D_star"])
@@ -77,13 +75,16 @@ class DataConstrained(ScalingLaw):
         return centres
 
     def log_mean(self, x_centred, theta, centres):
+        # Every log here is relative to the data's centre (N̄ for sizes, D̄ for tokens).
         alpha, beta = theta["alpha"], theta["beta"]
-        unique_tokens = m.minimum(x_centred["U"], x_centred["D"])
-        optimal_size = (m.log(alpha / beta) + theta["a"] - theta["b"] + beta * unique_tokens) / alpha
-        effective_n = _log_effective(x_centred["N"], optimal_size, theta["R_N_star"])
-        effective_d = _log_effective(x_centred["D"], unique_tokens, theta["R_D_star"])
+        log_unique_tokens = m.minimum(x_centred["U"], x_centred["D"])
+        log_optimal_size = (
+            m.log(alpha / beta) + theta["a"] - theta["b"] + beta * log_unique_tokens
+        ) / alpha
+        log_effective_n = _log_effective(x_centred["N"], log_optimal_size, theta["R_N_star"])
+        log_effective_d = _log_effective(x_centred["D"], log_unique_tokens, theta["R_D_star"])
         return centres["y"] + m.logsumexp3(
-            theta["e"], theta["a"] - alpha * effective_n, theta["b"] - beta * effective_d
+            theta["e"], theta["a"] - alpha * log_effective_n, theta["b"] - beta * log_effective_d
         )
 
     def to_paper(self, theta, centres):

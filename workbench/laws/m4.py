@@ -47,7 +47,7 @@ class M4(ScalingLaw):
     References
     ----------
     Alabdulmohsin, Neyshabur and Zhai (2022), "Revisiting Neural Scaling Laws in Language and
-    Vision", arXiv:2209.06640, section 3 (estimator M4).
+    Vision", arXiv:2209.06640, estimator M4.
     """
 
     name = "m4"

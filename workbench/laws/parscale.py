@@ -75,7 +75,10 @@ class ParScale(ScalingLaw):
         }
 
     def derived(self, params):
-        return {f"size_multiplier_P{streams}": self.size_multiplier(params, streams) for streams in (2, 8)}
+        return {
+            f"size_multiplier_P{streams}": self.size_multiplier(params, streams)
+            for streams in (2, 8)
+        }
 
     @staticmethod
     def size_multiplier(params, streams):

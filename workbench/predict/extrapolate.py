@@ -119,29 +119,37 @@ def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), group=None, **covariates) 
     return pd.concat(frames, ignore_index=True)
 
 
-def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
-    """Compute-optimal N, D, loss and tokens per parameter at each budget, with intervals."""
+def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
+    """Compute-optimal N, D, loss and tokens per parameter at each budget, with intervals.
+
+    Vectorized over posterior draws and budgets. Covariates other than N and D stay fixed at the
+    values given by name, e.g. ``U=25e9`` unique tokens for ``data_constrained``.
+    """
     law = fit.law
     if not law.has_compute_optimum:
         raise ValueError(f"{law.label} has no compute-optimal allocation: it needs both N and D")
     compute = np.atleast_1d(np.asarray([parse_quantity(c) for c in np.ravel(compute)]))
     if not np.all(np.isfinite(compute) & (compute > 0)):
         raise ValueError(f"compute budgets must be positive and finite, got {compute}")
+    fixed = {name: parse_quantity(value) for name, value in fixed.items()}
     params = fit.draws(law.parameters)
     if not fit.groups_:
-        return _optimal_table(law, params, compute, ci_prob)
+        return _optimal_table(law, params, compute, ci_prob, fixed)
     frames = [
-        _optimal_table(law, {k: v[:, index] for k, v in params.items()}, compute, ci_prob).assign(
-            group=label
-        )
+        _optimal_table(
+            law, {k: v[:, index] for k, v in params.items()}, compute, ci_prob, fixed
+        ).assign(group=label)
         for index, label in enumerate(fit.groups_)
     ]
     return pd.concat(frames, ignore_index=True)
 
 
-def _optimal_table(law, params, compute, ci_prob) -> pd.DataFrame:
-    n_opt, d_opt = law.optimal_allocation(params, compute)
-    loss = law.curve({"N": n_opt, "D": d_opt}, {k: v[:, None] for k, v in params.items()})
+def _optimal_table(law, params, compute, ci_prob, fixed) -> pd.DataFrame:
+    n_opt, d_opt = law.optimal_allocation(params, compute, **fixed)
+    covariates = {"N": n_opt, "D": d_opt} | {
+        name: np.broadcast_to(value, n_opt.shape) for name, value in fixed.items()
+    }
+    loss = law.curve(covariates, {k: v[:, None] for k, v in params.items()})
     quantities = {
         "N_opt": n_opt,
         "D_opt": d_opt,
