@@ -84,8 +84,9 @@ def plot_loo_pit(fit) -> hv.Overlay:
     -------
     hv.Overlay
         The ECDF (a step per observation), the diagonal of a uniform ECDF and the band an ECDF of
-        ``n`` uniform values stays in pointwise with 95 % probability. An S below the diagonal
-        then above it means intervals too narrow; the reverse, too wide.
+        ``n`` uniform values stays in pointwise with 95 % probability. Intervals that are too
+        narrow put PIT values near 0 and 1, so the ECDF rises above the diagonal first and falls
+        below it later; the reverse S means intervals too wide.
     """
     pit = np.sort(loo_pit(fit))
     n = pit.size

@@ -19,6 +19,7 @@ from workbench.predict.extrapolate import (
     summarize_draws,
     target_covariates,
 )
+from workbench.predict.scores import absolute_relative_error, holdout_scores, summarize_scores
 
 __all__ = [
     "Backtest",
@@ -26,6 +27,7 @@ __all__ = [
     "DifferentDataError",
     "ParetoKPoint",
     "ParetoKWarning",
+    "absolute_relative_error",
     "backtest",
     "chained_draws",
     "compare",
@@ -33,6 +35,7 @@ __all__ = [
     "curve",
     "extrapolation_path",
     "holdout_runs",
+    "holdout_scores",
     "loo_pit",
     "model_averaged_prediction",
     "predict",
@@ -40,5 +43,6 @@ __all__ = [
     "predictive_draws",
     "residuals",
     "summarize_draws",
+    "summarize_scores",
     "target_covariates",
 ]
