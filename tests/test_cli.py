@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from workbench.cli import main
+from workbench.cli import APP_SCRIPT, build_parser, main, serve_command, url_prefix
 from workbench.runs import demo
 
 FAST = ["--draws", "200", "--tune", "200"]
@@ -143,3 +143,25 @@ def test_demo_prints_report_extrapolation_and_optimum(capsys):
     assert "diagnostics look healthy" in out
     assert "Extrapolation to 1x, 3x and 10x" in out and "true mean" in out
     assert "tokens_per_parameter" in out
+
+
+def serve_arguments(*argv):
+    return build_parser().parse_args(["serve", *argv])
+
+
+def test_serve_runs_the_app_under_a_url_prefix():
+    command = serve_command(serve_arguments("--port", "5010", "--prefix", "user/me/dashboard/"))
+    assert APP_SCRIPT.exists() and str(APP_SCRIPT) in command
+    assert command[command.index("--port") + 1] == "5010"
+    assert command[command.index("--prefix") + 1] == "/user/me/dashboard"
+
+
+def test_serve_without_a_prefix_serves_at_the_root():
+    assert "--prefix" not in serve_command(serve_arguments())
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"), [("", ""), ("/", ""), ("a/b/", "/a/b"), ("/a/b", "/a/b")]
+)
+def test_url_prefix_has_one_leading_slash_and_none_trailing(path, expected):
+    assert url_prefix(path) == expected

@@ -159,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-upload-mb", type=float, default=50.0, help="largest run file a user may upload"
     )
+    serve.add_argument(
+        "--prefix",
+        default="",
+        metavar="PATH",
+        help="URL path the dashboard is served under, e.g. /user/me/dashboard behind "
+        "jupyter-server-proxy",
+    )
 
     demo_command = commands.add_parser("demo", help="fit the built-in demo runs and extrapolate")
     demo_command.add_argument("--law", default="chinchilla")
@@ -676,6 +683,16 @@ def backtest_report(result) -> dict:
 
 
 def _serve(arguments) -> int:
+    command = serve_command(arguments)
+    os.environ[MAX_UPLOAD_VARIABLE] = str(arguments.max_upload_mb)
+    prefix = url_prefix(arguments.prefix)
+    print(f"Scaling Workbench: http://{arguments.address}:{arguments.port}{prefix}/", flush=True)
+    # Replace this process, so stopping it stops the server.
+    os.execv(sys.executable, command)
+
+
+def serve_command(arguments) -> list[str]:
+    """The ``panel serve`` command line that ``workbench serve`` replaces itself with."""
     if arguments.max_upload_mb <= 0:
         raise UsageError("--max-upload-mb must be positive")
     origins = [
@@ -701,12 +718,17 @@ def _serve(arguments) -> int:
         "--setup",
         str(APP_SETUP),
     ]
+    if url_prefix(arguments.prefix):
+        command += ["--prefix", url_prefix(arguments.prefix)]
     for origin in origins:
         command += ["--allow-websocket-origin", origin]
-    os.environ[MAX_UPLOAD_VARIABLE] = str(arguments.max_upload_mb)
-    print(f"Scaling Workbench: http://{arguments.address}:{arguments.port}/", flush=True)
-    # Replace this process, so stopping it stops the server.
-    os.execv(sys.executable, command)
+    return command
+
+
+def url_prefix(path: str) -> str:
+    """``/a/b`` for ``a/b/``, ``/a/b`` or ``/a/b/``; empty for the root."""
+    parts = path.strip("/")
+    return f"/{parts}" if parts else ""
 
 
 COMMANDS = {

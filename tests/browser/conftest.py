@@ -1,5 +1,6 @@
 """Serve the dashboard with ``workbench serve`` and drive it in Debian's headless Chromium."""
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -54,37 +55,70 @@ def free_port() -> int:
 def server(tmp_path_factory):
     """Base URL of a dashboard served by ``workbench serve`` on a free loopback port."""
     port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "workbench.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--max-upload-mb",
+        "1",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    with serving("workbench serve", command, f"{base}/liveness", tmp_path_factory):
+        yield base
+
+
+BINDER_BASE_URL = "/user/reader/"
+"""Binder serves each user's Jupyter under ``/user/<name>/``; the proxy must cope with that."""
+
+
+@pytest.fixture(scope="session")
+def jupyter(tmp_path_factory):
+    """URL of a Jupyter server with a Binder-style base URL and no token (loopback only)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--allow-root",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=",
+        f"--ServerApp.base_url={BINDER_BASE_URL}",
+        f"--ServerApp.root_dir={tmp_path_factory.mktemp('jupyter_root')}",
+    ]
+    base = f"http://127.0.0.1:{port}{BINDER_BASE_URL}"
+    with serving("jupyter server", command, f"{base}api/status", tmp_path_factory):
+        yield base
+
+
+@contextlib.contextmanager
+def serving(name: str, command: list[str], ready_url: str, tmp_path_factory):
+    """Run a server until the block ends; fail if it does not answer ``ready_url`` in time, or
+    if it logs an unexpected traceback."""
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     # A log file, not a pipe: a full pipe would block the server.
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "workbench.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--max-upload-mb",
-                "1",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + SERVER_START_SECONDS
     while True:
         try:
-            with urllib.request.urlopen(f"{base}/liveness", timeout=2) as response:
+            with urllib.request.urlopen(ready_url, timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"workbench serve did not come up; its log:\n{log_path.read_text()}")
+            pytest.fail(f"{name} did not come up; its log:\n{log_path.read_text()}")
         time.sleep(0.5)
-    yield base
+    yield
     process.terminate()
     process.wait(timeout=30)
     log = log_path.read_text()

@@ -6,6 +6,8 @@ are Tabulator, whose class names are stable.
 
 import io
 import os
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -18,6 +20,10 @@ FIT_SECONDS = 120_000  # milliseconds; a first fit compiles the law
 VIEWS = ("Data", "Fit", "Checks", "Extrapolate", "Compare", "Export")
 APP_SEED = 1  # the Fit tab's default seed
 APP_SAMPLER = {"draws": 1000, "tune": 1000, "chains": 2}
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+UPDATE_SCREENSHOT = "WORKBENCH_UPDATE_SCREENSHOT"
+SCREENSHOT_VIEWPORT = {"width": 1200, "height": 780}  # the targets, table and whole plot
+SCREENSHOT_MAX_BYTES = 300_000
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +75,24 @@ def parameter_median(page: Page, parameter: str) -> float:
     raise AssertionError(f"no row for {parameter!r} in the parameter table")
 
 
+def take_readme_screenshot(page: Page, artifacts) -> None:
+    """The README's picture: the current view at a fixed size, as test-artifacts/dashboard.png.
+
+    It replaces docs/dashboard.png only when ``$WORKBENCH_UPDATE_SCREENSHOT`` is 1, so the tests
+    never rewrite a committed file on their own.
+    """
+    viewport = page.viewport_size
+    page.set_viewport_size(SCREENSHOT_VIEWPORT)
+    page.wait_for_timeout(2_000)  # Bokeh lays the plots out again for the new width
+    path = artifacts / "dashboard.png"
+    page.screenshot(path=path)
+    page.set_viewport_size(viewport)
+    assert path.stat().st_size < SCREENSHOT_MAX_BYTES
+    if os.environ.get(UPDATE_SCREENSHOT) == "1":
+        README_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, README_SCREENSHOT)
+
+
 def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifacts):
     page.goto(server)
     # The first visit shows the demo runs with a fit already running or done.
@@ -100,6 +124,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
     assert "observation" in table.inner_text()
     page.screenshot(path=artifacts / "extrapolate.png", full_page=True)
+    take_readme_screenshot(page, artifacts)
 
     with page.expect_download() as download_info:
         page.get_by_text("Download predictions (CSV)").click()

@@ -1,0 +1,134 @@
+"""The README as a front page: every code block runs, its tables match the code, its picture is
+real.
+
+The blocks run in the README's order in one temporary folder, with real sampling:
+- ``python`` blocks run in one namespace, as a reader pasting them into one session would;
+- the ``csv`` block is the example run table, saved as ``runs.csv`` as the README says;
+- each ``bash`` line runs as a command, except those in ``SKIPPED``.
+
+The README's commands also read ``logs.csv``, the reader's own PassUntil logs; the test
+simulates a small one.
+"""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from project_files import REPO
+
+from workbench.emergence import InstanceLaw, simulate_passuntil
+from workbench.laws import LAWS
+from workbench.runs.schema import ROLE_ALIASES, normalize_name
+
+README = REPO / "README.md"
+SCREENSHOT = REPO / "docs" / "dashboard.png"
+SCREENSHOT_MAX_BYTES = 300_000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+COMMAND_SECONDS = 300
+WORKBENCH = Path(sys.executable).parent / "workbench"  # the console script of this environment
+SKIPPED = {
+    ("./run", "serve"): "installs the environment, then serves until stopped",
+    ("./run", "test"): "runs this whole test suite, this test included",
+    ("workbench", "serve"): "serves until stopped; tests/browser starts and drives it",
+}
+PASSUNTIL_LAW = InstanceLaw(
+    mu_log_c=1.0, sd_log_c=0.8, mu_alpha=0.4, sd_alpha=0.08, reference_N=1e9
+)
+
+
+def code_blocks() -> list[tuple[str, str, int]]:
+    """(language, source, line number) of each fenced block of the README, in order."""
+    text = README.read_text()
+    return [
+        (match.group(1), match.group(2), text.count("\n", 0, match.start()) + 1)
+        for match in FENCE.finditer(text)
+    ]
+
+
+def command_key(argv: list[str]) -> tuple[str, str]:
+    program = "workbench" if argv[0].endswith("bin/workbench") else argv[0]
+    return program, argv[1] if len(argv) > 1 else ""
+
+
+def run_bash_block(source: str, line: int, skipped: set) -> None:
+    for offset, text in enumerate(source.splitlines()):
+        argv = shlex.split(text, comments=True)
+        if not argv:
+            continue
+        where = f"README.md line {line + 1 + offset}"
+        key = command_key(argv)
+        if key in SKIPPED:
+            skipped.add(key)
+            continue
+        assert key[0] == "workbench", f"{where}: no rule to run {text!r}; add it to SKIPPED?"
+        result = subprocess.run(
+            [str(WORKBENCH), *argv[1:]], capture_output=True, text=True, timeout=COMMAND_SECONDS
+        )
+        assert result.returncode == 0, f"{where}: {text}\n{result.stdout}\n{result.stderr}"
+
+
+def test_every_code_block_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    logs = simulate_passuntil(PASSUNTIL_LAW, np.geomspace(1e8, 1e10, 5), 20, 1000, 3)
+    logs.frame.to_csv("logs.csv", index=False)
+    namespace = {"__name__": "__readme__"}
+    skipped = set()
+    blocks = code_blocks()
+    assert [language for language, _, _ in blocks].count("csv") == 1, "one example run table"
+    for language, source, line in blocks:
+        if language == "python":
+            exec(compile(source, f"README.md line {line + 1}", "exec"), namespace)
+        elif language == "csv":
+            Path("runs.csv").write_text(source)
+        elif language == "bash":
+            run_bash_block(source, line, skipped)
+        else:
+            raise AssertionError(f"README.md line {line}: no rule to run a {language!r} block")
+    assert skipped == set(SKIPPED), "SKIPPED lists commands the README no longer has"
+    # Sanity: the session really fitted, saved and read the example table.
+    assert Path("fit.nc").stat().st_size > 0
+    assert len(namespace["runs"]) == 16
+
+
+def test_screenshot_is_a_small_png_in_the_readme():
+    assert SCREENSHOT.is_file(), "run the browser tests with WORKBENCH_UPDATE_SCREENSHOT=1"
+    content = SCREENSHOT.read_bytes()
+    assert content[:8] == PNG_SIGNATURE
+    assert len(content) < SCREENSHOT_MAX_BYTES
+    width = int.from_bytes(content[16:20], "big")  # the IHDR chunk: width, then height
+    assert width == 1200
+    assert "](docs/dashboard.png)" in README.read_text()
+
+
+def section(title: str) -> str:
+    text = README.read_text()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_law_table_and_citations_cover_every_registered_law():
+    table, citations = section("Law families"), section("Citing the papers")
+    for name, law in LAWS.items():
+        assert f"| `{name}` |" in table, f"{name} is missing from the law table"
+        assert f"`{name}`" in citations, f"{name} is missing from the citations"
+        for arxiv in re.findall(r"arXiv:\d{4}\.\d{4,5}", law.reference):
+            assert arxiv in citations, f"{name}: {arxiv} is missing from the citations"
+
+
+def test_column_roles_table_lists_recognised_names():
+    roles = {**ROLE_ALIASES, "target": ROLE_ALIASES["loss"]}
+    rows = [line for line in section("Bring your own runs").splitlines() if line.startswith("| ")]
+    listed = {}
+    for row in rows[2:]:  # after the header and its rule
+        role, _, names = (cell.strip() for cell in row.strip("|").split("|"))
+        listed[role.strip("`")] = re.findall(r"`([^`]+)`", names)
+    assert set(listed) == set(ROLE_ALIASES) - {"loss"} | {"target"}
+    for role, names in listed.items():
+        recognised = {normalize_name(alias) for alias in roles[role]}
+        for name in names:
+            assert normalize_name(name) in recognised, f"{name!r} is not recognised as {role}"
