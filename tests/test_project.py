@@ -31,3 +31,9 @@ def test_readme_gives_the_two_commands():
     readme = (REPO / "README.md").read_text()
     assert "./run serve" in readme and "./run test" in readme
     assert "./run test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_test_modules_have_unique_names():
+    # pytest imports test modules by basename (no packages under tests/): a repeat stops collection.
+    names = [path.name for path in (REPO / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted({name for name in names if names.count(name) > 1})
