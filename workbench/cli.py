@@ -170,6 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command = commands.add_parser("demo", help="fit the built-in demo runs and extrapolate")
     demo_command.add_argument("--law", default="chinchilla")
     demo_command.add_argument("--seed", type=int, default=0)
+
+    batch = commands.add_parser("batch", help="fit a YAML grid of laws and choices on Dask")
+    batch.add_argument("spec", help="YAML batch spec (see workbench.batch.spec)")
+    batch.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://host:8786")
+    batch.add_argument("--workers", type=int, help="workers of the local cluster (default: cores)")
+    batch.add_argument(
+        "--out", default="batch-results", help="results folder (default: %(default)s)"
+    )
+    batch.add_argument("--retry-failed", action="store_true", help="run failed jobs again")
+
+    batch_report = commands.add_parser(
+        "batch-report", help="rank the fitting choices of a batch's results"
+    )
+    batch_report.add_argument("out", help="results folder written by `workbench batch`")
+    batch_report.add_argument("--html", help="HTML page to write (default: OUT/report.html)")
     return parser
 
 
@@ -731,6 +746,55 @@ def url_prefix(path: str) -> str:
     return f"/{parts}" if parts else ""
 
 
+def _batch(arguments) -> int:
+    from workbench.batch import run_batch
+
+    if arguments.workers is not None and arguments.workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {arguments.workers}")
+    try:
+        result = run_batch(
+            arguments.spec,
+            arguments.out,
+            scheduler=arguments.scheduler,
+            workers=arguments.workers,
+            retry_failed=arguments.retry_failed,
+        )
+    except ConnectionError as error:
+        raise UsageError(str(error)) from None
+    except ModuleNotFoundError as error:
+        if error.name not in ("distributed", "dask", "yaml"):
+            raise
+        raise UsageError(
+            f"workbench batch needs {error.name}: install the batch extra, "
+            "pip install 'scaling-workbench[batch]'"
+        ) from None
+    counts = result.results["status"].value_counts().to_dict()
+    shown = ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
+    print(
+        f"Batch: {result.n_run} jobs run, {result.n_skipped} already finished ({shown}) in "
+        f"{result.seconds:.0f} s; results in {Path(arguments.out) / 'results.parquet'}"
+    )
+    return 0
+
+
+def _batch_report(arguments) -> int:
+    import holoviews as hv
+
+    from workbench.batch import batch_summary, read_results
+    from workbench.plots.batch import plot_batch_summary
+
+    if not (Path(arguments.out) / "results.parquet").exists():
+        raise FileNotFoundError(f"{arguments.out} has no results.parquet: run `workbench batch`")
+    summary = batch_summary(read_results(arguments.out))
+    print("Fitting choices ranked by held-out ARE, coverage error and elpd (1 is best):")
+    print(summary.to_string(float_format="{:.4g}".format))
+    html = Path(arguments.html or Path(arguments.out) / "report.html")
+    hv.extension("bokeh", logo=False)
+    hv.save(plot_batch_summary(summary), html, backend="bokeh", title="Batch report")
+    print(f"Report: {html}")
+    return 0
+
+
 COMMANDS = {
     "laws": _laws,
     "fit": _fit,
@@ -740,6 +804,8 @@ COMMANDS = {
     "compare": _compare,
     "backtest": _backtest,
     "serve": _serve,
+    "batch": _batch,
+    "batch-report": _batch_report,
 }
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ def test_workbench_renders_inline(demo_runs):
         "Extrapolate",
         "Compare",
         "Groups",
+        "Plan",
         "Export",
         "PassUntil",
     ]

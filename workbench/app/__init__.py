@@ -11,6 +11,7 @@ from workbench.app.data_view import DataView
 from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
+from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ExportView",
     "ExtrapolateView",
     "FitView",
+    "PlanView",
     "Workbench",
     "WorkbenchState",
 ]

@@ -12,6 +12,7 @@ from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
 from workbench.app.passuntil_view import PassUntilView
+from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 from workbench.runs import RunTable, read_runs
 
@@ -22,6 +23,7 @@ VIEWS = [
     ("Extrapolate", ExtrapolateView),
     ("Compare", CompareView),
     ("Groups", GroupsView),
+    ("Plan", PlanView),
     ("Export", ExportView),
     ("PassUntil", PassUntilView),
 ]

@@ -19,6 +19,7 @@ from workbench.predict.extrapolate import (
     summarize_draws,
     target_covariates,
 )
+from workbench.predict.planning import RunPlan, plan_next_runs
 from workbench.predict.scores import absolute_relative_error, holdout_scores, summarize_scores
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "DifferentDataError",
     "ParetoKPoint",
     "ParetoKWarning",
+    "RunPlan",
     "absolute_relative_error",
     "backtest",
     "chained_draws",
@@ -38,6 +40,7 @@ __all__ = [
     "holdout_scores",
     "loo_pit",
     "model_averaged_prediction",
+    "plan_next_runs",
     "predict",
     "predict_chained",
     "predictive_draws",
