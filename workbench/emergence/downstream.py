@@ -33,9 +33,10 @@ import xarray as xr
 
 import workbench
 from workbench.emergence.logs import read_task_scores
-from workbench.emergence.model import DEFAULT_SAMPLER, _variable
+from workbench.emergence.model import DEFAULT_SAMPLER
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import NotFittedError
+from workbench.fitting.model import create_variable
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.predict.extrapolate import summary_table
 from workbench.runs import parse_quantity
@@ -137,9 +138,9 @@ class SigmoidScoreFit:
 
     @staticmethod
     def _build(containers, priors, binomial: bool):
-        slope = _variable("slope", priors["slope"])
-        midpoint = _variable("midpoint", priors["midpoint"])
-        gap = _variable("gap", priors["gap"])
+        slope = create_variable("slope", priors["slope"])
+        midpoint = create_variable("midpoint", priors["midpoint"])
+        gap = create_variable("gap", priors["gap"])
         chance = containers["chance"]
         accuracy = chance + (1 - chance) * (1 - gap) * pm.math.sigmoid(
             slope * (containers["x"] - midpoint)
@@ -148,7 +149,7 @@ class SigmoidScoreFit:
             correct = pm.math.round(containers["score_data"] * containers["n_items"])
             pm.Binomial("correct", n=containers["n_items"], p=accuracy, observed=correct)
         else:
-            sigma = _variable("sigma", priors["sigma"])
+            sigma = create_variable("sigma", priors["sigma"])
             pm.Normal("score", mu=accuracy, sigma=sigma, observed=containers["score_data"])
 
     # -- results -------------------------------------------------------------------------

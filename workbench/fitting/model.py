@@ -76,18 +76,18 @@ def build_model(
         if structure.groups:
             theta = _pooled_parameters(law, priors, len(structure.groups), containers)
         else:
-            theta = {name: _create(name, priors[name]) for name in law.sampler_parameters}
+            theta = {name: create_variable(name, priors[name]) for name in law.sampler_parameters}
         mu = law.log_mean(x_centred, theta, centres)
-        sigma = _create("sigma", priors["sigma"])
+        sigma = create_variable("sigma", priors["sigma"])
         if structure.run_effect:
-            run_sd = _create("run_sd", priors["run_sd"])
+            run_sd = create_variable("run_sd", priors["run_sd"])
             residual = containers["log_y"] - mu
             log_density = run_effect_log_density(
                 residual, containers["run_onehot"], sigma, run_sd, math=pt
             )
             pm.Potential("log_target", log_density.sum())
         elif likelihood == "student_t":
-            nu = _create("nu", priors["nu"])
+            nu = create_variable("nu", priors["nu"])
             pm.StudentT("log_target", nu=nu, mu=mu, sigma=sigma, observed=containers["log_y"])
         else:
             pm.Normal("log_target", mu=mu, sigma=sigma, observed=containers["log_y"])
@@ -98,8 +98,8 @@ def _pooled_parameters(law: ScalingLaw, priors, n_groups: int, containers) -> di
     """Each parameter per observation, from its group's value (non-centred pooling)."""
     theta = {}
     for name in law.sampler_parameters:
-        population = _create(f"{name}_pop", priors[name])
-        spread = _create(f"{name}_sd", priors[f"{name}_sd"])
+        population = create_variable(f"{name}_pop", priors[name])
+        spread = create_variable(f"{name}_sd", priors[f"{name}_sd"])
         standardized = pm.Normal(f"{name}_z", 0.0, 1.0, shape=n_groups)
         if is_positive(priors[name]):
             per_group = population * pt.exp(spread * standardized)
@@ -109,14 +109,15 @@ def _pooled_parameters(law: ScalingLaw, priors, n_groups: int, containers) -> di
     return theta
 
 
-def _create(name: str, prior: Prior):
+def create_variable(name: str, prior: Prior, **kwargs):
+    """The PyMC random variable ``name`` with this prior; ``kwargs`` such as ``dims``."""
     try:
         distribution = getattr(pm, prior.distribution)
     except AttributeError:
         raise ValueError(
             f"prior for {name!r}: PyMC has no distribution {prior.distribution!r}"
         ) from None
-    return distribution(name, **prior.parameters)
+    return distribution(name, **prior.parameters, **kwargs)
 
 
 def compiled_model(

@@ -23,6 +23,7 @@ import numpy as np
 import nutpie
 import pymc as pm
 
+from workbench.fitting.model import create_variable
 from workbench.laws import Prior, ScalingLaw
 from workbench.laws import _math as m
 from workbench.laws.priors import priors_to_json
@@ -151,11 +152,4 @@ def bowl(deltas, log_curvatures, cross=None):
 
 
 def _create(name: str, priors: Mapping[str, Prior], **kwargs):
-    prior = priors[name]
-    try:
-        distribution = getattr(pm, prior.distribution)
-    except AttributeError:
-        raise ValueError(
-            f"prior for {name!r}: PyMC has no distribution {prior.distribution!r}"
-        ) from None
-    return distribution(name, **prior.parameters, **kwargs)
+    return create_variable(name, priors[name], **kwargs)

@@ -6,7 +6,11 @@ import numpy as np
 
 from workbench.laws import _math as m
 from workbench.laws.base import ScalingLaw, register
+from workbench.laws.chinchilla import Chinchilla
 from workbench.laws.priors import Prior
+
+CHINCHILLA = Chinchilla()
+"""The Chinchilla law whose parameters and sampler maps this family extends."""
 
 
 @register
@@ -88,35 +92,18 @@ class DataConstrained(ScalingLaw):
         )
 
     def to_paper(self, theta, centres):
-        return {
-            "E": np.exp(theta["e"] + centres["y"]),
-            "A": np.exp(theta["a"] + centres["y"] + theta["alpha"] * centres["N"]),
-            "B": np.exp(theta["b"] + centres["y"] + theta["beta"] * centres["D"]),
-            "alpha": theta["alpha"],
-            "beta": theta["beta"],
-            "R_D_star": theta["R_D_star"],
-            "R_N_star": theta["R_N_star"],
+        return CHINCHILLA.to_paper(theta, centres) | {
+            name: theta[name] for name in ("R_D_star", "R_N_star")
         }
 
     def from_paper(self, params, centres):
-        return {
-            "e": np.log(params["E"]) - centres["y"],
-            "a": np.log(params["A"]) - centres["y"] - params["alpha"] * centres["N"],
-            "b": np.log(params["B"]) - centres["y"] - params["beta"] * centres["D"],
-            "alpha": params["alpha"],
-            "beta": params["beta"],
-            "R_D_star": params["R_D_star"],
-            "R_N_star": params["R_N_star"],
+        return CHINCHILLA.from_paper(params, centres) | {
+            name: params[name] for name in ("R_D_star", "R_N_star")
         }
 
     def default_priors(self):
         # Muennighoff et al. fit R*_D ≈ 15.4 and R*_N ≈ 5.3; the priors span a decade either way.
-        return {
-            "e": Prior("Normal", mu=-0.5, sigma=1.0),
-            "a": Prior("Normal", mu=-2.0, sigma=1.5),
-            "b": Prior("Normal", mu=-2.0, sigma=1.5),
-            "alpha": Prior("LogNormal", mu=np.log(0.3), sigma=0.8),
-            "beta": Prior("LogNormal", mu=np.log(0.3), sigma=0.8),
+        return CHINCHILLA.default_priors() | {
             "R_D_star": Prior("LogNormal", mu=np.log(15.0), sigma=1.0),
             "R_N_star": Prior("LogNormal", mu=np.log(5.0), sigma=1.0),
         }
@@ -129,9 +116,10 @@ class DataConstrained(ScalingLaw):
 
     def optimal_size(self, params, unique_tokens):
         """N_opt(U_D) = G·(U_D·G)^{β/α}: the Chinchilla-optimal size for ``unique_tokens``."""
-        alpha, beta = params["alpha"], params["beta"]
-        g = (alpha * params["A"] / (beta * params["B"])) ** (1 / (alpha + beta))
-        return g * (np.asarray(unique_tokens, dtype=float) * g) ** (beta / alpha)
+        g = CHINCHILLA.derived(params)["G"]
+        return g * (np.asarray(unique_tokens, dtype=float) * g) ** (
+            params["beta"] / params["alpha"]
+        )
 
 
 def _log_effective(log_total, log_base, decay):
