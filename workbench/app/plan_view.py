@@ -3,13 +3,27 @@
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models.widgets.tables import ScientificFormatter
 
-from workbench.app.common import error_alert, show_error
+from workbench.app.common import error_alert, plot_or_alert, show_error
 from workbench.app.jobs import run_in_thread
 from workbench.app.state import WorkbenchState
+from workbench.plots import plot_run_plan
 from workbench.predict import plan_next_runs
+from workbench.predict.planning import RELIABLE_ESS
 from workbench.runs import parse_quantity
 
+# Costs span decades and reductions per FLOP are ~1e-22: plain decimals would hide them.
+SCIENTIFIC_COLUMNS = (
+    "N",
+    "D",
+    "C",
+    "cost",
+    "cumulative_cost",
+    "expected_variance_reduction",
+    "expected_variance",
+    "reduction_per_flop",
+)
 SHOWN_COLUMNS = ["candidate", "N", "D", "cost", "expected_variance_reduction"]
 
 
@@ -47,16 +61,26 @@ class PlanView(pn.viewable.Viewer):
         )
         self._plan_button = pn.widgets.Button(label="Plan", color="primary")
         self._plan_button.on_click(self._on_plan)
+        self._progress = pn.indicators.Progress(
+            value=-1, active=True, width=220, bar_color="primary", visible=False
+        )
         self._alert = error_alert()
         self._summary = pn.pane.Markdown("No fit yet: fit a law first.")
-        table = dict(disabled=True, show_index=False, sizing_mode="stretch_width")
+        table = dict(
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            formatters={name: ScientificFormatter(precision=3) for name in SCIENTIFIC_COLUMNS},
+        )
         self._ranking = pn.widgets.Tabulator(pd.DataFrame(), **table)
         self._batch = pn.widgets.Tabulator(pd.DataFrame(), **table)
+        self._plot = pn.Column(sizing_mode="stretch_width")
         self._layout = pn.Row(
-            pn.Column(self._inputs, self._plan_button, width=260),
+            pn.Column(self._inputs, self._plan_button, self._progress, width=260),
             pn.Column(
                 self._alert,
                 self._summary,
+                self._plot,
                 pn.pane.Markdown("### Best runs per FLOP"),
                 self._ranking,
                 pn.pane.Markdown("### Greedy batch within the budget"),
@@ -82,28 +106,41 @@ class PlanView(pn.viewable.Viewer):
 
     async def _on_plan(self, _event=None):
         self._plan_button.disabled = True
+        self._progress.visible = True
         try:
             # Planning takes a second or so; keep it off the server's event loop.
             self.show(await run_in_thread(self.plan))
         except (ValueError, TypeError) as error:
             show_error(self._alert, str(error))
         finally:
+            self._progress.visible = False
             self._plan_button.disabled = False
 
     def show(self, plan) -> None:
         show_error(self._alert)
-        after = _last(plan.batch["expected_ci_width"], plan.prior_ci_width)
-        self._summary.object = (
-            f"90 % interval width at the target now: **{plan.prior_ci_width:.4g}**; "
-            f"expected after the batch: **{after:.4g}**"
-        )
+        self._summary.object = plan_summary(plan)
         columns = [*SHOWN_COLUMNS, "expected_ci_width", "reduction_per_flop"]
         self._ranking.value = plan.top(10)[columns]
         self._batch.value = plan.batch.drop(columns="candidate")
+        self._plot[:] = [plot_or_alert(plot_run_plan, plan)]
 
     def __panel__(self):
         return self._layout
 
 
-def _last(values: pd.Series, default: float) -> float:
-    return float(values.iloc[-1]) if len(values) else float(default)
+def plan_summary(plan) -> str:
+    """The interval width now and after the batch, or after its last step that can be trusted."""
+    label = f"{100 * plan.ci_prob:g} % interval width at the target"
+    now = f"{label} now: **{plan.prior_ci_width:.4g}**"
+    trusted = plan.reliable_steps
+    if trusted == len(plan.batch):
+        after = plan.batch["expected_ci_width"].iloc[-1] if trusted else plan.prior_ci_width
+        return f"{now}; expected after the batch: **{after:.4g}**"
+    caveat = (
+        f"estimates past that rest on fewer than {RELIABLE_ESS} effective posterior draws and "
+        f"are optimistic: train the first picks, refit and plan again"
+    )
+    if not trusted:
+        return f"{now}; even the first pick's expected width is uncertain ({caveat})"
+    after = plan.batch["expected_ci_width"].iloc[trusted - 1]
+    return f"{now}; expected after the first {trusted} picks: **{after:.4g}** ({caveat})"

@@ -10,6 +10,7 @@ from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal,
 from workbench.plots.groups import plot_groups
 from workbench.plots.hyperparameters import plot_hyperparameter_law
 from workbench.plots.passuntil import plot_passuntil
+from workbench.plots.planning import plot_run_plan
 from workbench.plots.posterior import plot_pair, plot_posteriors
 from workbench.plots.runs import plot_runs
 
@@ -26,5 +27,6 @@ __all__ = [
     "plot_posteriors",
     "plot_ppc",
     "plot_residuals",
+    "plot_run_plan",
     "plot_runs",
 ]

@@ -18,7 +18,10 @@ reweighting: each simulated scenario keeps its weights and the next pick is scor
 
 Reweighting is exact in the limit of many draws but degenerates when one outcome is far more
 informative than the posterior is wide; the ``ess`` column reports the mean effective sample size
-of the reweighted draws so that a degenerate estimate is visible.
+of the reweighted draws, and a batch step whose ESS falls below ``RELIABLE_ESS`` is marked
+unreliable: its expected variance is optimistic (checked against refits: after 44 greedy picks
+with an ESS of 1 the estimate was 0.014 where refitting gave 0.12). Plan a few runs, train them,
+refit and plan again.
 
 References
 ----------
@@ -38,6 +41,8 @@ from workbench.predict.extrapolate import target_covariates
 from workbench.runs import parse_quantity
 
 CANDIDATE_CHUNK = 16  # candidates scored at once; bounds memory at chunk × simulations × draws
+# Effective draws below which a reweighted variance is too optimistic to report as expected.
+RELIABLE_ESS = 30
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,9 @@ class RunPlan:
         ``expected_variance``, ``expected_ci_width`` (of the target on its own scale),
         ``reduction_per_flop`` and ``ess``.
     batch : DataFrame
-        The greedy sequence within the budget: ``step``, the candidate's columns as above, and
-        ``cumulative_cost``; the expected columns describe the posterior after all steps so far.
+        The greedy sequence within the budget: ``step``, the candidate's columns as above,
+        ``cumulative_cost`` and ``reliable`` (ESS at least ``RELIABLE_ESS``); the expected
+        columns describe the posterior after all steps so far.
     target : dict
         The target: ``{"N": ..., "D": ...}``-style covariates, or ``{"compute_optimal": C}``.
     prior_variance, prior_ci_width : float
@@ -75,6 +81,12 @@ class RunPlan:
     def top(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` best affordable candidates per FLOP."""
         return self.ranking[self.ranking["affordable"]].head(n)
+
+    @property
+    def reliable_steps(self) -> int:
+        """How many leading batch steps have expected widths resting on enough effective draws."""
+        unreliable = np.flatnonzero(~self.batch["reliable"].to_numpy(dtype=bool))
+        return int(unreliable[0]) if unreliable.size else len(self.batch)
 
 
 def plan_next_runs(
@@ -157,6 +169,7 @@ def plan_next_runs(
                 "expected_variance": step["expected_variance"],
                 "expected_ci_width": step["expected_ci_width"],
                 "ess": step["ess"],
+                "reliable": step["ess"] >= RELIABLE_ESS,
             }
             for number, step in enumerate(steps, start=1)
         ],
@@ -167,27 +180,44 @@ def plan_next_runs(
 
 def _greedy(problem, scenarios, cost, budget, per_flop: bool, rng) -> list[dict]:
     """Add the best affordable candidate, condition every scenario on its simulated outcome, and
-    repeat while the budget allows and a candidate still reduces the expected variance."""
+    repeat while the budget allows and a candidate still reduces the expected variance.
+
+    Evaluation is lazy (Minoux 1978): a candidate's gain from the last time it was scored bounds
+    its gain now, since more runs leave less to learn, so each step rescores candidates in
+    descending order of their old gains and stops once no unscored bound can beat the best.
+    """
     steps, remaining, chosen = [], budget, np.zeros(cost.size, dtype=bool)
+    bounds = np.full(cost.size, np.inf)
     while (options := np.flatnonzero((cost <= remaining) & ~chosen)).size:
         current, _, _ = problem.summaries(scenarios)
         outcomes = problem.simulate(scenarios, rng)
-        scores = problem.score(scenarios, options, *outcomes)
-        reduction = current - scores["variance"]
-        best = int(np.argmax(reduction / cost[options] if per_flop else reduction))
-        if reduction[best] <= 0:
+        queue = options[np.argsort(-bounds[options], kind="stable")]
+        best, best_scores = None, None
+        for start in range(0, queue.size, CANDIDATE_CHUNK):
+            chunk = queue[start : start + CANDIDATE_CHUNK]
+            scores = problem.score(scenarios, chunk, *outcomes)
+            reduction = current - scores["variance"]
+            bounds[chunk] = reduction / cost[chunk] if per_flop else reduction
+            top = int(np.argmax(bounds[chunk]))
+            if best is None or bounds[chunk[top]] > bounds[best]:
+                best, best_scores = int(chunk[top]), {k: v[top] for k, v in scores.items()}
+            if (
+                start + CANDIDATE_CHUNK >= queue.size
+                or bounds[best] >= bounds[queue[start + CANDIDATE_CHUNK]]
+            ):
+                break
+        if bounds[best] <= 0:
             break
-        pick = int(options[best])
-        scenarios = problem.updated(scenarios, [pick], *outcomes)[0]
-        chosen[pick] = True
-        remaining -= cost[pick]
+        scenarios = problem.updated(scenarios, [best], *outcomes)[0]
+        chosen[best] = True
+        remaining -= cost[best]
         steps.append(
             {
-                "index": pick,
+                "index": best,
                 "cumulative_cost": budget - remaining,
-                "expected_variance": scores["variance"][best],
-                "expected_ci_width": scores["width"][best],
-                "ess": scores["ess"][best],
+                "expected_variance": best_scores["variance"],
+                "expected_ci_width": best_scores["width"],
+                "ess": best_scores["ess"],
             }
         )
     return steps
@@ -393,4 +423,5 @@ def _batch_columns(covariates) -> list[str]:
         "expected_variance",
         "expected_ci_width",
         "ess",
+        "reliable",
     ]
