@@ -60,7 +60,9 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
         }
     )
     return (
-        _bands(curve(fit, path, ci_prob=ci_prob), x, y, ci_prob, POSTERIOR_COLOR, "posterior")
+        credible_bands(
+            curve(fit, path, ci_prob=ci_prob), x, y, ci_prob, POSTERIOR_COLOR, "posterior"
+        )
         * observed_points(fit, x, y)
         * hv.ErrorBars(markers, kdims=[x], vdims=[y, "below", "above"]).opts(
             color=POSTERIOR_COLOR, line_width=2, **WHISKERS
@@ -117,9 +119,9 @@ def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
         "tokens_per_parameter": hv.Dimension("tokens_per_parameter", label="tokens per parameter"),
     }
     plots = [
-        _bands(table[table["quantity"] == quantity], x, y, ci_prob, POSTERIOR_COLOR, "").opts(
-            logx=True, logy=True, title=y.label, show_legend=False, **PLOT_SIZE
-        )
+        credible_bands(
+            table[table["quantity"] == quantity], x, y, ci_prob, POSTERIOR_COLOR, ""
+        ).opts(logx=True, logy=True, title=y.label, show_legend=False, **PLOT_SIZE)
         for quantity, y in panels.items()
     ]
     return hv.Layout(plots).cols(len(plots))
@@ -153,7 +155,7 @@ def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) ->
     overlay = observed_points(first, x, y)
     for index, (name, fit) in enumerate(fits.items()):
         frame = curve(fit, path, ci_prob=(ci_prob,))
-        overlay *= _bands(frame, x, y, (ci_prob,), series_color(index), name)
+        overlay *= credible_bands(frame, x, y, (ci_prob,), series_color(index), name)
     return overlay.opts(
         logx=True, logy=True, title="Law comparison", legend_position="top_right", **PLOT_SIZE
     )
@@ -191,7 +193,7 @@ def observed_points(fit, x: hv.Dimension, y: hv.Dimension) -> hv.Scatter:
     )
 
 
-def _bands(
+def credible_bands(
     frame: pd.DataFrame,
     x: hv.Dimension,
     y: hv.Dimension,

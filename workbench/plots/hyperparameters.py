@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 
 from workbench.hyperparameters.fit import QUANTITIES
+from workbench.plots.extrapolation import credible_bands
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
     POSTERIOR_COLOR,
     WHISKERS,
-    band_alpha,
     covariate_dimension,
     series_color,
 )
@@ -80,7 +80,7 @@ def plot_hyperparameter_law(
         grid = _grid(optima[x].to_numpy())
         band = fit.predict({x: grid, **fixed}, ci_prob=ci_prob)
         band = band.query("quantity == @quantity and kind == 'mean'")
-        overlay *= _bands(band, x_dimension, y_dimension, ci_prob, band_color, name)
+        overlay *= credible_bands(band, x_dimension, y_dimension, ci_prob, band_color, name)
         overlay *= _points(
             members, x_dimension, y_dimension, quantity, point_color, "optima" if single else name
         )
@@ -117,21 +117,6 @@ def _optima_with_covariates(fit, axis: str, ci_prob: float) -> pd.DataFrame:
 def _grid(values: np.ndarray) -> np.ndarray:
     low, high = np.log(values.min() / GRID_MARGIN), np.log(values.max() * GRID_MARGIN)
     return np.exp(np.linspace(low, high, GRID_POINTS))
-
-
-def _bands(frame, x, y, ci_prob, color, label) -> hv.Overlay:
-    """Nested credible bands (widest first, so narrower ones sit on top) and the median line."""
-    areas = [
-        hv.Area(
-            (frame[x.name], frame[f"ci_low_{100 * prob:g}"], frame[f"ci_high_{100 * prob:g}"]),
-            kdims=[x],
-            vdims=[y, f"{y.name}_high"],
-            label=label,
-        ).opts(color=color, alpha=band_alpha(prob), line_alpha=0)
-        for prob in sorted(ci_prob, reverse=True)
-    ]
-    median = hv.Curve((frame[x.name], frame["median"]), kdims=[x], vdims=[y], label=label)
-    return hv.Overlay([*areas, median.opts(color=color, line_width=2)])
 
 
 def _points(members, x, y, quantity, color, label) -> hv.Overlay:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.emergence import passuntil_estimate, predict_passuntil, read_passuntil
-from workbench.plots.extrapolation import _bands
+from workbench.plots.extrapolation import credible_bands
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -53,7 +53,9 @@ def plot_passuntil(logs, fit=None, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Ov
         sizes = _target_sizes(logs, targets)
         grid = np.geomspace(logs.sizes.min(), max(sizes.max(), logs.sizes.max()), CURVE_POINTS)
         band = predict_passuntil(fit, grid, ci_prob=ci_prob, k=(1,)).query("quantity == 'PU'")
-        overlay = _bands(band, x, PU_DIMENSION, ci_prob, POSTERIOR_COLOR, "task law") * overlay
+        overlay = (
+            credible_bands(band, x, PU_DIMENSION, ci_prob, POSTERIOR_COLOR, "task law") * overlay
+        )
         overlay = overlay * _target_markers(fit, sizes, x, max(ci_prob))
     return overlay.opts(
         logx=True,
