@@ -105,14 +105,21 @@ def optimum_timings(runs, law: str, repeats: int) -> dict:
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def epoch_arguments(description: str):
+    """``--data`` and ``--repeats`` of the Epoch benchmarks, and the data's URL (None: the
+    loader's public source)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data", help="path or URL of svg_extracted_data.csv")
     parser.add_argument("--repeats", type=int, default=3)
     arguments = parser.parse_args()
     url = arguments.data or (LOCAL_COPY.as_uri() if LOCAL_COPY.exists() else None)
     if url and "://" not in url:
         url = Path(url).resolve().as_uri()
+    return arguments, url
+
+
+def main():
+    arguments, url = epoch_arguments(__doc__.splitlines()[0])
     warnings.simplefilter("ignore")
 
     runs = load(url)

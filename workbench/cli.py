@@ -13,6 +13,15 @@ import pandas as pd
 
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import LAWS, get_law
+from workbench.predict import (
+    ExtrapolationWarning,
+    LawEnsemble,
+    calibrate,
+    calibration_of,
+    load_fit,
+)
+from workbench.predict.auto import AUTO
+from workbench.predict.calibration import describe_calibration
 from workbench.runs import DEMO_TRUTH, RunTableError, demo, read_runs
 from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
 
@@ -46,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "runs", help="CSV/Parquet/JSON file, or a dataset name: demo, " + ", ".join(DATASETS)
     )
-    fit.add_argument("--law", required=True, help="family name (see `workbench laws`)")
+    fit.add_argument(
+        "--law",
+        required=True,
+        help="family name (see `workbench laws`), or auto: every family the columns allow, "
+        "stacked by leave-future-out",
+    )
     fit.add_argument("--covariate", choices=("N", "D", "C"), help="covariate of one-variable laws")
     fit.add_argument("--target", default="loss", help="metric column to fit (default: loss)")
     for role in ROLE_OPTIONS:
@@ -79,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--chains", type=int, default=2)
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--ci-prob", type=float, default=0.9)
+    fit.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="skip the nested leave-future-out backtests that calibrate the extrapolation error "
+        "(predictions then use the default one)",
+    )
     fit.add_argument("-o", "--output", help="save the fit to this netCDF file")
     fit.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -100,8 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("observation", "mean"),
         help="interval of a new run's measurement, or of the law's mean",
     )
+    predict.add_argument(
+        "--interval",
+        default="calibrated",
+        choices=("calibrated", "law"),
+        help="calibrated (default): widened by the extrapolation error past the training runs; "
+        "law: the law's own interval, as if it held at any scale",
+    )
     predict.add_argument("--ci-prob", type=float, default=0.9)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
+
+    calibrate_command = commands.add_parser(
+        "calibrate",
+        help="nested leave-future-out calibration report: nominal vs observed coverage, LFO-PIT",
+    )
+    _add_law_set_arguments(calibrate_command, laws_required=False)
 
     passuntil = commands.add_parser(
         "passuntil", help="PassUntil logs: task scaling law, predictions and the emergence test"
@@ -238,8 +271,6 @@ def _load_runs(arguments):
 
 
 def _fit(arguments) -> int:
-    options = {"covariate": arguments.covariate} if arguments.covariate else {}
-    law = get_law(arguments.law, **options)
     runs = _load_runs(arguments)
     sampler = {
         "draws": arguments.draws,
@@ -247,28 +278,65 @@ def _fit(arguments) -> int:
         "chains": arguments.chains,
         "progress_bar": not arguments.json and sys.stderr.isatty(),
     }
+    fit_options = {
+        "min_fraction": arguments.min_fraction,
+        "groups": arguments.groups,
+        **CHECKPOINT_POLICIES[arguments.checkpoints],
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
-        fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
-        fit.fit(
-            runs,
-            random_seed=arguments.seed,
-            min_fraction=arguments.min_fraction,
-            groups=arguments.groups,
-            **CHECKPOINT_POLICIES[arguments.checkpoints],
-        )
+        if arguments.law == AUTO:
+            if arguments.covariate or arguments.likelihood or arguments.no_calibrate:
+                raise UsageError(
+                    "--law auto chooses covariates, likelihood and calibration itself; drop "
+                    "--covariate, --likelihood and --no-calibrate"
+                )
+            fit = LawEnsemble(sampler=sampler).fit(runs, random_seed=arguments.seed, **fit_options)
+            report = ensemble_report(fit, arguments.ci_prob)
+        else:
+            options = {"covariate": arguments.covariate} if arguments.covariate else {}
+            law = get_law(arguments.law, **options)
+            fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
+            fit.fit(runs, random_seed=arguments.seed, **fit_options)
+            if not arguments.no_calibrate:
+                calibrate(fit, runs, fit_options=fit_options, random_seed=arguments.seed)
+            report = fit_report(fit, arguments.ci_prob)
     if arguments.output:
         fit.save(arguments.output)
-    report = fit_report(fit, arguments.ci_prob)
     if arguments.json:
         print(json.dumps(report))
     else:
-        print(format_report(fit, report))
+        print(format_ensemble(fit, report) if arguments.law == AUTO else format_report(fit, report))
         if arguments.output:
             print(f"saved to {arguments.output}")
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     return 0
+
+
+def ensemble_report(ensemble: LawEnsemble, ci_prob: float) -> dict:
+    """The `fit --law auto --json` object: the laws considered with their stacking weights,
+    where the weights came from, and each kept law's own report."""
+    return {
+        "law": AUTO,
+        "weights": ensemble.weights_.to_dict(),
+        "weights_from": ensemble.weights_from_,
+        "considered": ensemble.considered_,
+        "laws": {label: fit_report(fit, ci_prob) for label, fit in ensemble.fits_.items()},
+        "ci_prob": ci_prob,
+    }
+
+
+def format_ensemble(ensemble: LawEnsemble, report: dict) -> str:
+    source = {"lfo": "nested leave-future-out", "psis-loo": "PSIS-LOO (too few runs for LFO)"}
+    lines = [
+        f"law auto: {len(report['considered'])} laws considered, stacking weights from "
+        f"{source[report['weights_from']]}:"
+    ]
+    lines += [f"{weight:8.3f}  {label}" for label, weight in report["considered"].items()]
+    for label, fit in ensemble.fits_.items():
+        lines += ["", format_report(fit, report["laws"][label])]
+    return "\n".join(lines)
 
 
 def fit_report(fit: ScalingLawFit, ci_prob: float) -> dict:
@@ -295,6 +363,7 @@ def fit_report(fit: ScalingLawFit, ci_prob: float) -> dict:
         "derived": rows(derived),
         "noise": rows(noise),
         "diagnostics": fit.diagnostics().to_dict(),
+        "calibration": calibration_of(fit).summary(),
         "ci_prob": ci_prob,
     }
 
@@ -325,17 +394,28 @@ def format_report(fit: ScalingLawFit, report: dict) -> str:
         if problems
         else "diagnostics look healthy"
     )
+    lines.append(describe_calibration(report["calibration"]))
     return "\n".join(lines)
 
 
 def _predict(arguments) -> int:
-    fit = ScalingLawFit.load(arguments.fit)
+    fit = load_fit(arguments.fit)
     covariates = {name: getattr(arguments, name) for name in ("N", "D", "C")}
     covariates |= _other_covariates(arguments.at)
-    names = tuple(dict.fromkeys(("N", "D", "C", *fit.law.covariates)))
-    table = fit.predict(ci_prob=(0.5, arguments.ci_prob), **covariates)
+    ensemble = isinstance(fit, LawEnsemble)
+    law_covariates = fit.covariates if ensemble else fit.law.covariates
+    names = tuple(dict.fromkeys(("N", "D", "C", *law_covariates)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ExtrapolationWarning)
+        table = fit.predict(
+            ci_prob=(0.5, arguments.ci_prob), interval=arguments.interval, **covariates
+        )
     table = table[table["kind"] == arguments.kind]
+    messages = [str(w.message) for w in caught if issubclass(w.category, ExtrapolationWarning)]
     high = f"{100 * arguments.ci_prob:g}"
+    calibrations = (
+        fit.calibrations() if ensemble else {fit.law.label: calibration_of(fit).summary()}
+    )
     if arguments.json:
         predictions = [
             {
@@ -345,17 +425,30 @@ def _predict(arguments) -> int:
                 "ci_high": row[f"ci_high_{high}"],
                 "ci_low_50": row["ci_low_50"],
                 "ci_high_50": row["ci_high_50"],
+                "distance": row["distance"],
+                "interval": row["interval"],
+                "beyond_evidence": bool(row["beyond_evidence"]),
+                "calibration": calibrations,
             }
             for _, row in table.iterrows()
         ]
-        print(
-            json.dumps(
-                {"predictions": predictions, "ci_prob": arguments.ci_prob, "kind": arguments.kind}
-            )
-        )
+        report = {
+            "predictions": predictions,
+            "ci_prob": arguments.ci_prob,
+            "kind": arguments.kind,
+            "interval": arguments.interval,
+            "law": AUTO if ensemble else fit.law.label,
+            "warnings": messages,
+        }
+        if ensemble:
+            report["weights"] = fit.weights_.to_dict()
+        print(json.dumps(report))
     else:
-        print(f"predicted {fit.target_} ({arguments.kind}) from {fit.law.label}")
+        label = fit.label if ensemble else fit.law.label
+        print(f"predicted {fit.target_} ({arguments.kind}, {arguments.interval}) from {label}")
         print(prediction_table(table, names).to_string(index=False))
+    for message in messages:
+        print(f"warning: {message}", file=sys.stderr)
     return 0
 
 
@@ -379,6 +472,8 @@ def prediction_table(table: pd.DataFrame, covariates=("N", "D", "C")) -> pd.Data
         {name: table[name].map("{:.3g}".format) for name in covariates if name in table}
     )
     shown["median"] = table["median"].map("{:.4f}".format)
+    if "distance" in table:
+        shown["decades past data"] = table["distance"].map("{:.2f}".format)
     for column in [c for c in table.columns if c.startswith("ci_low_")]:
         level = column.removeprefix("ci_low_")
         shown[f"{level}% interval"] = [
@@ -393,6 +488,7 @@ def _demo(arguments) -> int:
     print(f"Fitting {arguments.law} to {len(runs)} demo runs (final checkpoints) with NUTS ...")
     fit = ScalingLawFit(arguments.law, sampler={"progress_bar": sys.stderr.isatty()})
     fit.fit(runs, random_seed=arguments.seed)
+    calibrate(fit, runs, random_seed=arguments.seed)
     print(format_report(fit, fit_report(fit, 0.9)))
     largest = runs.data.loc[runs.data["C"].idxmax()]
     scale = np.array([1.0, 3.0, 10.0])
@@ -400,8 +496,8 @@ def _demo(arguments) -> int:
     table = fit.predict(targets).query("kind == 'observation'").reset_index(drop=True)
     shown = prediction_table(table)
     shown["true mean"] = get_law("chinchilla").curve(targets, DEMO_TRUTH).round(4)
-    print(f"\nExtrapolation to 1x, 3x and 10x the largest run's N and D (new-run {fit.target_}),")
-    print("beside the law the demo was simulated from:")
+    print(f"\nExtrapolation to 1x, 3x and 10x the largest run's N and D (new-run {fit.target_},")
+    print("calibrated intervals), beside the law the demo was simulated from:")
     print(shown.to_string(index=False))
     if fit.law.has_compute_optimum:
         budgets = largest["C"] * np.array([10.0, 100.0])
@@ -418,7 +514,9 @@ def _demo(arguments) -> int:
 def _passuntil(arguments) -> int:
     from workbench.emergence import (
         PassUntilFit,
+        choose_predictions,
         emergence_test,
+        extrapolation_distance,
         passuntil_estimate,
         predict_passuntil,
         read_passuntil,
@@ -434,6 +532,7 @@ def _passuntil(arguments) -> int:
         warnings.simplefilter("always", FitWarning)
         fit = PassUntilFit(sampler=sampler).fit(logs, random_seed=arguments.seed)
         verdict = emergence_test(logs, sampler=sampler, random_seed=arguments.seed)
+    choice = choose_predictions(fit, verdict.mixture)
     targets = arguments.target_N or [10 * float(logs.sizes.max())]
     probabilities = (0.5, arguments.ci_prob)
     high = f"{100 * arguments.ci_prob:g}"
@@ -459,19 +558,30 @@ def _passuntil(arguments) -> int:
         }
         for row in rows(observed[observed["quantity"] == "PU"])
     ]
-    predictions = rows(predict_passuntil(fit, targets, ci_prob=probabilities, k=arguments.k))
+    predicted = predict_passuntil(choice.model, targets, ci_prob=probabilities, k=arguments.k)
+    predictions = [
+        {**row, "distance_decades": float(extrapolation_distance(row["N"], logs.sizes.max()))}
+        for row in rows(predicted)
+    ]
+    weights = None if choice.weights is None else choice.weights.to_dict()
     report = {
         "n_models": int(logs.sizes.size),
         "n_instances": int(logs.frame["instance"].nunique()),
         "estimates": estimates,
         "params": _population_parameters(fit, arguments.ci_prob),
         "predictions": predictions,
+        "prediction_source": choice.source,
+        "prediction_text": choice.text,
+        "weights": weights,
         "diagnostics": fit.diagnostics().to_dict(),
         "emergence": {
             "verdict": verdict.verdict,
             "p_accelerated": verdict.p_accelerated,
             "p_plain": verdict.p_plain,
             "p_subscaling": verdict.p_subscaling,
+            "weights": weights,
+            "required_instances": verdict.required_instances,
+            "required_sizes": verdict.required_sizes,
             "text": verdict.text,
         },
         "ci_prob": arguments.ci_prob,
@@ -486,7 +596,7 @@ def _passuntil(arguments) -> int:
                 f"  N={row['N']:.3g}  {row['median']:.3g} [{row['ci_low']:.3g}, "
                 f"{row['ci_high']:.3g}]  ({row['censored']} of {row['instances']} censored)"
             )
-        print(f"\nPredictions ({high}% interval):")
+        print(f"\n{choice.text}\nPredictions ({high}% interval):")
         for row in predictions:
             print(
                 f"  N={row['N']:.3g} {row['quantity']:>8s}: {row['median']:.4g} "
@@ -512,15 +622,16 @@ def _population_parameters(fit, ci_prob: float) -> dict:
     }
 
 
-def _add_law_set_arguments(parser: argparse.ArgumentParser) -> None:
-    """The runs, laws and sampler options of `compare` and `backtest`."""
+def _add_law_set_arguments(parser: argparse.ArgumentParser, laws_required: bool = True) -> None:
+    """The runs, laws and sampler options of `compare`, `backtest` and `calibrate`."""
     parser.add_argument(
         "runs", help="CSV/Parquet/JSON file, or a dataset name: demo, " + ", ".join(DATASETS)
     )
     parser.add_argument(
         "--laws",
-        required=True,
-        help="comma-separated family names, e.g. chinchilla,kaplan_joint,power_law",
+        required=laws_required,
+        help="comma-separated family names, e.g. chinchilla,kaplan_joint,power_law"
+        + ("" if laws_required else " (default: every family the columns allow)"),
     )
     parser.add_argument(
         "--covariate", choices=("N", "D", "C"), help="covariate of one-variable laws"
@@ -697,6 +808,49 @@ def backtest_report(result) -> dict:
     }
 
 
+def _calibrate(arguments) -> int:
+    runs = _load_runs(arguments)
+    laws = list(_law_set(arguments).values()) if arguments.laws else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FitWarning)
+        ensemble = LawEnsemble(laws, sampler=_law_set_sampler(arguments)).fit(
+            runs, random_seed=arguments.seed, **CHECKPOINT_POLICIES[arguments.checkpoints]
+        )
+    report = calibration_report(ensemble)
+    if arguments.json:
+        print(json.dumps(report))
+    else:
+        for label, entry in report["laws"].items():
+            print(f"{label} (stacking weight {entry['weight']:.3f})")
+            print("  " + describe_calibration(entry["calibration"]))
+            print(f"  {'interval':>10s} {'law-only':>9s} {'calibrated':>11s}")
+            for row in entry["coverage"]:
+                print(
+                    f"  {100 * row['ci_prob']:>9g}% {row['law']:>9.2f} {row['calibrated']:>11.2f}"
+                )
+    _print_warnings(caught, FitWarning)
+    return 0
+
+
+def calibration_report(ensemble: LawEnsemble) -> dict:
+    """The `calibrate --json` object: per law its stacking weight, calibration summary, nominal
+    against observed coverage on the nested held-out runs, and their LFO-PIT values."""
+    laws = {}
+    for label, calibration in ensemble.calibrations_.items():
+        coverage = calibration.coverage().reset_index()
+        laws[label] = {
+            "weight": ensemble.considered_[label],
+            "calibration": calibration.summary(),
+            "coverage": coverage.to_dict(orient="records"),
+            "pit": {
+                "law": calibration.pit(calibrated=False).tolist(),
+                "calibrated": calibration.pit().tolist(),
+            },
+            "evidence": calibration.evidence.to_dict(orient="list"),
+        }
+    return {"weights_from": ensemble.weights_from_, "laws": laws}
+
+
 def _serve(arguments) -> int:
     command = serve_command(arguments)
     os.environ[MAX_UPLOAD_VARIABLE] = str(arguments.max_upload_mb)
@@ -803,6 +957,7 @@ COMMANDS = {
     "passuntil": _passuntil,
     "compare": _compare,
     "backtest": _backtest,
+    "calibrate": _calibrate,
     "serve": _serve,
     "batch": _batch,
     "batch-report": _batch_report,

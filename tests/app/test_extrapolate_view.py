@@ -8,6 +8,7 @@ import pandas as pd
 from workbench.app import ExtrapolateView, WorkbenchState
 
 COLUMNS = ["N", "D", "C", "kind", "median", "ci_low_50", "ci_high_50", "ci_low_90", "ci_high_90"]
+COLUMNS += ["distance", "interval", "beyond_evidence"]
 
 
 def fresh(fitted_state) -> WorkbenchState:
@@ -35,9 +36,11 @@ def test_csv_download_is_exactly_fit_predict(fitted_state):
     downloaded = pd.read_csv(io.StringIO(text))
     expected = state.fit.predict({"N": [70e9], "D": [1.4e12]})
     assert list(downloaded.columns) == COLUMNS
+    labels = ["kind", "interval", "beyond_evidence"]
     np.testing.assert_allclose(
-        downloaded.drop(columns="kind").to_numpy(), expected.drop(columns="kind").to_numpy()
+        downloaded.drop(columns=labels).to_numpy(), expected.drop(columns=labels).to_numpy()
     )
+    pd.testing.assert_frame_equal(downloaded[labels], expected[labels])
     assert view._download.label == "Download predictions (CSV)"
 
 

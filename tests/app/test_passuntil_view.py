@@ -8,7 +8,13 @@ import pytest
 
 from workbench.app import VIEWS
 from workbench.app.passuntil_view import SIMULATION_LAW, PassUntilView
-from workbench.emergence import passuntil_estimate, plan_sampling, simulate_passuntil
+from workbench.emergence import (
+    passuntil_estimate,
+    plan_sampling,
+    simulate_passuntil,
+    simulate_task,
+    true_pu,
+)
 
 SAMPLER = {"draws": 300, "tune": 300}
 
@@ -130,7 +136,25 @@ def test_emergence_verdict_is_shown(fitted_view):
     text = view._verdict.object
     assert f"Verdict: {verdict.verdict}" in text and verdict.text in text
     assert f"{verdict.p_plain:.2f}" in text
+    assert f"| stacking weight | {verdict.weights['accelerated']:.2f} |" in text
     assert not view.testing and not view._test_button.disabled
+    # These instances differ, so the predictions stay with the hierarchical fit, and say why.
+    assert "instances differ" in view._source.object
+    assert verdict.mixture.weights_text() in view._source.object
+
+
+def test_predictions_follow_the_task_law_mixture_after_the_test():
+    # Identical instances whose F bends down mid-range: accelerated emergence.
+    sizes = np.geomspace(1e8, 1e10, 6)
+    logs = simulate_task([(1.79, 0.3), (3.0, 0.8)], sizes, 100, None, 0, reference_N=1e8)
+    view = PassUntilView(random_seed=0)
+    view.passuntil = logs
+    asyncio.run(view.start_test())
+    assert view.verdict.verdict == "accelerated", view._test_alert.object
+    assert "stacking mixture of the task laws" in view._source.object
+    assert view.verdict.mixture.weights_text() in view._source.object
+    pu = view.predictions.query("quantity == 'PU'").iloc[0]
+    assert pu["ci_low_90"] <= true_pu(logs, pu["N"])[0] <= pu["ci_high_90"]
 
 
 def test_new_logs_clear_the_fit(fitted_view):

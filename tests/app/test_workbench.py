@@ -68,8 +68,8 @@ def test_fit_on_start_fits_the_default_law(demo_runs):
 
 def test_checks_view_draws_every_check(fitted_state):
     view = ChecksView(state=fitted_state)
-    assert view._tabs._names == ["Posterior predictive", "LOO-PIT", "Residuals", "Posteriors",
-                                 "Pair plot"]  # fmt: skip
+    assert view._tabs._names == ["Posterior predictive", "LOO-PIT", "Extrapolation calibration",
+                                 "Residuals", "Posteriors", "Pair plot"]  # fmt: skip
     assert all(isinstance(pane, pn.pane.HoloViews) for pane in view._tabs.objects)
     assert not view._empty.visible
     assert ChecksView(state=WorkbenchState())._tabs.objects == []

@@ -41,6 +41,9 @@ def spec_path(shared_data, tmp_path_factory):
         "holdout_top_frac": [0.1, 0.2, 0.3],
         "draws": 300,
         "seed": 1,
+        # Resuming and failure isolation are under test here, not the scores: law-only
+        # intervals spare each job its three nested refits.
+        "interval": "law",
     }
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))

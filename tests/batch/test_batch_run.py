@@ -63,6 +63,7 @@ def test_every_job_has_a_row_with_status_and_finite_scores(first_run, spec):
     assert set(fitted["status"]) <= {"ok", "untrustworthy"}
     assert np.isfinite(fitted[SCORES].to_numpy(dtype=float)).all()
     assert ((fitted["coverage_90"] >= 0) & (fitted["coverage_90"] <= 1)).all()
+    assert (fitted["interval"] == "calibrated").all()  # the default: nested LFO per fit
     assert (fitted["n_test"] > 0).all() and (fitted["seconds"] > 0).all()
     untrustworthy = fitted[fitted["status"] == "untrustworthy"]
     assert untrustworthy["error"].str.contains("R-hat|effective sample size|divergent").all()

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from workbench.cli import main
-from workbench.emergence import InstanceLaw, simulate_passuntil
+from workbench.emergence import InstanceLaw, simulate_passuntil, simulate_task, true_pu
 
 SIZES = np.geomspace(1e8, 1e10, 6)
 LAW = InstanceLaw(mu_log_c=1.0, sd_log_c=0.8, mu_alpha=0.4, sd_alpha=0.08, reference_N=1e9)
+# Identical instances whose F bends down near 1e9 (a second circuit): the plain law predicts
+# PU ≈ 0.65 at 1e11, where the truth is 0.92.
+TWO_CIRCUITS = [(1.79, 0.3), (3.0, 0.8)]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,29 @@ def test_json_report(logs_csv, capsys):
     assert emergence["verdict"] in {"accelerated", "plain", "subscaling", "undetermined"}
     total = emergence["p_accelerated"] + emergence["p_plain"] + emergence["p_subscaling"]
     assert total == pytest.approx(1.0)
+    # The instances differ, so the pooled rate the task laws model is not PU.
+    assert report["prediction_source"] == "passuntil_hierarchical"
+    assert "instances differ" in report["prediction_text"]
+    assert set(report["weights"]) == {"plain", "accelerated", "subscaling"}
+    assert sum(report["weights"].values()) == pytest.approx(1.0)
+    assert pu["distance_decades"] == pytest.approx(1.0)
+
+
+def test_predictions_follow_an_accelerated_verdict(tmp_path, capsys):
+    logs = simulate_task(TWO_CIRCUITS, SIZES, 100, None, 0, reference_N=1e8)
+    path = tmp_path / "two_circuits.csv"
+    logs.frame.to_csv(path, index=False)
+    assert main(["passuntil", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["emergence"]["verdict"] == "accelerated"
+    assert report["prediction_source"] == "task_law_mixture"
+    assert report["weights"]["accelerated"] > 0.9
+    assert f"accelerated {report['weights']['accelerated']:.2f}" in report["prediction_text"]
+    (pu,) = [row for row in report["predictions"] if row["quantity"] == "PU"]
+    truth = float(true_pu(logs, 1e11)[0])
+    assert pu["ci_low"] <= truth <= pu["ci_high"]
+    assert "warning" not in captured.err  # every fit converged at the defaults
 
 
 def test_bad_logs_are_one_line_and_exit_2(tmp_path, capsys):

@@ -64,6 +64,20 @@ def test_mmlu_has_not_emerged(final_scores):
     assert check.text.startswith("not emerged within range")
 
 
+@pytest.mark.parametrize(
+    ("task", "small_only"), [("LAMBADA", True), ("LAMBADA", False), ("MMLU", False)]
+)
+def test_sigmoid_fits_of_notebook_04_converge_at_the_defaults(final_scores, task, small_only):
+    lambada, mmlu = final_scores
+    scores = lambada if task == "LAMBADA" else mmlu
+    if small_only:
+        scores = scores[scores["N"] <= 1.5e9]
+    chance = 0.0 if task == "LAMBADA" else 0.25
+    diagnostics = SigmoidScoreFit(chance=chance).fit(scores, random_seed=1).diagnostics()
+    assert diagnostics.rhat_max <= 1.01 and diagnostics.ess_bulk_min >= 400
+    assert diagnostics.divergences == 0
+
+
 def test_lambada_error_from_loss_predicts_large_models(shared_data):
     """Gadre et al.'s Err(L) with L = log LAMBADA perplexity, fitted on sizes up to 1.4B."""
     evals = pd.read_csv(shared_data / "pythia_evals" / "pythia_v1_evals.csv")

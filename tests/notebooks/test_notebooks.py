@@ -18,6 +18,7 @@ NEEDS_SHARED_DATA = {
     "03_compare_and_backtest.ipynb",
     "04_passuntil_emergence.ipynb",
     "06_checkpoints.ipynb",
+    "07_honest_extrapolation.ipynb",
 }
 EXPECTED = [
     "01_quickstart.ipynb",
@@ -26,6 +27,7 @@ EXPECTED = [
     "04_passuntil_emergence.ipynb",
     "05_dashboard_in_jupyter.ipynb",
     "06_checkpoints.ipynb",
+    "07_honest_extrapolation.ipynb",
 ]
 
 

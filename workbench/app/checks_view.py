@@ -5,11 +5,19 @@ import param
 
 from workbench.app.common import plot_or_alert
 from workbench.app.state import WorkbenchState
-from workbench.plots import plot_loo_pit, plot_pair, plot_posteriors, plot_ppc, plot_residuals
+from workbench.plots import (
+    plot_calibration,
+    plot_loo_pit,
+    plot_pair,
+    plot_posteriors,
+    plot_ppc,
+    plot_residuals,
+)
 
 CHECKS = {
     "Posterior predictive": plot_ppc,
     "LOO-PIT": plot_loo_pit,
+    "Extrapolation calibration": plot_calibration,
     "Residuals": plot_residuals,
     "Posteriors": plot_posteriors,
     "Pair plot": plot_pair,

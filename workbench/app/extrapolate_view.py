@@ -1,6 +1,7 @@
 """The Extrapolate tab: predictions with credible intervals at target sizes, compute optimum."""
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from workbench.app.common import error_alert, plot_or_alert, show_error
 from workbench.app.state import WorkbenchState
 from workbench.laws import COVARIATE_UNITS
 from workbench.plots import plot_compute_optimal, plot_extrapolation
-from workbench.predict import target_covariates
+from workbench.predict import ExtrapolationWarning, target_covariates
 from workbench.runs import parse_quantity
 
 TARGET_LABELS = {name: f"Target {name} ({unit})" for name, unit in COVARIATE_UNITS.items()}
@@ -24,7 +25,7 @@ def prediction_formatters(columns) -> dict:
     return {
         column: SCIENTIFIC if column in ("N", "D", "C") else DECIMAL
         for column in columns
-        if column != "kind"
+        if column not in ("kind", "interval", "beyond_evidence", "group")
     }
 
 
@@ -149,10 +150,15 @@ class ExtrapolateView(pn.viewable.Viewer):
         fit = self.state.fit
         targets = self.target_arrays()
         try:
-            predictions = fit.predict(targets)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ExtrapolationWarning)
+                predictions = fit.predict(targets)
         except ValueError as error:
             show_error(self._alert, f"Could not predict: {error}")
             return
+        beyond = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
+        if beyond:
+            show_error(self._alert, f"Beyond the evidence: {beyond[0].message}")
         self.state.predictions = predictions
         self._plot[:] = [plot_or_alert(plot_extrapolation, fit, targets)]
 

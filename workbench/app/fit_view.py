@@ -14,6 +14,8 @@ from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
 from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
 from workbench.fitting.fit import DEFAULT_SAMPLER
 from workbench.laws import LAWS, Prior, get_law
+from workbench.predict import calibration_of
+from workbench.predict.calibration import describe_calibration
 from workbench.runs import RunTableError
 
 DEFAULT_LAW = "chinchilla"
@@ -249,7 +251,7 @@ class FitView(pn.viewable.Viewer):
             "10 s), then sampling ..."
             if compiling
             else f"Sampling {fit.law.label} on {len(job.runs)} runs ..."
-        )
+        ) + " Then 3 nested backtests calibrate its extrapolation error."
         try:
             fitted = await job.run_async(self._show_progress)
         except FitCancelled:
@@ -261,7 +263,8 @@ class FitView(pn.viewable.Viewer):
         else:
             self.state.fit = fitted
             self.status = (
-                f"Fit finished: {fitted.law.label} on {len(job.runs)} runs in {job.seconds:.1f} s."
+                f"Fit finished: {fitted.law.label} on {len(job.runs)} runs in {job.seconds:.1f} s. "
+                + describe_calibration(calibration_of(fitted).summary())
             )
         finally:
             self._job = None

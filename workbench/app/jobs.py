@@ -18,7 +18,7 @@ from workbench.emergence.model import CountFit
 from workbench.fitting import ScalingLawFit
 from workbench.fitting.model import is_compiled
 from workbench.fitting.structure import Structure
-from workbench.predict import Backtest, backtest
+from workbench.predict import Backtest, backtest, calibrate
 from workbench.runs import RunTable
 
 POLL_SECONDS = 0.2
@@ -77,6 +77,10 @@ class Job:
         self.fraction = float(fraction)
 
 
+FIT_SHARE = 0.25
+"""Share of a calibrated fit's progress bar taken by the fit itself."""
+
+
 @dataclass
 class FitJob(Job):
     """One fit: a ``ScalingLawFit`` on a run table (``options`` are ``fit`` keywords such as
@@ -93,14 +97,33 @@ class FitJob(Job):
         fit = self.fit
         return not is_compiled(fit.law, fit.priors_, fit.likelihood_for(Structure()))
 
+    calibrate: bool = True
+    """Whether a scaling-law fit also learns its extrapolation error by nested backtests."""
+
+    @property
+    def calibrates(self) -> bool:
+        return self.calibrate and isinstance(self.fit, ScalingLawFit)
+
     def work(self) -> "ScalingLawFit | CountFit":
-        return self.fit.fit(
+        # The three nested refits take about three times the fit; progress is split to match.
+        share = FIT_SHARE if self.calibrates else 1.0
+        fitted = self.fit.fit(
             self.runs,
             random_seed=self.random_seed,
-            progress=self._report,
+            progress=lambda fraction: self._report(share * fraction),
             cancel=self.cancel,
             **self.options,
         )
+        if self.calibrates:
+            calibrate(
+                fitted,
+                self.runs,
+                fit_options=self.options,
+                random_seed=self.random_seed,
+                progress=lambda fraction: self._report(share + (1 - share) * fraction),
+                cancel=self.cancel,
+            )
+        return fitted
 
 
 @dataclass

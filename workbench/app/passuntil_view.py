@@ -3,8 +3,10 @@
 PassUntil (Hu et al. 2023) samples each test instance until it passes, which measures pass
 rates far below what greedy decoding shows. This tab shows the per-size estimates, fits the
 hierarchical :class:`~workbench.emergence.PassUntilFit`, predicts PU and pass@k at larger sizes,
-runs :func:`~workbench.emergence.emergence_test` and plans a sampling budget. The logs, fit and
-results are this view's params, so they belong to one session.
+runs :func:`~workbench.emergence.emergence_test` and plans a sampling budget. After the test,
+predictions follow :func:`~workbench.emergence.choose_predictions`: the stacking mixture of the
+plain, accelerated and sub-scaling task laws, with its weights shown. The logs, fit and results
+are this view's params, so they belong to one session.
 """
 
 import tempfile
@@ -28,6 +30,7 @@ from workbench.emergence import (
     PassUntilFit,
     PassUntilLogs,
     SamplingPlan,
+    choose_predictions,
     emergence_test,
     passuntil_estimate,
     plan_sampling,
@@ -112,12 +115,19 @@ def plan_text(plan: SamplingPlan, n_instances: int) -> str:
 
 
 def verdict_text(verdict: EmergenceVerdict) -> str:
-    return (
+    text = (
         f"**Verdict: {verdict.verdict}**\n\n"
-        "| P(accelerated) | P(plain) | P(sub-scaling) |\n|---|---|---|\n"
-        f"| {verdict.p_accelerated:.2f} | {verdict.p_plain:.2f} | {verdict.p_subscaling:.2f} |"
-        f"\n\n{verdict.text}"
+        "| | accelerated | plain | sub-scaling |\n|---|---|---|---|\n"
+        f"| posterior probability | {verdict.p_accelerated:.2f} | {verdict.p_plain:.2f} | "
+        f"{verdict.p_subscaling:.2f} |"
     )
+    if verdict.weights is not None:
+        weights = verdict.weights
+        text += (
+            f"\n| stacking weight | {weights['accelerated']:.2f} | {weights['plain']:.2f} | "
+            f"{weights['subscaling']:.2f} |"
+        )
+    return f"{text}\n\n{verdict.text}"
 
 
 class PassUntilView(pn.viewable.Viewer):
@@ -227,6 +237,7 @@ class PassUntilView(pn.viewable.Viewer):
             self.param.pass_at_k, label="k of pass@k", width=110
         )
         self._target_alert = error_alert()
+        self._source = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._predictions = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
@@ -395,21 +406,25 @@ class PassUntilView(pn.viewable.Viewer):
 
     @param.depends("target", "pass_at_k", watch=True)
     def _predict(self) -> None:
-        if self.fit is None or self.passuntil is None:
+        mixture = None if self.verdict is None else self.verdict.mixture
+        if (self.fit is None and mixture is None) or self.passuntil is None:
             self.predictions = None
+            self._source.object = ""
             self._draw()
             return
+        choice = choose_predictions(self.fit, mixture)
         try:
             targets = self.target_sizes()
             predictions = predict_passuntil(
-                self.fit, targets, ci_prob=CI_PROB, k=(1, self.pass_at_k)
+                choice.model, targets, ci_prob=CI_PROB, k=(1, self.pass_at_k)
             )
         except ValueError as error:
             show_error(self._target_alert, f"Invalid target: {error}")
             return
         show_error(self._target_alert)
+        self._source.object = choice.text
         self.predictions = predictions
-        self._draw(targets)
+        self._draw(targets, choice.model)
 
     @param.depends("predictions", watch=True)
     def _on_predictions(self):
@@ -420,17 +435,17 @@ class PassUntilView(pn.viewable.Viewer):
         self._predictions.formatters = formatters(predictions.columns)
         self._predictions.value = predictions
 
-    def _draw(self, targets=None) -> None:
+    def _draw(self, targets=None, model=None) -> None:
         if self.passuntil is None:
             self._plot[:] = []
             return
         self._plot[:] = [
-            plot_or_alert(plot_passuntil, self.passuntil, self.fit, targets, ci_prob=CI_PROB)
+            plot_or_alert(plot_passuntil, self.passuntil, model, targets, ci_prob=CI_PROB)
         ]
 
     # -- emergence -------------------------------------------------------------------------
     async def start_test(self, event=None) -> None:
-        """Run ``emergence_test`` (with its two PSIS-LOO fits) on the worker pool."""
+        """Run ``emergence_test`` (with its three task-law fits) on the worker pool."""
         if self.testing:
             return
         show_error(self._test_alert)
@@ -442,7 +457,7 @@ class PassUntilView(pn.viewable.Viewer):
         self._test_button.disabled = True
         self._test_progress.visible = True
         self._test_status.object = (
-            "Testing for emergence (fits the one-line and two-circuit task laws) ..."
+            "Testing for emergence (fits the plain, accelerated and sub-scaling task laws) ..."
         )
         start = time.perf_counter()
         try:
@@ -471,6 +486,7 @@ class PassUntilView(pn.viewable.Viewer):
     @param.depends("verdict", watch=True)
     def _on_verdict(self):
         self._verdict.object = verdict_text(self.verdict) if self.verdict is not None else ""
+        self._predict()
 
     # -- planning --------------------------------------------------------------------------
     @param.depends("p_guess", "rel_precision", "plan_instances", "plan_budget", watch=True)
@@ -516,6 +532,7 @@ class PassUntilView(pn.viewable.Viewer):
             self._problems,
             pn.Row(self._target_input, self._k_input),
             self._target_alert,
+            self._source,
             self._predictions,
             self._plot,
             pn.pane.Markdown("### Emergence: accelerated, plain or sub-scaling?"),

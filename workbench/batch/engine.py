@@ -44,6 +44,7 @@ RESULT_COLUMNS = (
     "n_test",
     *DIAGNOSTIC_COLUMNS,
     *SCORE_COLUMNS,
+    "interval",
     "fit_path",
 )
 """Columns of results.parquet. ``compiled`` says whether the job compiled its model (False: the
@@ -177,6 +178,7 @@ def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
                 spec.sampler,
                 spec.seed,
                 spec.holdout_by,
+                spec.interval,
                 str(out_dir / FITS_FOLDER) if spec.save_fits else None,
                 key=f"fit-{job_id}",
                 pure=False,
@@ -242,6 +244,7 @@ def fit_job(
     sampler: dict,
     seed: int,
     holdout_by: str | None,
+    interval: str,
     fits_folder: str | None,
 ) -> dict:
     """Fit one job on a worker, score it on its held-out runs, save the fit (unless
@@ -249,7 +252,9 @@ def fit_job(
     start = time.perf_counter()
     row = {"job_id": job_id, **keys, "worker": f"{os.uname().nodename}:{os.getpid()}"}
     try:
-        row |= _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by)
+        row |= _fit_and_score(
+            job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval
+        )
         fit = row.pop("fit")
         if fits_folder is not None:
             _save_fit(fit, Path(fits_folder) / f"{job_id}.nc")
@@ -270,11 +275,12 @@ def _save_fit(fit, path: Path) -> None:
         fit.save(path)
 
 
-def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by) -> dict:
+def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval) -> dict:
     from workbench.fitting import FitWarning, ScalingLawFit
     from workbench.fitting import model as model_module
     from workbench.laws.priors import priors_from_json
     from workbench.predict.backtest import holdout_runs, score_held_out
+    from workbench.predict.calibration import calibrate
     from workbench.predict.scores import summarize_scores
 
     runs = unpack_runs(payload)
@@ -295,9 +301,11 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
         # Untrustworthy diagnostics become the row's status instead of a warning on a worker.
         warnings.simplefilter("ignore", FitWarning)
         fit.fit(train, random_seed=seed, **options)
+        if interval == "calibrated":
+            calibrate(fit, train, fit_options=options, random_seed=seed)
     diagnostics = fit.diagnostics()
     problems = diagnostics.problems()
-    scores = summarize_scores(score_held_out(fit, test, (0.5, 0.9)))
+    scores = summarize_scores(score_held_out(fit, test, (0.5, 0.9), interval))
     return {
         "status": "untrustworthy" if problems else "ok",
         "error": "; ".join(problems) or None,
@@ -309,6 +317,7 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
         "coverage_50": scores["coverage_50"],
         "coverage_90": scores["coverage_90"],
         "elpd": scores["mean_log_predictive_density"],
+        "interval": interval,
         "fit": fit,
     }
 

@@ -13,6 +13,7 @@
     chains: 2
     seed: 0
     holdout_by: null                                # C, or N without C
+    interval: calibrated                            # calibrated (nested LFO per fit) or law
     likelihood: [student_t]                         # student_t, normal
     checkpoints: [final]                            # final, run-effect, independent
     min_fraction: [null]                            # checkpoint cut, for checkpoint policies
@@ -50,6 +51,7 @@ TOP_LEVEL_KEYS = {
     "chains",
     "seed",
     "holdout_by",
+    "interval",
     "likelihood",
     "checkpoints",
     "min_fraction",
@@ -101,6 +103,9 @@ class BatchSpec:
     chains: int = 2
     seed: int = 0
     holdout_by: str | None = None
+    interval: str = "calibrated"
+    """Score calibrated intervals (each fit calibrated by nested backtests on its training
+    runs) or the law's own."""
     likelihood: tuple[str, ...] = ("student_t",)
     checkpoints: tuple[str, ...] = ("final",)
     min_fraction: tuple[float | None, ...] = (None,)
@@ -142,6 +147,7 @@ class BatchSpec:
             "sampler": self.sampler,
             "seed": self.seed,
             "holdout_by": self.holdout_by,
+            "interval": self.interval,
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:10]
         return f"{job.dataset}-{job.law}-{job.checkpoints}-h{job.holdout_top_frac:g}-{digest}"
@@ -186,6 +192,7 @@ def parse_spec(raw, base=None) -> BatchSpec:
         chains=_positive_int(raw, "chains", 2),
         seed=_integer(raw.get("seed", 0), "seed"),
         holdout_by=_choice(raw.get("holdout_by"), "holdout_by", ("C", "N", "D", "step", None)),
+        interval=_choice(raw.get("interval", "calibrated"), "interval", ("calibrated", "law")),
         likelihood=tuple(
             _choice(value, "likelihood", LIKELIHOODS)
             for value in _listed(raw, "likelihood", ["student_t"])

@@ -19,12 +19,13 @@ def predict_passuntil(
 
     PU is the mean pass rate over the task's instances, :math:`PU(N) = \frac1n \sum_i p_i(N)`,
     which is also pass@1; pass@k is :math:`\frac1n\sum_i 1 - (1 - p_i(N))^k`. For the task-level
-    fits (one pass rate for the task) the sums have one term.
+    fits and their mixture (one pass rate for the task) the sums have one term.
 
     Parameters
     ----------
-    fit : PassUntilFit, TaskLawFit or MultipleCircuitsFit
-        A fitted model.
+    fit : PassUntilFit, TaskLawFit, MultipleCircuitsFit, SubScalingFit or TaskLawMixture
+        A fitted model (anything with ``pass_rates(N)``); :func:`choose_predictions` picks
+        between the hierarchical model and the task-law mixture.
     N_target : float, str or sequence
         Model sizes (``"70B"`` style quantities are read).
     ci_prob : sequence of float

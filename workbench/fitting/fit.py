@@ -304,9 +304,17 @@ class ScalingLawFit:
             return draw_log_noise(np.hypot(sigma, draws["run_sd"][:, None]), None, shape, rng)
         return draw_log_noise(sigma, draws["nu"][:, None] if "nu" in draws else None, shape, rng)
 
-    def log_predictive_density(self, covariates, observed, groups=None) -> np.ndarray:
-        """log p(observed | data) of new runs on the target's scale, one value per run."""
+    def log_predictive_density(
+        self, covariates, observed, groups=None, log_error=None
+    ) -> np.ndarray:
+        """log p(observed | data) of new runs on the target's scale, one value per run.
+
+        ``log_error`` (draws, runs) shifts each draw's law, so the density averages over an
+        extrapolation error drawn alongside the posterior (a Monte Carlo integral over it).
+        """
         log_mean = self.log_mean_draws(covariates, groups)
+        if log_error is not None:
+            log_mean = log_mean + log_error
         draws = self.draws()
         log_y = np.log(np.asarray(observed, dtype=float))
         sigma = draws["sigma"][:, None]
@@ -360,14 +368,18 @@ class ScalingLawFit:
                 }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
 
-    def predict(self, targets=None, ci_prob=(0.5, 0.9), **covariates) -> pd.DataFrame:
+    def predict(
+        self, targets=None, ci_prob=(0.5, 0.9), interval="calibrated", **covariates
+    ) -> pd.DataFrame:
         """Posterior median and central intervals of the law's mean and of a new observation.
 
         ``targets`` is a table or mapping with N/D/C columns (or pass them as keywords).
+        ``interval="calibrated"`` adds the extrapolation error past the training runs;
+        ``"law"`` trusts the law (see :func:`workbench.predict.predict`).
         """
         from workbench.predict import predict
 
-        return predict(self, targets, ci_prob=ci_prob, **covariates)
+        return predict(self, targets, ci_prob=ci_prob, interval=interval, **covariates)
 
     def compute_optimal(self, compute, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
         """N_opt, D_opt, the loss there and tokens per parameter at each compute budget C.
@@ -390,17 +402,32 @@ class ScalingLawFit:
     @classmethod
     def load(cls, path, law: "str | ScalingLaw | None" = None) -> "ScalingLawFit":
         """Read a saved fit. Naming a ``law`` that differs from the saved one raises."""
+        return cls.from_tree(cls.read_tree(path), law, source=path)
+
+    @staticmethod
+    def read_tree(path) -> xr.DataTree:
+        """The DataTree of a saved fit file, read into memory."""
         try:
             with xr.open_datatree(path, engine="h5netcdf") as stored:
-                tree = stored.load()
+                return stored.load()
         except (OSError, ValueError) as error:
             raise FitFileError(f"cannot read a fit from {path}: {error}") from None
+
+    @classmethod
+    def from_tree(
+        cls, tree: xr.DataTree, law: "str | ScalingLaw | None" = None, source="this tree"
+    ) -> "ScalingLawFit":
+        """A fit from its DataTree (as ``save`` writes it)."""
         if "law" not in tree.attrs:
-            raise FitFileError(f"{path} is not a Scaling Workbench fit (no 'law' attribute)")
+            raise FitFileError(f"{source} is not a Scaling Workbench fit (no 'law' attribute)")
+        if "law_options" not in tree.attrs:
+            raise FitFileError(
+                f"{source} holds several laws (law='auto'); read it with workbench.predict.load_fit"
+            )
         saved = get_law(tree.attrs["law"], **json.loads(tree.attrs["law_options"]))
         if law is not None and get_law(law) != saved:
             raise FitFileError(
-                f"{path} holds a fit of {saved.label}, not of {get_law(law).label}; "
+                f"{source} holds a fit of {saved.label}, not of {get_law(law).label}; "
                 f"load it with law={saved.name!r} or without law="
             )
         structure = json.loads(tree.attrs.get("structure", '{"run_effect": false}'))

@@ -5,6 +5,7 @@ They never display or save anything, and they do not load a plotting extension: 
 """
 
 from workbench.plots.backtest import plot_backtest
+from workbench.plots.calibration import plot_calibration
 from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
 from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
 from workbench.plots.groups import plot_groups
@@ -16,6 +17,7 @@ from workbench.plots.runs import plot_runs
 
 __all__ = [
     "plot_backtest",
+    "plot_calibration",
     "plot_comparison",
     "plot_compute_optimal",
     "plot_extrapolation",

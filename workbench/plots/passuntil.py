@@ -27,9 +27,9 @@ def plot_passuntil(logs, fit=None, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Ov
     ----------
     logs : PassUntilLogs or source accepted by ``read_passuntil``
         The counts behind the per-size estimates (:func:`passuntil_estimate`).
-    fit : PassUntilFit, TaskLawFit or MultipleCircuitsFit, optional
-        A fitted model; its posterior median PU and credible bands are drawn on a log grid from
-        the smallest size to the largest target.
+    fit : PassUntilFit, a task-law fit or TaskLawMixture, optional
+        A fitted model (anything :func:`predict_passuntil` takes); its posterior median PU and
+        credible bands are drawn on a log grid from the smallest size to the largest target.
     targets : float, str or sequence, optional
         Model sizes N to predict at (``"100B"`` style quantities are read); ten times the
         largest size by default. Only drawn with a fit.

@@ -17,7 +17,9 @@ import pandas as pd
 
 from workbench.fitting import ScalingLawFit
 from workbench.laws import get_law
+from workbench.predict.calibration import calibrate
 from workbench.predict.compare import Comparison, loo_comparison
+from workbench.predict.extrapolate import check_interval
 from workbench.predict.scores import holdout_scores, summarize_scores
 from workbench.runs import RunTable, read_runs
 
@@ -96,7 +98,8 @@ def holdout_runs(
         Hold out this fraction of the runs (rounded up), the largest by ``by``. The default when
         no ``cut`` is given: 0.2.
     by : {"C", "N", "D", "step"}, optional
-        What "largest" means; compute C by default, or N when the table has no C.
+        What "largest" means; compute C by default, else the first of N, D and step the table
+        has.
     cut : float, optional
         Hold out every run whose final ``by`` is at least this; train on the runs below it.
 
@@ -108,7 +111,7 @@ def holdout_runs(
     if holdout_top_frac is not None and cut is not None:
         raise ValueError("give holdout_top_frac or cut, not both")
     finals = runs.final_checkpoints()
-    by = by or ("C" if finals.has("C") else "N")
+    by = by or next((name for name in HOLDOUT_COLUMNS if finals.has(name)), "C")
     if by not in HOLDOUT_COLUMNS:
         raise ValueError(f"hold out by one of {', '.join(HOLDOUT_COLUMNS)}, not {by!r}")
     if not finals.has(by):
@@ -146,6 +149,7 @@ def backtest(
     fit_options: Mapping | None = None,
     sampler: Mapping | None = None,
     ci_prob: Sequence[float] = (0.5, 0.9),
+    interval: str = "law",
     random_seed: int | None = 0,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
@@ -171,6 +175,10 @@ def backtest(
         nutpie options for every law (``draws``, ``tune``, ``chains``, ...).
     ci_prob : sequence of float
         Probabilities of the observation intervals whose coverage is reported.
+    interval : {"law", "calibrated"}
+        Score the law-only intervals, or the calibrated ones: each training fit is then
+        calibrated by nested backtests on the training runs alone
+        (:func:`~workbench.predict.calibration.calibrate`), so no held-out run informs it.
     random_seed : int, optional
         Seed of every fit.
     progress : callable, optional
@@ -183,6 +191,7 @@ def backtest(
     Backtest
         ``table`` (one row per law), ``frame`` (one row per held-out run and law), the fits.
     """
+    check_interval(interval)
     runs = read_runs(runs)
     templates = law_templates(laws, sampler)
     holdout = holdout_runs(runs, holdout_top_frac=holdout_top_frac, by=by, cut=cut)
@@ -200,7 +209,9 @@ def backtest(
         fit.fit(
             train, random_seed=random_seed, progress=report, cancel=cancel, **(fit_options or {})
         )
-        frame = score_held_out(fit, test, ci_prob).assign(law=name)
+        if interval == "calibrated":
+            calibrate(fit, train, fit_options=fit_options, random_seed=random_seed, cancel=cancel)
+        frame = score_held_out(fit, test, ci_prob, interval).assign(law=name)
         scores = summarize_scores(frame)
         rows[name] = scores | {
             "n_train": int(fit.idata.attrs["n_obs"]),
@@ -254,10 +265,10 @@ def coverage_columns(ci_prob: Sequence[float]) -> list[str]:
     return [f"coverage_{100 * prob:g}" for prob in ci_prob]
 
 
-def score_held_out(fit: ScalingLawFit, test: RunTable, ci_prob) -> pd.DataFrame:
+def score_held_out(fit: ScalingLawFit, test: RunTable, ci_prob, interval="law") -> pd.DataFrame:
     """:func:`holdout_scores` of each held-out run, with its id and every covariate."""
     groups = fit.structure_.group_column if fit.groups_ else None
-    scores = holdout_scores(fit, test, ci_prob, groups=groups)
+    scores = holdout_scores(fit, test, ci_prob, groups=groups, interval=interval)
     covariates = {name: test.column(name) for name in SCORED_COVARIATES if test.has(name)}
     scores = scores.drop(columns=[name for name in covariates if name in scores.columns])
     return pd.concat(

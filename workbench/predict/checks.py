@@ -59,4 +59,6 @@ def extrapolation_path(fit, targets: Mapping[str, Sequence[float]], points: int 
 
 def curve(fit, path: Mapping[str, np.ndarray], ci_prob=(0.5, 0.9)) -> pd.DataFrame:
     """Posterior median and bands of the law's mean along ``path``, ready to plot."""
-    return predict(fit, dict(path), ci_prob=ci_prob).query("kind == 'mean'").reset_index(drop=True)
+    # The path runs out to the targets on purpose; their own prediction warns if too far.
+    table = predict(fit, dict(path), ci_prob=ci_prob, warn=False)
+    return table.query("kind == 'mean'").reset_index(drop=True)

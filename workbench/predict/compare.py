@@ -21,7 +21,12 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import predictive_draws, summary_table, target_covariates
+from workbench.predict.extrapolate import (
+    predictive_draws,
+    summary_table,
+    target_covariates,
+    with_mixture_distance,
+)
 
 PARETO_K_THRESHOLD = 0.7
 """Above this Pareto k, PSIS-LOO's estimate for an observation is unreliable (Vehtari et al.)."""
@@ -204,6 +209,8 @@ def model_averaged_prediction(
     ci_prob=(0.5, 0.9),
     random_seed: int | None = None,
     group=None,
+    interval="calibrated",
+    warn: bool = True,
     **covariates,
 ) -> pd.DataFrame:
     """Predictions of the laws' mixture, weighted by their stacking weights.
@@ -225,6 +232,9 @@ def model_averaged_prediction(
         Seed of the mixing. Each law's own draws use its fit's seed, as ``predict`` does.
     group : str, optional
         Group of the targets, for grouped fits.
+    interval, warn
+        As for :func:`workbench.predict.predict`: calibrated (default) or law-only intervals,
+        and whether a target past the calibration's evidence warns.
 
     Returns
     -------
@@ -240,14 +250,17 @@ def model_averaged_prediction(
     fits, weights = comparison.fits, comparison.weights
     needed = sorted({name for fit in fits.values() for name in fit.law.covariates})
     values = target_covariates(needed, targets, **covariates)
-    size = max(_draw_count(fit) for fit in fits.values())
+    size = max(draw_count(fit) for fit in fits.values())
     counts = mixture_counts(weights, size)
     draws = {
-        name: predictive_draws(fit, values, group) for name, fit in fits.items() if counts[name] > 0
+        name: predictive_draws(fit, values, group, interval=interval)
+        for name, fit in fits.items()
+        if counts[name] > 0
     }
     mixed = mix_draws(draws, counts, np.random.default_rng(random_seed))
     table = summary_table(values, "kind", mixed, ci_prob)
-    return table if group is None else table.assign(group=group)
+    table = table if group is None else table.assign(group=group)
+    return with_mixture_distance([fits[name] for name in draws], table, values, interval, warn)
 
 
 def mixture_counts(weights: pd.Series, size: int) -> pd.Series:
@@ -278,6 +291,6 @@ def mix_draws(
     }
 
 
-def _draw_count(fit) -> int:
+def draw_count(fit) -> int:
     posterior = fit.idata["posterior"]
     return int(posterior.sizes["chain"] * posterior.sizes["draw"])

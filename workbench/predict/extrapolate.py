@@ -1,5 +1,6 @@
 """Credible-interval extrapolation and compute-optimal allocation from a fitted law."""
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -90,33 +91,129 @@ def _complete_triple(values: dict[str, np.ndarray]) -> None:
         values["N"] = values["C"] / (k * values["D"])
 
 
-def predictive_draws(fit, covariates, groups=None, random_seed=None) -> dict[str, np.ndarray]:
-    """Posterior draws of the law's mean and of a new run's measured target: (draws, targets)."""
+INTERVALS = ("calibrated", "law")
+"""``calibrated`` adds the extrapolation error learned by :mod:`workbench.predict.calibration`
+past the training runs; ``law`` trusts the law as if it held exactly at any scale."""
+
+
+def predictive_draws(
+    fit, covariates, groups=None, random_seed=None, interval="calibrated"
+) -> dict[str, np.ndarray]:
+    """Posterior draws of the law's mean and of a new run's measured target: (draws, targets).
+
+    With ``interval="calibrated"`` both include the extrapolation error at each target's
+    distance past the training runs (zero inside them).
+    """
+    check_interval(interval)
     log_mean = fit.log_mean_draws(covariates, groups)
     seed = fit.idata.attrs["random_seed"] if random_seed is None else random_seed
     noise = fit.observation_noise(log_mean.shape, np.random.default_rng(seed))
+    if interval == "calibrated":
+        log_mean = log_mean + extrapolation_error_draws(fit, covariates, log_mean.shape[0], seed)
     return {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
 
 
-def predict(fit, targets=None, *, ci_prob=(0.5, 0.9), group=None, **covariates) -> pd.DataFrame:
+def check_interval(interval: str) -> None:
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
+
+
+def extrapolation_error_draws(fit, covariates, n_draws: int, seed) -> np.ndarray:
+    """The calibrated extrapolation error on the log target: (draws, targets).
+
+    Its own random stream leaves the law's draws as they are without it.
+    """
+    from workbench.predict.calibration import calibration_of
+
+    rng = np.random.default_rng([seed, 1])
+    return calibration_of(fit).log_error_draws(target_distance(fit, covariates), n_draws, rng)
+
+
+def target_distance(fit, covariates) -> np.ndarray:
+    """Decades past the fit's training runs, per target (see ``workbench.predict.calibration``)."""
+    from workbench.predict.calibration import extrapolation_distance, training_ranges
+
+    return extrapolation_distance(training_ranges(fit), covariates)
+
+
+def predict(
+    fit,
+    targets=None,
+    *,
+    ci_prob=(0.5, 0.9),
+    group=None,
+    interval="calibrated",
+    warn=True,
+    **covariates,
+) -> pd.DataFrame:
     """Posterior median and central intervals at new targets, for the mean and a new run.
 
     Returns one row per target and kind: ``kind="mean"`` is the law's curve; ``kind="observation"``
     adds the fitted noise (and, for checkpoint fits, a new run's own offset), so it is the interval
     a new run's measured target should fall in. For a grouped fit, ``group`` names the group of
     the targets (one label or one per target); without it every group is predicted.
+
+    ``interval="calibrated"`` (the default) widens both past the training runs by the fit's
+    calibrated extrapolation error; ``interval="law"`` gives the law-only intervals. Every row
+    carries ``distance`` (decades past the training runs) and ``interval``. A target farther
+    than the calibration's evidence reaches raises an ``ExtrapolationWarning`` (``warn=False``
+    leaves it to the caller, who can read ``beyond_evidence``).
     """
     values = target_covariates(fit.law.covariates, targets, **covariates)
-    if not fit.groups_:
-        return summary_table(values, "kind", predictive_draws(fit, values), ci_prob)
-    labels = fit.groups_ if group is None else [group]
+    labels = [None] if not fit.groups_ else (fit.groups_ if group is None else [group])
     frames = [
-        summary_table(values, "kind", predictive_draws(fit, values, label), ci_prob).assign(
-            group=label
-        )
+        summary_table(
+            values, "kind", predictive_draws(fit, values, label, interval=interval), ci_prob
+        ).assign(**({"group": label} if label is not None else {}))
         for label in labels
     ]
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    return with_distance(fit, table, values, interval, warn)
+
+
+def with_distance(fit, table: pd.DataFrame, values, interval: str, warn: bool) -> pd.DataFrame:
+    """``table`` with each target's ``distance``, ``interval`` and ``beyond_evidence``."""
+    from workbench.predict.calibration import ExtrapolationWarning, calibration_of
+
+    distance = target_distance(fit, values)
+    reach = calibration_of(fit).max_distance
+    repeats = len(table) // distance.size
+    table = table.assign(
+        distance=np.tile(distance, repeats),
+        interval=interval,
+        beyond_evidence=np.tile(distance > reach, repeats),
+    )
+    if warn and (distance > reach).any():
+        warnings.warn(
+            beyond_evidence_message(distance.max(), reach), ExtrapolationWarning, stacklevel=3
+        )
+    return table
+
+
+def with_mixture_distance(fits, table: pd.DataFrame, values, interval: str, warn: bool):
+    """:func:`with_distance` for a mixture of the ``fits`` that contribute draws: the largest
+    distance over them (they
+    may use different covariates); beyond the evidence only when past every law's reach."""
+    from workbench.predict.calibration import ExtrapolationWarning, calibration_of
+
+    tables = [with_distance(fit, table, values, interval, warn=False) for fit in fits]
+    table = tables[0].assign(
+        distance=np.max([t["distance"] for t in tables], axis=0),
+        beyond_evidence=np.all([t["beyond_evidence"] for t in tables], axis=0),
+    )
+    if warn and table["beyond_evidence"].any():
+        reach = max(calibration_of(fit).max_distance for fit in fits)
+        message = beyond_evidence_message(float(table["distance"].max()), reach)
+        warnings.warn(message, ExtrapolationWarning, stacklevel=3)
+    return table
+
+
+def beyond_evidence_message(distance: float, reach: float) -> str:
+    return (
+        f"a target lies {distance:.2g} decades past the training runs, beyond the "
+        f"{reach:.2g} decades that the calibration's backtests reached: its interval "
+        "extrapolates the extrapolation error and may be too narrow"
+    )
 
 
 def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:

@@ -3,7 +3,11 @@
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import predictive_draws, target_covariates
+from workbench.predict.extrapolate import (
+    extrapolation_error_draws,
+    predictive_draws,
+    target_covariates,
+)
 from workbench.runs import RunTable
 
 
@@ -13,17 +17,20 @@ def absolute_relative_error(predicted, observed) -> np.ndarray:
     return np.abs(np.asarray(predicted, dtype=float) - observed) / observed
 
 
-def holdout_scores(fit, runs: RunTable, ci_prob=(0.5, 0.9), groups=None) -> pd.DataFrame:
+def holdout_scores(
+    fit, runs: RunTable, ci_prob=(0.5, 0.9), groups=None, interval="law"
+) -> pd.DataFrame:
     """Per held-out run: the observed target, the predictive median and intervals, ARE, coverage
     of each interval and the log predictive density.
 
     ``runs`` are scored as given (pass ``runs.final_checkpoints()`` to score final losses).
+    ``interval="calibrated"`` scores the intervals widened by the fit's extrapolation error.
     """
     covariates = target_covariates(fit.law.covariates, runs)
     covariates = {name: covariates[name] for name in fit.law.covariates}
     if groups is not None:
         groups = runs.data[groups].astype(str).to_numpy()
-    observation = predictive_draws(fit, covariates, groups)["observation"]
+    observation = predictive_draws(fit, covariates, groups, interval=interval)["observation"]
     frame = pd.DataFrame(covariates).assign(observed=runs.y, median=np.median(observation, axis=0))
     frame["are"] = absolute_relative_error(frame["median"], runs.y)
     for prob in ci_prob:
@@ -32,7 +39,16 @@ def holdout_scores(fit, runs: RunTable, ci_prob=(0.5, 0.9), groups=None) -> pd.D
         frame[f"ci_low_{100 * prob:g}"] = low
         frame[f"ci_high_{100 * prob:g}"] = high
         frame[f"covered_{100 * prob:g}"] = (low <= runs.y) & (runs.y <= high)
-    frame["log_predictive_density"] = fit.log_predictive_density(covariates, runs.y, groups)
+    log_error = (
+        extrapolation_error_draws(
+            fit, covariates, observation.shape[0], fit.idata.attrs["random_seed"]
+        )
+        if interval == "calibrated"
+        else None
+    )
+    frame["log_predictive_density"] = fit.log_predictive_density(
+        covariates, runs.y, groups, log_error=log_error
+    )
     return frame
 
 

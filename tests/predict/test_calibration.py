@@ -1,0 +1,203 @@
+"""Calibrated extrapolation: the error model, its nested leave-future-out evidence, no leakage,
+and sharpness where the law is right."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.fitting import ScalingLawFit
+from workbench.predict import (
+    Calibration,
+    ExtrapolationWarning,
+    backtest,
+    calibrate,
+    calibration_of,
+    extrapolation_distance,
+    predict,
+)
+from workbench.predict.auto import stacking_weights
+from workbench.predict.calibration import (
+    DEFAULT_PRIOR,
+    FLOOR_RAMP,
+    discrepancy_sd,
+    lfo_evidence,
+    training_ranges,
+)
+from workbench.runs import demo
+
+FAST = {"draws": 500, "tune": 500}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return demo(seed=3).final_checkpoints()
+
+
+@pytest.fixture(scope="module")
+def calibrated_fit(runs):
+    fit = ScalingLawFit("chinchilla", sampler=FAST).fit(runs, random_seed=0)
+    return calibrate(fit, runs, random_seed=0)
+
+
+def test_discrepancy_is_zero_inside_the_data_and_grows_past_it():
+    distance = np.array([0.0, FLOOR_RAMP / 2, FLOOR_RAMP, 1.0, 2.0])
+    sd = discrepancy_sd(distance, floor=0.01, slope=0.02)
+    assert sd[0] == 0.0
+    assert sd[1] == pytest.approx(np.hypot(0.005, 0.02 * FLOOR_RAMP / 2))
+    assert sd[3] == pytest.approx(np.hypot(0.01, 0.02))
+    assert np.all(np.diff(sd) > 0)
+
+
+def test_distance_is_decades_outside_the_training_box():
+    ranges = {"N": (8.0, 10.0), "D": (9.0, 11.0), "C": (18.0, 21.0)}
+    covariates = {"N": np.array([1e9, 1e11, 1e9, 1e7]), "D": np.array([1e10, 1e10, 1e12, 1e10])}
+    distance = extrapolation_distance(ranges, covariates)
+    # inside; N one decade above; D one decade above (C = 6e21 is 0.78 decades above);
+    # N one decade below.
+    np.testing.assert_allclose(distance, [0.0, 1.0, 1.0, 1.0])
+    far_compute = {"N": np.array([1e10]), "D": np.array([1e11])}
+    assert extrapolation_distance(ranges, far_compute)[0] == pytest.approx(np.log10(6e21) - 21)
+
+
+def test_grid_posterior_recovers_a_known_error_from_simulated_evidence():
+    rng = np.random.default_rng(0)
+    distance = rng.uniform(0.05, 1.0, 400)
+    spread = np.full(distance.size, 0.003)
+    truth = discrepancy_sd(distance, floor=0.01, slope=0.03)
+    residual = rng.normal(0.0, np.hypot(spread, truth))
+    evidence = pd.DataFrame(
+        {
+            "cut": 0.2,
+            "run": [f"r{i}" for i in range(distance.size)],
+            "distance": distance,
+            "residual": residual,
+            "spread": spread,
+            "weight": 1.0,
+        }
+    )
+    summary = Calibration(evidence=evidence).summary()
+    assert summary["source"] == "nested_lfo"
+    assert summary["floor"] == pytest.approx(0.01, rel=0.35)
+    assert summary["slope"] == pytest.approx(0.03, rel=0.25)
+    assert summary["max_distance"] == pytest.approx(distance.max())
+
+
+def test_without_evidence_the_default_prior_is_used():
+    calibration = Calibration()
+    summary = calibration.summary()
+    assert summary["source"] == "default"
+    assert summary["max_distance"] == DEFAULT_PRIOR.max_distance
+    # The prior's medians are its centres, up to the grid's resolution.
+    assert summary["floor"] == pytest.approx(DEFAULT_PRIOR.floor, rel=0.25)
+    assert summary["slope"] == pytest.approx(DEFAULT_PRIOR.slope, rel=0.25)
+
+
+def test_stacking_weights_favour_the_law_that_predicted_the_held_out_runs():
+    rng = np.random.default_rng(1)
+    good = -0.5 * rng.normal(size=50) ** 2
+    bad = good - 3.0
+    weights = stacking_weights(np.column_stack([bad, good]), np.ones(50))
+    assert weights[1] > 0.99
+    # Two equally good laws share the weight.
+    weights = stacking_weights(np.column_stack([good, good]), np.ones(50))
+    np.testing.assert_allclose(weights, [0.5, 0.5])
+
+
+def test_nested_evidence_uses_only_the_runs_it_is_given(runs, calibrated_fit):
+    evidence = calibration_of(calibrated_fit).evidence
+    assert set(evidence["cut"]) == {0.1, 0.2, 0.3}
+    assert set(evidence["run"]) <= set(runs.data["run"].astype(str))
+    # Each cut is one extrapolation experiment: its weights sum to one.
+    assert evidence.groupby("cut")["weight"].sum().to_numpy() == pytest.approx(1.0)
+    assert (evidence["distance"] >= 0).all() and (evidence["spread"] > 0).all()
+
+
+def test_calibrated_interval_equals_the_law_interval_inside_the_data(runs, calibrated_fit):
+    inside = {"N": runs.column("N")[:5], "D": runs.column("D")[:5]}
+    law = predict(calibrated_fit, inside, interval="law")
+    calibrated = predict(calibrated_fit, inside)
+    assert (calibrated["distance"] == 0).all()
+    pd.testing.assert_frame_equal(law.drop(columns="interval"), calibrated.drop(columns="interval"))
+
+
+def test_calibrated_interval_widens_with_distance(runs, calibrated_fit):
+    largest = runs.data.loc[runs.data["C"].idxmax()]
+    scale = np.array([1.5, 3.0, 6.0])
+    targets = {"N": largest["N"] * scale, "D": largest["D"] * scale}
+    calibrated = predict(calibrated_fit, targets, warn=False).query("kind == 'observation'")
+    law = predict(calibrated_fit, targets, interval="law").query("kind == 'observation'")
+    width = (calibrated["ci_high_90"] - calibrated["ci_low_90"]).to_numpy()
+    law_width = (law["ci_high_90"] - law["ci_low_90"]).to_numpy()
+    assert np.all(width > law_width)
+    assert np.all(np.diff(width / law_width) > 0)
+    assert (calibrated["interval"] == "calibrated").all()
+
+
+def test_a_target_far_past_the_evidence_warns(calibrated_fit):
+    with pytest.warns(ExtrapolationWarning, match="decades past the training runs"):
+        table = predict(calibrated_fit, N=[1e30], D=[1e30])
+    assert table["beyond_evidence"].all()
+
+
+def test_calibration_is_saved_with_the_fit(tmp_path, calibrated_fit):
+    path = calibrated_fit.save(tmp_path / "fit.nc")
+    loaded = ScalingLawFit.load(path)
+    pd.testing.assert_frame_equal(
+        calibration_of(loaded).evidence, calibration_of(calibrated_fit).evidence
+    )
+    assert training_ranges(loaded) == training_ranges(calibrated_fit)
+
+
+def test_held_out_targets_cannot_influence_the_calibrated_intervals(runs):
+    """No leakage: perturbing the held-out runs' losses changes nothing but their scores."""
+    perturbed = runs.data.copy()
+    held = perturbed["C"] >= np.sort(perturbed["C"])[-8]
+    perturbed.loc[held, "loss"] *= 1.5
+    results = [
+        backtest(
+            table,
+            ["chinchilla"],
+            sampler=FAST,
+            holdout_top_frac=0.2,
+            interval="calibrated",
+            random_seed=0,
+        )
+        for table in (runs, dataclasses.replace(runs, data=perturbed))
+    ]
+    columns = ["median", "ci_low_90", "ci_high_90", "ci_low_50", "ci_high_50"]
+    pd.testing.assert_frame_equal(results[0].frame[columns], results[1].frame[columns])
+    assert not results[0].frame["observed"].equals(results[1].frame["observed"])
+
+
+def test_well_specified_law_keeps_coverage_and_sharpness():
+    """Demo truth, known noise: calibrated 90 % intervals cover ≥ 85 % of held-out runs and are
+    at most 25 % wider than the law-only ones."""
+    covered, widths = [], {"law": [], "calibrated": []}
+    for seed in range(4):
+        runs = demo(seed=seed).final_checkpoints()
+        for interval in ("law", "calibrated"):
+            frame = backtest(
+                runs,
+                ["chinchilla"],
+                sampler=FAST,
+                holdout_top_frac=0.2,
+                interval=interval,
+                random_seed=seed,
+            ).frame
+            widths[interval].append(
+                ((frame["ci_high_90"] - frame["ci_low_90"]) / frame["observed"]).mean()
+            )
+            if interval == "calibrated":
+                covered += list(frame["covered_90"])
+    assert np.mean(covered) >= 0.85
+    assert np.mean(widths["calibrated"]) <= 1.25 * np.mean(widths["law"])
+
+
+def test_nested_evidence_skips_cuts_with_too_few_runs(runs):
+    small = runs.filter(np.argsort(np.argsort(runs.column("C"))) < 6)
+    fit = ScalingLawFit("chinchilla", sampler=FAST)
+    evidence = lfo_evidence(fit, small, random_seed=0)
+    # 6 runs: every cut would leave fewer than the law's 5 parameters + 1 to fit.
+    assert evidence.empty

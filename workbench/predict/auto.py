@@ -1,0 +1,333 @@
+"""``law="auto"``: fit every family the run table allows, calibrate each, stack by leave-future-out.
+
+In-sample fit (PSIS-LOO) says which law describes the runs; it does not say which extrapolates.
+Here each candidate is refitted in nested leave-future-out backtests on the training runs
+(:mod:`workbench.predict.calibration`); those backtests calibrate its extrapolation error and
+score its calibrated predictive density on the held-out larger runs. Stacking weights maximize
+the mixture's score on them (Yao et al. 2018, with leave-future-out instead of leave-one-out
+predictive densities), and predictions are the weighted mixture of the calibrated predictive
+distributions. Where the table is too small for any nested backtest, the weights fall back to
+PSIS-LOO stacking and every law keeps the default extrapolation error.
+"""
+
+import json
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from workbench.fitting import FitWarning, ScalingLawFit
+from workbench.laws import ScalingLaw, get_law
+from workbench.predict.calibration import (
+    DEFAULT_PRIOR,
+    MIN_INNER_RUNS,
+    Calibration,
+    Prior,
+    calibration_of,
+    lfo_evidence,
+)
+from workbench.predict.compare import draw_count, loo_comparison, mix_draws, mixture_counts
+from workbench.predict.extrapolate import (
+    check_interval,
+    predictive_draws,
+    summary_table,
+    target_covariates,
+    with_mixture_distance,
+)
+from workbench.runs import RunTable, read_runs
+
+AUTO = "auto"
+MIN_WEIGHT = 1e-3
+"""Laws below this stacking weight are dropped from the mixture (and from the saved file)."""
+STACKING_ITERATIONS = 2000
+MIN_AUTO_SIZES = 3
+"""Two sizes fix a line and nothing else: a law chosen from them would be chosen by its prior."""
+
+
+def candidate_laws(runs: RunTable) -> list[ScalingLaw]:
+    """The families the table's columns allow, with no more parameters than distinct sizes
+    (and at least :data:`MIN_AUTO_SIZES` of them).
+
+    Tables with N and D get Chinchilla, Kaplan's joint law and a power law in compute (plus the
+    data-constrained law with unique tokens ``U``, ParScale with parallel streams ``P``). A table
+    with one of N, D or C gets the one-covariate families on that axis: power laws with and
+    without a floor, a plateau-then-power-law-then-floor curve, M4 and a broken power law.
+    """
+    finals = runs.final_checkpoints()
+    if finals.has("N") and finals.has("D"):
+        laws = [get_law("chinchilla"), get_law("kaplan_joint"), get_law("power_law", covariate="C")]
+        laws += [get_law("data_constrained")] if finals.has("U") else []
+        laws += [get_law("parscale")] if finals.has("P") else []
+    else:
+        axes = [name for name in ("N", "D", "C") if finals.has(name)]
+        if not axes:
+            raise ValueError(
+                "law='auto' needs a size column: parameters (N), tokens (D) or compute (C)"
+            )
+        axis = axes[0]
+        laws = [
+            get_law("power_law", covariate=axis),
+            get_law("power_law", covariate=axis, irreducible=False),
+            get_law("learning_curve_regimes", covariate=axis),
+            get_law("m4", covariate=axis),
+            get_law("broken_power_law", covariate=axis),
+        ]
+    distinct = {law.label: len(finals.data[list(law.covariates)].drop_duplicates()) for law in laws}
+    usable = [
+        law for law in laws if distinct[law.label] >= max(MIN_AUTO_SIZES, len(law.parameters))
+    ]
+    if not usable:
+        smallest = max(MIN_AUTO_SIZES, min(len(law.parameters) for law in laws))
+        raise ValueError(
+            f"law='auto' cannot fit {len(finals)} runs at {max(distinct.values())} distinct "
+            f"sizes: even the smallest law needs {smallest}; add runs or name a law"
+        )
+    return usable
+
+
+class LawEnsemble:
+    """A stacked mixture of calibrated law fits, chosen by leave-future-out (``law="auto"``).
+
+    Parameters
+    ----------
+    laws : sequence of str or ScalingLaw, optional
+        Families to consider; by default :func:`candidate_laws` of the table.
+    sampler : mapping, optional
+        nutpie options for every fit.
+    prior : Prior
+        The extrapolation-error prior every law's evidence updates.
+
+    Attributes (after ``fit``)
+    --------------------------
+    fits_ : dict of ScalingLawFit
+        The calibrated fits kept in the mixture, by law label.
+    weights_ : Series
+        Their stacking weights (summing to 1).
+    weights_from_ : str
+        ``"lfo"`` (nested leave-future-out stacking) or ``"psis-loo"`` (too few runs for it).
+    considered_ : dict
+        Every law considered, with its weight (0 for those dropped).
+    candidates_ : dict of ScalingLawFit
+        Every considered law's calibrated fit (not saved).
+    calibrations_ : dict of Calibration
+        Every considered law's calibration (its nested leave-future-out evidence).
+    """
+
+    def __init__(self, laws=None, sampler: Mapping | None = None, prior: Prior = DEFAULT_PRIOR):
+        self.laws = laws
+        self.sampler = sampler
+        self.prior = prior
+
+    def fit(
+        self,
+        runs,
+        random_seed: int | None = 0,
+        *,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+        **fit_options,
+    ) -> "LawEnsemble":
+        """Fit, calibrate and stack every candidate law; returns ``self``.
+
+        ``fit_options`` are keywords of ``ScalingLawFit.fit`` (checkpoints, groups, ...).
+        """
+        runs = read_runs(runs)
+        laws = [get_law(law) for law in self.laws] if self.laws else candidate_laws(runs)
+        min_runs = max(MIN_INNER_RUNS, *(len(law.parameters) + 1 for law in laws))
+        fits, evidence, caught = {}, {}, {}
+        for index, law in enumerate(laws):
+
+            def report(fraction, index=index):
+                if progress is not None:
+                    progress((index + fraction) / len(laws))
+
+            fit = ScalingLawFit(law, sampler=self.sampler)
+            with warnings.catch_warnings(record=True) as caught[law.label]:
+                warnings.simplefilter("always", FitWarning)
+                fit.fit(runs, random_seed=random_seed, cancel=cancel, **fit_options)
+            evidence[law.label] = lfo_evidence(
+                fit,
+                runs,
+                fit_options=fit_options,
+                min_runs=min_runs,
+                random_seed=random_seed,
+                progress=report,
+                cancel=cancel,
+            )
+            calibration = Calibration(evidence=evidence[law.label], prior=self.prior)
+            fit.idata.attrs["calibration"] = calibration.to_json()
+            fits[law.label] = fit
+        if any(len(rows) for rows in evidence.values()):
+            weights = lfo_stacking_weights(fits, evidence)
+            self.weights_from_ = "lfo"
+        else:
+            weights = loo_stacking_weights(fits)
+            self.weights_from_ = "psis-loo"
+        self.considered_ = {label: float(weights.get(label, 0.0)) for label in fits}
+        self.calibrations_ = {label: calibration_of(fit) for label, fit in fits.items()}
+        kept = weights[weights >= MIN_WEIGHT]
+        self.weights_ = kept / kept.sum()
+        self.fits_ = {label: fits[label] for label in self.weights_.index}
+        self.candidates_ = fits
+        # A law the mixture drops cannot mislead, so only the kept laws' sampling problems matter.
+        for label in self.fits_:
+            for warning in caught[label]:
+                warnings.warn(warning.message, warning.category, stacklevel=2)
+        return self
+
+    # -- results -------------------------------------------------------------------------
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return tuple(
+            dict.fromkeys(name for fit in self.fits_.values() for name in fit.law.covariates)
+        )
+
+    @property
+    def target_(self) -> str:
+        return next(iter(self.fits_.values())).target_
+
+    @property
+    def label(self) -> str:
+        return (
+            "auto("
+            + ", ".join(f"{label} {weight:.2f}" for label, weight in self.weights_.items())
+            + ")"
+        )
+
+    def calibrations(self) -> dict[str, dict]:
+        """Each kept law's calibration summary, by label."""
+        return {label: calibration_of(fit).summary() for label, fit in self.fits_.items()}
+
+    def predict(
+        self,
+        targets=None,
+        *,
+        ci_prob=(0.5, 0.9),
+        interval="calibrated",
+        random_seed: int | None = 0,
+        warn: bool = True,
+        **covariates,
+    ) -> pd.DataFrame:
+        """Median and central intervals of the stacked mixture, as ``predict`` gives for one law.
+
+        ``distance`` is the largest over the laws (they may use different covariates); a target
+        is ``beyond_evidence`` when it lies farther than every law's calibration reaches.
+        """
+        check_interval(interval)
+        values = target_covariates(self.covariates, targets, **covariates)
+        size = max(draw_count(fit) for fit in self.fits_.values())
+        counts = mixture_counts(self.weights_, size)
+        draws = {
+            label: predictive_draws(fit, values, interval=interval)
+            for label, fit in self.fits_.items()
+            if counts[label] > 0
+        }
+        mixed = mix_draws(draws, counts, np.random.default_rng(random_seed))
+        table = summary_table(values, "kind", mixed, ci_prob)
+        contributing = [self.fits_[label] for label in draws]
+        return with_mixture_distance(contributing, table, values, interval, warn)
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, path) -> Path:
+        """One netCDF file: each kept law's fit as a group, the weights in the root's attributes."""
+        path = Path(path)
+        children = {f"law{index}": fit.idata for index, fit in enumerate(self.fits_.values())}
+        tree = xr.DataTree(children={name: node.copy() for name, node in children.items()})
+        tree.attrs = {
+            "law": AUTO,
+            "ensemble": json.dumps(
+                {
+                    "members": list(children),
+                    "labels": list(self.fits_),
+                    "weights": self.weights_.tolist(),
+                    "weights_from": self.weights_from_,
+                    "considered": self.considered_,
+                }
+            ),
+        }
+        tree.to_netcdf(path, engine="netcdf4")
+        return path
+
+    @classmethod
+    def from_tree(cls, tree: xr.DataTree) -> "LawEnsemble":
+        content = json.loads(tree.attrs["ensemble"])
+        ensemble = cls()
+        ensemble.fits_ = {
+            label: ScalingLawFit.from_tree(tree[member].copy())
+            for member, label in zip(content["members"], content["labels"], strict=True)
+        }
+        ensemble.weights_ = pd.Series(content["weights"], index=content["labels"])
+        ensemble.weights_from_ = content["weights_from"]
+        ensemble.considered_ = content["considered"]
+        return ensemble
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "fits_"):
+            return "LawEnsemble(not fitted)"
+        return f"LawEnsemble({self.label}, weights from {self.weights_from_})"
+
+
+def load_fit(path) -> "ScalingLawFit | LawEnsemble":
+    """Read a fit saved by ``ScalingLawFit.save`` or ``LawEnsemble.save``."""
+    tree = ScalingLawFit.read_tree(path)
+    return (
+        LawEnsemble.from_tree(tree)
+        if tree.attrs.get("law") == AUTO
+        else ScalingLawFit.from_tree(tree, source=path)
+    )
+
+
+def lfo_stacking_weights(
+    fits: Mapping[str, ScalingLawFit], evidence: Mapping[str, pd.DataFrame]
+) -> pd.Series:
+    """Weights maximizing the mixture's calibrated log score on the nested held-out runs.
+
+    Only the (cut, run) rows every law was scored on count, each with its evidence weight (a
+    run held out in several cuts counts once). The optimum is found by EM on the mixture weights.
+    """
+    keys = ["cut", "run"]
+    common = None
+    for rows in evidence.values():
+        index = pd.MultiIndex.from_frame(rows[keys])
+        common = index if common is None else common.intersection(index)
+    log_density = np.column_stack(
+        [
+            calibration_of(fits[label]).log_density(
+                *(
+                    rows.set_index(keys).loc[common, column].to_numpy(float)
+                    for column in ("residual", "spread", "distance")
+                )
+            )
+            for label, rows in evidence.items()
+        ]
+    )
+    row_weight = next(iter(evidence.values())).set_index(keys).loc[common, "weight"].to_numpy(float)
+    return pd.Series(stacking_weights(log_density, row_weight), index=list(evidence))
+
+
+def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
+    """Mixture weights w maximizing Σ_i row_weight_i · log Σ_k w_k exp(log_density_ik), by EM."""
+    density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
+    weights = np.full(log_density.shape[1], 1.0 / log_density.shape[1])
+    for _ in range(STACKING_ITERATIONS):
+        responsibility = density * weights
+        responsibility /= responsibility.sum(axis=1, keepdims=True)
+        updated = row_weight @ responsibility / row_weight.sum()
+        if np.max(np.abs(updated - weights)) < 1e-9:
+            break
+        weights = updated
+    return weights
+
+
+def loo_stacking_weights(fits: Mapping[str, ScalingLawFit]) -> pd.Series:
+    if len(fits) == 1:
+        return pd.Series([1.0], index=list(fits))
+    with warnings.catch_warnings():
+        # Tiny tables give high Pareto k; the weights are a fallback and say so (weights_from).
+        warnings.simplefilter("ignore")
+        comparison = loo_comparison(fits)
+    return comparison.weights.reindex(list(fits)).fillna(0.0)
