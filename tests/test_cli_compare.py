@@ -45,6 +45,13 @@ def test_compare_json_carries_elpd_and_weights(demo_csv):
     assert report["laws"]["chinchilla"]["elpd_loo"] > report["laws"]["power_law"]["elpd_loo"]
     assert report["pareto_k_threshold"] == 0.7 and isinstance(report["pareto_k"], list)
     assert set(report["diagnostics"]) == {"chinchilla", "power_law"}
+    # Beside PSIS-LOO: scores of the nested leave-future-out backtests and LFO stacking weights.
+    lfo = report["lfo"]
+    assert set(lfo) == {"chinchilla", "power_law"}
+    for row in lfo.values():
+        assert set(row) == {"elpd_lfo", "coverage_90", "interval_score_90", "weight"}
+        assert 0 <= row["coverage_90"] <= 1 and row["interval_score_90"] > 0
+    assert sum(row["weight"] for row in lfo.values()) == pytest.approx(1.0)
 
 
 def test_backtest_json_carries_errors_and_coverage(demo_csv):

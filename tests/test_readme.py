@@ -104,6 +104,16 @@ def test_screenshot_is_a_small_png_in_the_readme():
     assert "](docs/dashboard.png)" in README.read_text()
 
 
+def test_calibration_picture_is_the_report_of_a_real_fit():
+    picture = REPO / "docs" / "calibration.png"
+    assert picture.is_file(), "draw it with .venv/bin/python docs/calibration_figure.py"
+    content = picture.read_bytes()
+    assert content[:8] == PNG_SIGNATURE and len(content) < SCREENSHOT_MAX_BYTES
+    assert "](docs/calibration.png)" in section(
+        "Honest extrapolation: what an interval past the data means"
+    )
+
+
 def section(title: str) -> str:
     text = README.read_text()
     start = text.index(f"\n## {title}\n")

@@ -696,14 +696,15 @@ def _compare(arguments) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
         warnings.simplefilter("always", ParetoKWarning)
-        fits = {
-            name: ScalingLawFit(law, sampler=_law_set_sampler(arguments)).fit(
-                runs, random_seed=arguments.seed, **CHECKPOINT_POLICIES[arguments.checkpoints]
-            )
-            for name, law in laws.items()
-        }
+        # One fit per law serves both PSIS-LOO and the nested leave-future-out backtests.
+        ensemble = LawEnsemble(list(laws.values()), sampler=_law_set_sampler(arguments)).fit(
+            runs, random_seed=arguments.seed, **CHECKPOINT_POLICIES[arguments.checkpoints]
+        )
+        fits = dict(zip(laws, ensemble.candidates_.values(), strict=True))
         comparison = compare(fits)
     report = comparison_report(comparison)
+    lfo = ensemble.lfo_table().rename(index=dict(zip(ensemble.candidates_, laws, strict=True)))
+    report["lfo"] = json.loads(lfo.to_json(orient="index", double_precision=15))
     if arguments.json:
         print(json.dumps(report))
     else:
@@ -719,6 +720,11 @@ def _compare(arguments) -> int:
                 f"{name:<16s}{row['elpd_loo']:>10.2f}{row['se']:>8.2f}{row['p_loo']:>8.1f}"
                 f"{row['elpd_diff']:>11.2f}{row['weight']:>8.3f}"
             )
+        print(
+            "\nLeave-future-out (nested backtests on the largest 10/20/30 % of runs; mean per "
+            "held-out run, calibrated intervals):"
+        )
+        print(lfo.to_string(float_format="{:.4g}".format) if len(lfo) else "too few runs")
     _print_warnings(caught, (FitWarning, ParetoKWarning))
     return 0
 

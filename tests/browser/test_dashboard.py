@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from workbench.fitting import ScalingLawFit
+from workbench.predict import calibrate
 from workbench.runs import demo, read_runs
 
 FIT_SECONDS = 120_000  # milliseconds; a first fit compiles the law
@@ -130,14 +131,17 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
         page.get_by_text("Download predictions (CSV)").click()
     downloaded = pd.read_csv(download_info.value.path())
 
-    library = ScalingLawFit("chinchilla", sampler=APP_SAMPLER).fit(
-        read_runs(runs_file), random_seed=APP_SEED
-    )
+    runs = read_runs(runs_file)
+    library = ScalingLawFit("chinchilla", sampler=APP_SAMPLER).fit(runs, random_seed=APP_SEED)
+    # The dashboard calibrates every fit by nested backtests, as calibrate() does.
+    calibrate(library, runs, random_seed=APP_SEED)
     expected = library.predict({"N": [70e9], "D": [1.4e12]})
     assert list(downloaded.columns) == list(expected.columns)
     assert list(downloaded["kind"]) == ["mean", "observation"]
-    numeric = [c for c in expected.columns if c != "kind"]
+    labels = ["kind", "interval", "beyond_evidence"]
+    numeric = [c for c in expected.columns if c not in labels]
     pd.testing.assert_frame_equal(downloaded[numeric], expected[numeric], rtol=1e-9)
+    assert (downloaded["interval"] == "calibrated").all()
     assert (
         downloaded.loc[1, "ci_low_90"]
         < downloaded.loc[1, "median"]

@@ -198,6 +198,17 @@ class LawEnsemble:
             + ")"
         )
 
+    def lfo_table(self, ci_prob: float = 0.9) -> pd.DataFrame:
+        """Every considered law's leave-future-out scores on the nested held-out runs
+        (:meth:`Calibration.scores`) and its LFO stacking weight, best weight first."""
+        rows = {
+            label: calibration.scores(ci_prob) | {"weight": self.considered_[label]}
+            for label, calibration in self.calibrations_.items()
+            if len(calibration.evidence)
+        }
+        table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
+        return table.sort_values("weight", ascending=False) if len(table) else table
+
     def calibrations(self) -> dict[str, dict]:
         """Each kept law's calibration summary, by label."""
         return {label: calibration_of(fit).summary() for label, fit in self.fits_.items()}

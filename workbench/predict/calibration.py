@@ -91,7 +91,7 @@ class Prior:
     """Spread of the prior on log f and on log s."""
 
 
-DEFAULT_PRIOR = Prior(floor=0.00411, slope=0.0107, max_distance=1.67, log_sd=1.29)
+DEFAULT_PRIOR = Prior(floor=0.00397, slope=0.00715, max_distance=1.67, log_sd=1.38)
 """Learned from the public curves in ``shared/data`` by ``benchmarks/calibration_default.py``
 (:func:`population_prior` of seven data sets' nested leave-future-out evidence); its
 reproducibility is tested in ``tests/predict/test_calibration_default.py``."""
@@ -246,6 +246,29 @@ class Calibration:
             }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("ci_prob")
 
+    def scores(self, ci_prob: float = 0.9) -> dict:
+        """Leave-future-out scores of the calibrated predictions on the nested held-out runs,
+        each cut weighted as one experiment: mean log predictive density (of the log target),
+        coverage and mean interval score (Gneiting and Raftery, in log-target units) of the
+        central ``ci_prob`` interval."""
+        evidence = self.evidence
+        weight = evidence["weight"].to_numpy(float) / evidence["weight"].sum()
+        residual, spread, distance = (
+            evidence[column].to_numpy(float) for column in ("residual", "spread", "distance")
+        )
+        summary = self.summary()
+        half = norm.ppf(0.5 + ci_prob / 2) * np.hypot(
+            spread, discrepancy_sd(distance, summary["floor"], summary["slope"])
+        )
+        miss = np.maximum(np.abs(residual) - half, 0.0)
+        return {
+            "elpd_lfo": float(weight @ self.log_density(residual, spread, distance)),
+            f"coverage_{100 * ci_prob:g}": float(weight @ (np.abs(residual) <= half)),
+            f"interval_score_{100 * ci_prob:g}": float(
+                weight @ (2 * half + 2 / (1 - ci_prob) * miss)
+            ),
+        }
+
     def summary(self) -> dict:
         """Posterior medians of f and s, where the evidence came from and how far it reaches."""
         floor, slope, probability = self._grid
@@ -308,11 +331,11 @@ def describe_calibration(summary: dict) -> str:
     """One sentence on a :meth:`Calibration.summary`: where the error came from, how large."""
     if summary["source"] == "default":
         return (
-            "extrapolation error: the default (too few runs for nested backtests, or not "
+            "Extrapolation error: the default (too few runs for nested backtests, or not "
             f"calibrated); evidence reaches {summary['max_distance']:.2g} decades"
         )
     return (
-        f"extrapolation error from {summary['n_evidence']} nested leave-future-out predictions: "
+        f"Extrapolation error from {summary['n_evidence']} nested leave-future-out predictions: "
         f"floor {summary['floor']:.3g}, growth {summary['slope']:.3g} per decade (log scale); "
         f"evidence reaches {summary['max_distance']:.2g} decades past the data"
     )
@@ -388,7 +411,9 @@ def lfo_evidence(
             if inner.groups_
             else None
         )
-        log_draws = np.log(predictive_draws(inner, covariates, groups)["observation"])
+        # The law's own spread: the error to learn must not already be in it.
+        law_draws = predictive_draws(inner, covariates, groups, interval="law")
+        log_draws = np.log(law_draws["observation"])
         low, median, high = np.quantile(log_draws, [0.15865, 0.5, 0.84135], axis=0)
         rows.append(
             pd.DataFrame(
