@@ -219,3 +219,34 @@ def test_nested_evidence_skips_cuts_with_too_few_runs(runs):
     evidence = lfo_evidence(fit, small, random_seed=0)
     # 6 runs: every cut would leave fewer than the law's 5 parameters + 1 to fit.
     assert evidence.empty
+
+
+def widths(table: pd.DataFrame) -> np.ndarray:
+    rows = table.query("kind == 'observation'")
+    return (rows["ci_high_90"] - rows["ci_low_90"]).to_numpy()
+
+
+def test_checkpoint_fits_with_a_run_effect_are_calibrated():
+    runs = demo(seed=3)
+    options = {"checkpoints": True, "min_fraction": 0.5}
+    fit = ScalingLawFit("chinchilla", sampler=FAST).fit(runs, random_seed=0, **options)
+    calibrate(fit, runs, fit_options=options, random_seed=0)
+    evidence = calibration_of(fit).evidence
+    assert set(evidence["cut"]) == {0.1, 0.2, 0.3}
+    # Whole runs are held out and scored once, at their final checkpoint.
+    assert (evidence.groupby("cut")["run"].nunique() == evidence.groupby("cut").size()).all()
+    target = {"N": [3e10], "D": [6e11]}
+    calibrated = predict(fit, target, warn=False)
+    assert widths(calibrated)[0] > widths(predict(fit, target, interval="law", warn=False))[0]
+
+
+def test_grouped_fits_are_calibrated():
+    runs = demo(seed=4).final_checkpoints()
+    data = runs.data.assign(group=np.where(np.arange(len(runs)) % 2, "odd", "even"))
+    grouped = dataclasses.replace(runs, data=data)
+    fit = ScalingLawFit("chinchilla", sampler=FAST).fit(grouped, random_seed=0, groups="group")
+    calibrate(fit, grouped, fit_options={"groups": "group"}, random_seed=0)
+    assert calibration_of(fit).source == "nested_lfo"
+    table = predict(fit, {"N": [3e10], "D": [6e11]}, warn=False)
+    assert set(table["group"]) == {"odd", "even"}
+    assert (table["interval"] == "calibrated").all() and (table["distance"] > 0).all()
