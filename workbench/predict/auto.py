@@ -298,7 +298,7 @@ def lfo_stacking_weights(
     """Weights maximizing the mixture's calibrated log score on the nested held-out runs.
 
     Only the (cut, run) rows every law was scored on count, each with its evidence weight (a
-    run held out in several cuts counts once). The optimum is found by EM on the mixture weights.
+    cut counts as one experiment). The optimum is found by EM on the mixture weights.
     """
     keys = ["cut", "run"]
     common = None

@@ -230,7 +230,7 @@ class Calibration:
 
     def coverage(self, ci_prob=NOMINAL_LEVELS) -> pd.DataFrame:
         """Nominal against observed coverage of the central intervals on the nested held-out runs
-        (weighted so a run counts once), law-only and calibrated: one row per ``ci_prob``.
+        (each cut weighted as one experiment), law-only and calibrated: one row per ``ci_prob``.
 
         These runs also taught the calibration its two numbers, so this is a check of fit;
         :func:`~workbench.predict.backtest.backtest` with ``interval="calibrated"`` is the
