@@ -10,36 +10,19 @@ Usage:
     .venv/bin/python -m benchmarks.auto_speed [--data PATH_OR_URL] [--repeats 3]
 """
 
-import json
-import subprocess
-import sys
 import time
 import warnings
 
 import numpy as np
 
-from benchmarks.backtest_speed import REPO, epoch_arguments, load
+from benchmarks.backtest_speed import epoch_arguments, load, time_in_fresh_process
 
 
 def cold_auto(url) -> dict:
     """``LawEnsemble().fit`` in a fresh interpreter; time the call and the whole process."""
-    code = f"""
-import json, time, warnings
-start = time.perf_counter()
-from benchmarks.backtest_speed import load
-from workbench.predict import LawEnsemble
-runs = load({url!r})
-imported = time.perf_counter()
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    LawEnsemble().fit(runs, random_seed=0)
-done = time.perf_counter()
-print(json.dumps({{"fit": done - imported, "process": done - start}}))
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    return time_in_fresh_process(
+        "from workbench.predict import LawEnsemble", url, "LawEnsemble().fit(runs, random_seed=0)"
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def warm_auto(runs, repeats: int):
@@ -69,7 +52,7 @@ def main():
     print(f"law='auto' on Epoch's {len(runs)} points: {ensemble!r}")
     print(f"{'measure':<58s}{'value':>10s}  target")
     rows = [
-        ("cold: LawEnsemble.fit in a new process (s)", cold["fit"], "<= 30"),
+        ("cold: LawEnsemble.fit in a new process (s)", cold["call"], "<= 30"),
         ("cold: whole process incl. imports (s)", cold["process"], ""),
         ("warm: LawEnsemble.fit, median over new seeds (s)", np.median(auto_times), "<= 10"),
         ("warm: LawEnsemble.fit, slowest (s)", np.max(auto_times), ""),

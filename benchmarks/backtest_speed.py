@@ -46,25 +46,36 @@ def backtest_laws():
     }
 
 
-def cold_backtest(url) -> dict:
-    """The backtest in a fresh interpreter; time the call and the whole process."""
+def time_in_fresh_process(imports: str, url, call: str) -> dict:
+    """Seconds of ``call`` on Epoch's runs (as ``runs``) in a new interpreter, and of the whole
+    process with its ``imports``: ``{"call": ..., "process": ...}``."""
     code = f"""
 import json, time, warnings
 start = time.perf_counter()
-from benchmarks.backtest_speed import backtest_laws, load
-from workbench.predict import backtest
+from benchmarks.backtest_speed import load
+{imports}
 runs = load({url!r})
 imported = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    backtest(runs, backtest_laws(), holdout_top_frac={HOLDOUT_TOP_FRAC}, random_seed=0)
+    {call}
 done = time.perf_counter()
-print(json.dumps({{"backtest": done - imported, "process": done - start}}))
+print(json.dumps({{"call": done - imported, "process": done - start}}))
 """
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cold_backtest(url) -> dict:
+    """The backtest in a fresh interpreter; time the call and the whole process."""
+    return time_in_fresh_process(
+        "from benchmarks.backtest_speed import backtest_laws\n"
+        "from workbench.predict import backtest",
+        url,
+        f"backtest(runs, backtest_laws(), holdout_top_frac={HOLDOUT_TOP_FRAC}, random_seed=0)",
+    )
 
 
 def warm_backtests(runs, repeats: int):
@@ -133,7 +144,7 @@ def main():
     )
     print(f"{'measure':<58s}{'value':>10s}  target")
     rows = [
-        ("cold backtest: backtest() in a new process (s)", cold["backtest"], ""),
+        ("cold backtest: backtest() in a new process (s)", cold["call"], ""),
         ("cold backtest: whole process incl. imports (s)", cold["process"], ""),
         ("warm backtest: median over new seeds (s)", float(np.median(warm_times)), ""),
         ("warm backtest: slowest (s)", float(np.max(warm_times)), ""),

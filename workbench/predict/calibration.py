@@ -350,8 +350,7 @@ def _weighted_median(values: np.ndarray, probability: np.ndarray) -> float:
 def calibration_of(fit: ScalingLawFit) -> Calibration:
     """The fit's stored calibration, or the default one when it was never calibrated."""
     stored = fit.idata.attrs.get("calibration")
-    cached = getattr(fit, "_calibration", (None, None))
-    if cached[0] is not stored or cached[1] is None:
+    if not hasattr(fit, "_calibration") or fit._calibration[0] is not stored:
         fit._calibration = (stored, Calibration.from_json(stored) if stored else Calibration())
     return fit._calibration[1]
 
