@@ -1,4 +1,5 @@
-"""Fixtures of the dashboard tests: a demo fit shared by the module, fresh state per test."""
+"""Fixtures of the dashboard tests: demo fits (one law, and auto) shared by the session, fresh
+state per test."""
 
 import asyncio
 
@@ -25,6 +26,15 @@ def fitted_state(demo_runs) -> WorkbenchState:
     asyncio.run(view.start_fit())
     assert state.fit is not None, view._alert.object
     return state
+
+
+@pytest.fixture(scope="session")
+def auto_fit_view(demo_runs) -> FitView:
+    """The Fit view after a law=auto fit of the demo runs (its state holds the ensemble)."""
+    view = FitView(state=WorkbenchState(runs=demo_runs), law="auto")
+    asyncio.run(view.start_fit())
+    assert view.state.ensemble is not None, view._alert.object
+    return view
 
 
 @pytest.fixture

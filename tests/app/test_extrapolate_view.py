@@ -1,9 +1,11 @@
-"""ExtrapolateView: targets, predictions table, CSV download and the compute-optimal table."""
+"""ExtrapolateView: targets, predictions table (of one law or of an auto fit's stacked laws), CSV
+download and the compute-optimal table."""
 
 import io
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from workbench.app import ExtrapolateView, WorkbenchState
 
@@ -94,3 +96,48 @@ def test_law_with_a_covariate_the_tab_cannot_set_explains_instead_of_crashing():
     assert "data_constrained also needs U" in view._alert.object
     assert "--at U=" in view._alert.object
     assert view.targets == []
+
+
+def fresh_auto(auto_fit_view) -> WorkbenchState:
+    state = auto_fit_view.state
+    return WorkbenchState(runs=state.runs, fit=state.fit, ensemble=state.ensemble)
+
+
+def test_auto_predictions_are_the_stacked_mixture(auto_fit_view):
+    state = fresh_auto(auto_fit_view)
+    view = ExtrapolateView(state=state, target_N="70B", target_D="1.4T")
+    # C follows from N and D for the power law in C; the tab asks only for N and D.
+    assert [name for name, box in view._inputs.items() if box.visible] == ["N", "D"]
+    view.predict()
+    table = view._table.value
+    expected = state.ensemble.predict({"N": [70e9], "D": [1.4e12]})
+    assert list(table.columns) == COLUMNS
+    pd.testing.assert_frame_equal(table, expected)
+    assert (table["interval"] == "calibrated").all() and not table["beyond_evidence"].any()
+    assert 1.8 < table.loc[table["kind"] == "mean", "median"].iloc[0] < 2.1
+    assert not view._alert.visible and not view._download.disabled
+
+
+def test_auto_shows_the_weights_of_every_law_considered(auto_fit_view):
+    state = fresh_auto(auto_fit_view)
+    view = ExtrapolateView(state=state)
+    assert view._ensemble.visible
+    weights = view._weights.value
+    assert list(weights.columns) == ["law", "weight", "source"]
+    assert set(weights["law"]) == set(state.ensemble.considered_)
+    assert weights["weight"].sum() == pytest.approx(1.0)
+    assert weights["law"].iloc[0] == state.fit.law.label == "chinchilla"
+    assert weights["weight"].iloc[0] == pytest.approx(state.ensemble.weights_["chinchilla"])
+    assert (weights["source"] == "lfo").all()
+    assert "**chinchilla**, the law with the largest weight" in view._ensemble_note.object
+    # A fit of one law afterwards hides them.
+    state.param.update(fit=auto_fit_view.state.fit, ensemble=None)
+    assert not view._ensemble.visible and view._weights.value.empty
+
+
+def test_auto_target_far_beyond_the_runs_warns(auto_fit_view):
+    view = ExtrapolateView(state=fresh_auto(auto_fit_view), target_N="1e15", target_D="1e18")
+    view.predict()
+    assert view._alert.visible and view._alert.object.startswith("Beyond the evidence:")
+    assert "decades past the training runs" in view._alert.object
+    assert view.state.predictions["beyond_evidence"].all()

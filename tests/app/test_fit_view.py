@@ -1,4 +1,5 @@
-"""FitView: a real NUTS fit through the view, priors editing, errors and cancellation."""
+"""FitView: a real NUTS fit through the view, auto (stacked laws), priors editing, errors and
+cancellation."""
 
 import asyncio
 
@@ -6,7 +7,10 @@ import pandas as pd
 import pytest
 
 from workbench.app import FitView, WorkbenchState
+from workbench.app.fit_view import describe_ensemble
+from workbench.app.jobs import EnsembleJob
 from workbench.fitting import ScalingLawFit
+from workbench.predict import LawEnsemble, calibration_of
 
 
 def test_fit_shows_parameters_badges_and_status(fitted_state):
@@ -130,3 +134,105 @@ def test_no_runs_means_no_fit():
 def test_summary_table_index_is_parameter_names(fitted_state):
     table = FitView(state=fitted_state)._summary.value
     assert isinstance(table, pd.DataFrame) and table.index.name == "parameter"
+
+
+def test_auto_option_explains_itself_and_hides_the_prior_editor():
+    view = FitView()
+    assert view._law_select.options["auto — stacked by leave-future-out"] == "auto"
+    assert view._law_details.visible and not view._auto_note.visible
+    view.law = "auto"
+    assert not view._law_details.visible and not view._covariate_select.visible
+    assert view._auto_note.visible and "leave-future-out" in view._auto_note.object
+    view.law = "power_law"
+    assert view._law_details.visible and view._covariate_select.visible
+    assert not view._auto_note.visible
+
+
+def test_auto_fit_stacks_the_laws_and_keeps_the_top_one(auto_fit_view):
+    state, ensemble = auto_fit_view.state, auto_fit_view.state.ensemble
+    assert isinstance(ensemble, LawEnsemble) and ensemble.weights_from_ == "lfo"
+    assert set(ensemble.considered_) == {
+        "chinchilla",
+        "kaplan_joint",
+        "power_law(covariate=C, irreducible=True)",
+    }
+    assert ensemble.weights_.sum() == pytest.approx(1.0)
+    assert sum(ensemble.considered_.values()) == pytest.approx(1.0)
+    # The demo runs are simulated from Chinchilla's law: it takes most of the weight.
+    assert ensemble.weights_.idxmax() == "chinchilla"
+    assert ensemble.weights_["chinchilla"] > 0.8
+    assert state.fit is ensemble.fits_["chinchilla"]
+    for fit in ensemble.fits_.values():
+        assert calibration_of(fit).summary()["source"] == "nested_lfo"
+    # The Fit tab's parameters and badges are the top law's, and say so.
+    assert auto_fit_view._shown_law.visible and "chinchilla" in auto_fit_view._shown_law.object
+    assert 0.3 < auto_fit_view._summary.value.loc["alpha", "median"] < 0.45  # demo truth 0.35
+    assert not auto_fit_view.running and not auto_fit_view._fit_button.disabled
+
+
+def test_auto_fit_status_lists_every_weight(auto_fit_view):
+    ensemble = auto_fit_view.state.ensemble
+    status = auto_fit_view.status
+    assert status.startswith("Fit finished: auto on 40 runs in ")
+    for law in ensemble.considered_:
+        weight = ensemble.weights_.get(law, 0.0)
+        assert f"{law} {weight:.2f}" in status
+    assert "(stacked by leave-future-out over 3 laws)" in status
+    assert auto_fit_view._status.object == status
+
+
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
+def test_a_fit_of_one_law_after_auto_forgets_the_ensemble(auto_fit_view):
+    state = WorkbenchState(
+        runs=auto_fit_view.state.runs,
+        fit=auto_fit_view.state.fit,
+        ensemble=auto_fit_view.state.ensemble,
+    )
+    view = FitView(state=state, law="kaplan_joint", draws=200, tune=200)
+    assert view._shown_law.visible
+    asyncio.run(view.start_fit())
+    assert state.ensemble is None and state.fit.law.name == "kaplan_joint"
+    assert view.status.startswith("Fit finished: kaplan_joint on 40 runs")
+    assert not view._shown_law.visible
+
+
+def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
+    state = WorkbenchState(runs=demo_runs)
+    view = FitView(state=state, law="auto", draws=200_000, tune=200)
+
+    async def fit_then_cancel():
+        task = asyncio.ensure_future(view.start_fit())
+        while view._job is None:
+            await asyncio.sleep(0.05)
+        assert isinstance(view._job, EnsembleJob)
+        view.cancel()
+        await asyncio.wait_for(task, timeout=60)
+
+    asyncio.run(fit_then_cancel())
+    assert "cancelled" in view.status
+    assert state.fit is None and state.ensemble is None
+    assert not view.running
+
+
+def test_auto_on_too_few_sizes_says_so_before_sampling(demo_runs):
+    from workbench.runs import from_frame
+
+    two_sizes = demo_runs.data.drop_duplicates("N").head(2)[["run", "N", "D", "loss"]]
+    state = WorkbenchState(runs=from_frame(two_sizes))
+    view = FitView(state=state, law="auto")
+    asyncio.run(view.start_fit())
+    assert view._alert.object.startswith("Could not fit: law='auto' cannot fit 2 runs")
+    assert "name a law" in view._alert.object
+    assert state.fit is None and state.ensemble is None
+
+
+def test_small_tables_say_their_weights_come_from_psis_loo():
+    # Only the weights are read, so an ensemble with weights set by hand needs no sampling.
+    ensemble = LawEnsemble()
+    ensemble.considered_ = {"chinchilla": 0.7, "kaplan_joint": 0.2995, "power_law": 0.0005}
+    ensemble.weights_ = pd.Series({"chinchilla": 0.7004, "kaplan_joint": 0.2996})
+    ensemble.weights_from_ = "psis-loo"
+    assert describe_ensemble(ensemble) == (
+        "chinchilla 0.70, kaplan_joint 0.30, power_law 0.00 (stacked by PSIS-LOO over 3 laws: "
+        "too few runs for leave-future-out backtests)"
+    )

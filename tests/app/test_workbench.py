@@ -19,6 +19,7 @@ from workbench.app import (
     Workbench,
     WorkbenchState,
 )
+from workbench.predict import LawEnsemble, load_fit
 
 
 def test_workbench_renders_inline(demo_runs):
@@ -75,6 +76,15 @@ def test_checks_view_draws_every_check(fitted_state):
     assert ChecksView(state=WorkbenchState())._tabs.objects == []
 
 
+def test_checks_view_names_the_top_law_of_an_auto_fit(auto_fit_view):
+    fitted = auto_fit_view.state
+    state = WorkbenchState(runs=fitted.runs, fit=fitted.fit, ensemble=fitted.ensemble)
+    view = ChecksView(state=state)
+    assert view._shown_law.visible
+    assert view._shown_law.object.startswith("Checks of **chinchilla**, the top-weighted law")
+    assert len(view._tabs.objects) == 6
+
+
 def test_compare_view_fits_each_law_and_ranks_them(demo_runs):
     state = WorkbenchState(runs=demo_runs)
     view = CompareView(state=state, laws=["chinchilla", "power_law"])
@@ -104,6 +114,18 @@ def test_export_fit_as_netcdf(export_view):
     tree = xr.open_datatree(io.BytesIO(content), engine="h5netcdf")
     assert tree.attrs["law"] == "chinchilla"
     assert not export_view._fit_download.disabled
+
+
+def test_export_auto_fit_saves_every_stacked_law(auto_fit_view, tmp_path):
+    fitted = auto_fit_view.state
+    state = WorkbenchState(runs=fitted.runs, fit=fitted.fit, ensemble=fitted.ensemble)
+    view = ExportView(state=state)
+    assert view._fit_download.filename == "auto_fit.nc"
+    path = tmp_path / "auto_fit.nc"
+    path.write_bytes(view.fit_netcdf().getvalue())
+    loaded = load_fit(path)
+    assert isinstance(loaded, LawEnsemble)
+    pd.testing.assert_series_equal(loaded.weights_, fitted.ensemble.weights_)
 
 
 def test_export_predictions_csv(export_view):

@@ -64,6 +64,13 @@ def wait_for_fit(page: Page, law: str, rows: int) -> None:
     )
 
 
+def tabulator_with_column(page: Page, column: str):
+    """The table that has a column titled ``column``."""
+    return page.locator(".tabulator").filter(
+        has=page.locator(".tabulator-col-title", has_text=column)
+    )
+
+
 def parameter_median(page: Page, parameter: str) -> float:
     """The median shown for ``parameter`` in the Fit tab's parameter table."""
     table = page.locator(".tabulator").filter(has_text="ess_bulk")
@@ -119,9 +126,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     page.get_by_label("Target N (parameters)").fill("70e9")
     page.get_by_label("Target D (tokens)").fill("1.4e12")
     page.get_by_role("button", name="Predict", exact=True).click()
-    table = page.locator(".tabulator").filter(
-        has=page.locator(".tabulator-col-title", has_text="kind")
-    )
+    table = tabulator_with_column(page, "kind")
     expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
     assert "observation" in table.inner_text()
     page.screenshot(path=artifacts / "extrapolate.png", full_page=True)
@@ -150,9 +155,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
 
     open_tab(page, "Compare")
     page.get_by_role("button", name="Fit and compare").click()
-    loo_table = page.locator(".tabulator").filter(
-        has=page.locator(".tabulator-col-title", has_text="elpd_diff")
-    )
+    loo_table = tabulator_with_column(page, "elpd_diff")
     expect(loo_table.locator(".tabulator-row")).to_have_count(2, timeout=FIT_SECONDS)
     assert "kaplan_joint" in loo_table.inner_text()
 
@@ -220,3 +223,29 @@ def test_screenshots_are_real_images(artifacts):
         header = path.read_bytes()[:8]
         assert header == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
         assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+
+
+def test_auto_fit_stacks_laws_and_extrapolates_with_the_mixture(server, page: Page, artifacts):
+    page.goto(server)
+    expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+    wait_for_fit(page, "chinchilla", 40)  # the fit on load
+    open_tab(page, "Fit")
+    page.get_by_label("Law").select_option(label="auto — stacked by leave-future-out")
+    expect(page.get_by_text("fits every law the run table's columns allow")).to_be_visible()
+    expect(page.get_by_text("Reset priors")).to_be_hidden()
+    page.get_by_role("button", name="Fit", exact=True).click()
+    wait_for_fit(page, "auto", 40)
+    status = page.get_by_text("Fit finished: auto on 40 runs")
+    assert "stacked by leave-future-out over 3 laws" in status.inner_text()
+    assert 0.30 <= parameter_median(page, "alpha") <= 0.40  # the top-weighted law: chinchilla
+    page.screenshot(path=artifacts / "auto_fit.png", full_page=True)
+
+    open_tab(page, "Extrapolate")
+    weights = tabulator_with_column(page, "source")
+    expect(weights.locator(".tabulator-row")).to_have_count(3, timeout=30_000)
+    assert "kaplan_joint" in weights.inner_text() and "lfo" in weights.inner_text()
+    page.get_by_role("button", name="Predict", exact=True).click()
+    table = tabulator_with_column(page, "kind")
+    expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
+    assert "calibrated" in table.inner_text()
+    page.screenshot(path=artifacts / "auto_extrapolate.png", full_page=True)

@@ -33,14 +33,21 @@ class ChecksView(pn.viewable.Viewer):
     def __init__(self, state: WorkbenchState | None = None, **params):
         super().__init__(state=state or WorkbenchState(), **params)
         self._empty = pn.pane.Markdown("No fit yet: fit a law first.")
+        self._shown_law = pn.pane.Markdown("", visible=False)
         # Only the open sub-tab is sent to the browser; the pair plot is large.
         self._tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width")
         self._on_fit()
 
-    @param.depends("state.fit", watch=True)
+    @param.depends("state.fit", "state.ensemble", watch=True)
     def _on_fit(self):
         fit = self.state.fit
         self._empty.visible = fit is None
+        # An auto fit is a mixture; its checks are those of the law with the largest weight.
+        if self.state.ensemble is not None:
+            self._shown_law.object = (
+                f"Checks of **{fit.law.label}**, the top-weighted law of the auto fit."
+            )
+        self._shown_law.visible = self.state.ensemble is not None
         active = self._tabs.active
         self._tabs[:] = (
             [(title, plot_or_alert(function, fit)) for title, function in CHECKS.items()]
@@ -51,4 +58,4 @@ class ChecksView(pn.viewable.Viewer):
             self._tabs.active = min(active, len(self._tabs) - 1)
 
     def __panel__(self):
-        return pn.Column(self._empty, self._tabs, sizing_mode="stretch_width")
+        return pn.Column(self._empty, self._shown_law, self._tabs, sizing_mode="stretch_width")

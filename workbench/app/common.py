@@ -1,9 +1,14 @@
-"""Small pieces the views share: error alerts, plot panes and number formatting."""
+"""Small pieces the views share: error alerts, plot panes, number formatting and the weights of
+an auto fit."""
 
 import holoviews as hv
 import holoviews.plotting.bokeh
 import holoviews.plotting.mpl  # registers Matplotlib, for PNG export
+import pandas as pd
 import panel as pn
+
+from workbench.fitting import ScalingLawFit
+from workbench.predict import LawEnsemble
 
 # The plot functions set options, which needs a loaded backend. Importing the backends, unlike
 # hv.extension, displays nothing in a notebook; Bokeh stays the default for the dashboard.
@@ -47,3 +52,22 @@ def is_plot(obj) -> bool:
 def short_number(value: float) -> str:
     """``70000000000.0`` -> ``7e+10``, for labels and messages."""
     return f"{value:.4g}"
+
+
+def ensemble_weights(ensemble: LawEnsemble) -> pd.DataFrame:
+    """Every law an auto fit considered, heaviest first: its weight in the mixture (0 when
+    dropped) and what the weights were stacked on (``lfo``, or ``psis-loo`` for small tables)."""
+    laws = list(ensemble.considered_)
+    table = pd.DataFrame(
+        {
+            "law": laws,
+            "weight": [float(ensemble.weights_.get(law, 0.0)) for law in laws],
+            "source": ensemble.weights_from_,
+        }
+    )
+    return table.sort_values("weight", ascending=False, kind="stable", ignore_index=True)
+
+
+def top_fit(ensemble: LawEnsemble) -> ScalingLawFit:
+    """The fit of the law with the largest stacking weight."""
+    return ensemble.fits_[ensemble.weights_.idxmax()]

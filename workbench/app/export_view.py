@@ -21,6 +21,7 @@ from workbench.plots import (
     plot_residuals,
     plot_runs,
 )
+from workbench.predict.auto import AUTO
 
 PNG_DPI = 120
 # Options that mean the same to both backends; the plots set them for Bokeh only.
@@ -116,7 +117,9 @@ class ExportView(pn.viewable.Viewer):
         )
         self._on_state()
 
-    @param.depends("state.runs", "state.fit", "state.fits", "state.predictions", watch=True)
+    @param.depends(
+        "state.runs", "state.fit", "state.ensemble", "state.fits", "state.predictions", watch=True
+    )
     def _on_state(self):
         state = self.state
         names = available_plots(state)
@@ -125,7 +128,8 @@ class ExportView(pn.viewable.Viewer):
             self.plot = names[0] if names else None
         self._fit_download.disabled = state.fit is None
         if state.fit is not None:
-            self._fit_download.filename = f"{state.fit.law.name}_fit.nc"
+            name = AUTO if state.ensemble is not None else state.fit.law.name
+            self._fit_download.filename = f"{name}_fit.nc"
         self._predictions_download.disabled = state.predictions is None
         self._html_download.disabled = self._png_download.disabled = not names
 
@@ -137,8 +141,11 @@ class ExportView(pn.viewable.Viewer):
 
     # -- file contents (also usable without a browser) -------------------------------------
     def fit_netcdf(self) -> io.BytesIO:
+        """The fit as netCDF; for an auto fit, every stacked law and the weights
+        (``workbench.predict.load_fit`` reads either)."""
+        fitted = self.state.ensemble if self.state.ensemble is not None else self.state.fit
         with tempfile.TemporaryDirectory() as folder:
-            path = self.state.fit.save(Path(folder) / "fit.nc")
+            path = fitted.save(Path(folder) / "fit.nc")
             return io.BytesIO(path.read_bytes())
 
     def predictions_csv(self) -> io.StringIO:

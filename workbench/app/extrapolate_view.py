@@ -1,4 +1,5 @@
-"""The Extrapolate tab: predictions with credible intervals at target sizes, compute optimum."""
+"""The Extrapolate tab: predictions with credible intervals at target sizes (of one law, or of
+the stacked laws of an auto fit), compute optimum."""
 
 import io
 import warnings
@@ -9,7 +10,7 @@ import panel as pn
 import param
 from bokeh.models.widgets.tables import NumberFormatter, ScientificFormatter
 
-from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.common import ensemble_weights, error_alert, plot_or_alert, show_error
 from workbench.app.state import WorkbenchState
 from workbench.laws import COVARIATE_UNITS
 from workbench.plots import plot_compute_optimal, plot_extrapolation
@@ -88,6 +89,19 @@ class ExtrapolateView(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
         self._optimal_plot = pn.Column(sizing_mode="stretch_width")
+        self._ensemble_note = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._weights = pn.widgets.Tabulator(
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            formatters={"weight": NumberFormatter(format="0.000")},
+        )
+        self._ensemble = pn.Column(
+            pn.pane.Markdown("### Laws stacked by the auto fit"),
+            self._ensemble_note,
+            self._weights,
+            sizing_mode="stretch_width",
+        )
         self._optimal = pn.Column(
             pn.pane.Markdown("### Compute-optimal allocation (C = 6·N·D)"),
             self._budgets_input,
@@ -102,27 +116,39 @@ class ExtrapolateView(pn.viewable.Viewer):
         self._on_fit()
 
     # -- targets ---------------------------------------------------------------------------
+    def predictor(self):
+        """What predicts: the stacked laws of an auto fit, else the fit."""
+        return self.state.ensemble if self.state.ensemble is not None else self.state.fit
+
+    def target_names(self) -> tuple[str, ...]:
+        """The covariates a target is given in: the law's, or every stacked law's, except C when
+        N and D are there (C = 6·N·D follows from them)."""
+        ensemble = self.state.ensemble
+        names = ensemble.covariates if ensemble is not None else self.state.fit.law.covariates
+        if {"N", "D"} <= set(names):
+            names = tuple(name for name in names if name != "C")
+        return names
+
     def add_target(self) -> bool:
         """Add the target in the inputs to ``targets``; show why not if it is invalid."""
-        fit = self.state.fit
-        if fit is None:
+        if self.state.fit is None:
             show_error(self._alert, "Could not add the target: fit a law in the Fit tab first")
             return False
-        others = self.covariates_without_input(fit)
+        covariates = self.target_names()
+        others = self.covariates_without_input(covariates)
         if others:
+            label = "auto" if self.state.ensemble is not None else self.state.fit.law.label
             keywords = ", ".join(f"{name}=..." for name in others)
             show_error(
                 self._alert,
-                f"Could not add the target: {fit.law.label} also needs {', '.join(others)}, "
+                f"Could not add the target: {label} also needs {', '.join(others)}, "
                 f"which this tab has no input for; predict with fit.predict(..., {keywords}) "
                 f"or `workbench predict --at {others[0]}=...`",
             )
             return False
         try:
-            target = {
-                name: parse_quantity(getattr(self, f"target_{name}")) for name in fit.law.covariates
-            }
-            target_covariates(fit.law.covariates, {k: [v] for k, v in target.items()})
+            target = {name: parse_quantity(getattr(self, f"target_{name}")) for name in covariates}
+            target_covariates(covariates, {k: [v] for k, v in target.items()})
         except (TypeError, ValueError) as error:
             show_error(self._alert, f"Invalid target: {error}")
             return False
@@ -131,36 +157,37 @@ class ExtrapolateView(pn.viewable.Viewer):
             self.targets = [*self.targets, target]
         return True
 
-    def covariates_without_input(self, fit) -> list[str]:
-        """Covariates of the fitted law beyond N, D and C (unique tokens, streams, ...)."""
-        return [name for name in fit.law.covariates if name not in self._inputs]
+    def covariates_without_input(self, covariates) -> list[str]:
+        """Covariates beyond N, D and C (unique tokens, streams, ...)."""
+        return [name for name in covariates if name not in self._inputs]
 
     def clear_targets(self) -> None:
         self.targets = []
         self.state.predictions = None
 
     def target_arrays(self) -> dict[str, np.ndarray]:
-        names = self.state.fit.law.covariates
+        names = self.target_names()
         return {name: np.array([target[name] for target in self.targets]) for name in names}
 
     def predict(self) -> None:
         """Predict at every target (adding the one in the inputs) and draw the extrapolation."""
         if not self.add_target():
             return
-        fit = self.state.fit
         targets = self.target_arrays()
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ExtrapolationWarning)
-                predictions = fit.predict(targets)
-        except ValueError as error:
-            show_error(self._alert, f"Could not predict: {error}")
-            return
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ExtrapolationWarning)
+            try:
+                predictions = self.predictor().predict(targets)
+            except ValueError as error:
+                show_error(self._alert, f"Could not predict: {error}")
+                return
+            # The plot predicts the same targets again; the alert below says it once.
+            plot = plot_or_alert(plot_extrapolation, self.state.fit, targets)
         beyond = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
         if beyond:
             show_error(self._alert, f"Beyond the evidence: {beyond[0].message}")
         self.state.predictions = predictions
-        self._plot[:] = [plot_or_alert(plot_extrapolation, fit, targets)]
+        self._plot[:] = [plot]
 
     @param.depends("targets", watch=True)
     def _on_targets(self):
@@ -187,11 +214,11 @@ class ExtrapolateView(pn.viewable.Viewer):
         return io.StringIO(text)
 
     # -- the fit ---------------------------------------------------------------------------
-    @param.depends("state.fit", watch=True)
+    @param.depends("state.fit", "state.ensemble", watch=True)
     def _on_fit(self):
         fit = self.state.fit
         self._empty.visible = fit is None
-        covariates = fit.law.covariates if fit is not None else ("N", "D")
+        covariates = self.target_names() if fit is not None else ("N", "D")
         for name, widget in self._inputs.items():
             widget.visible = fit is not None and name in covariates
         self.targets = []
@@ -200,10 +227,28 @@ class ExtrapolateView(pn.viewable.Viewer):
         self._optimal.visible = (
             fit is not None
             and fit.law.has_compute_optimum
-            and not self.covariates_without_input(fit)
+            and not self.covariates_without_input(fit.law.covariates)
         )
+        self._show_weights()
         self._optimal_plot[:] = []
         self._on_budgets()
+
+    def _show_weights(self):
+        ensemble = self.state.ensemble
+        self._ensemble.visible = ensemble is not None
+        if ensemble is None:
+            self._weights.value = pd.DataFrame()
+            return
+        self._weights.value = ensemble_weights(ensemble)
+        drawn = (
+            "the plot and the compute-optimal table show"
+            if self._optimal.visible
+            else "the plot shows"
+        )
+        self._ensemble_note.object = (
+            "Predictions are the mixture of these laws by their weights, with calibrated "
+            f"intervals; {drawn} **{self.state.fit.law.label}**, the law with the largest weight."
+        )
 
     @param.depends("compute_budgets", watch=True)
     def _on_budgets(self):
@@ -237,6 +282,7 @@ class ExtrapolateView(pn.viewable.Viewer):
             pn.Row(self._add_button, self._predict_button, self._clear_button),
             self._targets_note,
             self._alert,
+            self._ensemble,
             self._table,
             self._download,
             self._plot,

@@ -1,4 +1,5 @@
-"""The Fit tab: choose a law, edit its priors and sampler, fit with NUTS, read the diagnostics."""
+"""The Fit tab: choose a law (or auto), edit its priors and sampler, fit with NUTS, read the
+diagnostics."""
 
 import re
 
@@ -7,18 +8,26 @@ import panel as pn
 import param
 import pymc
 
-from workbench.app.common import error_alert, show_error
-from workbench.app.jobs import FitJob
+from workbench.app.common import ensemble_weights, error_alert, show_error, top_fit
+from workbench.app.jobs import EnsembleJob, FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
 from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
 from workbench.fitting.fit import DEFAULT_SAMPLER
 from workbench.laws import LAWS, Prior, get_law
-from workbench.predict import calibration_of
+from workbench.predict import LawEnsemble, calibration_of, candidate_laws
+from workbench.predict.auto import AUTO
 from workbench.predict.calibration import describe_calibration
 from workbench.runs import RunTableError
 
 DEFAULT_LAW = "chinchilla"
+LAW_OPTIONS = {"auto — stacked by leave-future-out": AUTO, **{name: name for name in LAWS}}
+"""The Law selector's labels and values: auto first, then every family by name."""
+AUTO_NOTE = (
+    "**auto** fits every law the run table's columns allow, calibrates each by nested "
+    "leave-future-out backtests, and predicts with their mixture, weighted by how well each "
+    "predicted the held-out larger runs."
+)
 PRIOR_DISTRIBUTIONS = sorted(
     {"Normal", "StudentT", "Uniform", "Cauchy", "LogNormal", "Gamma", "HalfNormal",
      "HalfStudentT", "HalfCauchy", "Exponential", "InverseGamma", "TruncatedNormal"}
@@ -30,7 +39,19 @@ ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\S+)\s*$")
 
 def takes_covariate(law_name: str) -> bool:
     """Whether a family is fitted in one covariate chosen by the user (``covariate=``)."""
-    return "covariate" in get_law(law_name).options
+    return law_name != AUTO and "covariate" in get_law(law_name).options
+
+
+def describe_ensemble(ensemble: LawEnsemble) -> str:
+    """The weights of every law considered and what they were stacked on, in a sentence."""
+    table = ensemble_weights(ensemble)
+    weights = ", ".join(f"{row.law} {row.weight:.2f}" for row in table.itertuples())
+    if ensemble.weights_from_ == "lfo":
+        return f"{weights} (stacked by leave-future-out over {len(table)} laws)"
+    return (
+        f"{weights} (stacked by PSIS-LOO over {len(table)} laws: too few runs for "
+        "leave-future-out backtests)"
+    )
 
 
 def prior_rows(priors: dict[str, Prior]) -> pd.DataFrame:
@@ -109,10 +130,15 @@ def rounded_summary(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 class FitView(pn.viewable.Viewer):
-    """Fit one law with NUTS off the event loop, with progress, cancel and diagnostics."""
+    """Fit one law, or stack every law the runs allow (auto), with NUTS off the event loop, with
+    progress, cancel and diagnostics."""
 
     state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
-    law = param.Selector(default=DEFAULT_LAW, objects=list(LAWS), doc="Scaling-law family.")
+    law = param.Selector(
+        default=DEFAULT_LAW,
+        objects=LAW_OPTIONS,
+        doc="Scaling-law family, or auto: every family the columns allow, stacked.",
+    )
     covariate = param.Selector(
         default="C", objects=["N", "D", "C"], doc="Covariate of one-covariate families."
     )
@@ -134,7 +160,7 @@ class FitView(pn.viewable.Viewer):
 
     def __init__(self, state: WorkbenchState | None = None, **params):
         super().__init__(state=state or WorkbenchState(), **params)
-        self._job: FitJob | None = None
+        self._job: FitJob | EnsembleJob | None = None
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
         self._covariate_select = pn.widgets.Select.from_param(
             self.param.covariate, label="Covariate"
@@ -153,6 +179,16 @@ class FitView(pn.viewable.Viewer):
         )
         self._priors_alert = error_alert()
         self._reset_priors = pn.widgets.Button(label="Reset priors", color="light")
+        # auto chooses its laws and uses their default priors: the editor would not apply.
+        self._law_details = pn.Column(
+            self._formula,
+            self._reference,
+            pn.pane.Markdown("**Priors** (sampler parameters; edit distribution or parameters)"),
+            pn.Row(self._priors, self._reset_priors),
+            self._priors_alert,
+            sizing_mode="stretch_width",
+        )
+        self._auto_note = pn.pane.Markdown(AUTO_NOTE, sizing_mode="stretch_width")
         self._sampler_inputs = [
             pn.widgets.IntInput.from_param(self.param.draws, label="Draws", width=110),
             pn.widgets.IntInput.from_param(self.param.tune, label="Tune", width=110),
@@ -168,6 +204,7 @@ class FitView(pn.viewable.Viewer):
         )
         self._status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._alert = error_alert()
+        self._shown_law = pn.pane.Markdown("", visible=False)
         self._badges = pn.pane.HTML("")
         self._problems = pn.pane.Alert("", alert_type="warning", visible=False)
         self._summary = pn.widgets.Tabulator(
@@ -187,8 +224,13 @@ class FitView(pn.viewable.Viewer):
 
     @param.depends("law", "covariate", watch=True)
     def _on_law(self):
-        law = self.configured_law()
+        auto = self.law == AUTO
         self._covariate_select.visible = takes_covariate(self.law)
+        self._law_details.visible = not auto
+        self._auto_note.visible = auto
+        if auto:
+            return
+        law = self.configured_law()
         self._formula.object = f"$${law.formula}$$"
         self._reference.object = f"**{law.label}** · parameters {', '.join(law.parameters)} · " \
             f"{law.reference}"  # fmt: skip
@@ -220,17 +262,31 @@ class FitView(pn.viewable.Viewer):
                 )
         return overrides
 
+    def sampler_options(self) -> dict:
+        options = {"draws": self.draws, "tune": self.tune, "chains": self.chains}
+        return options | {"cores": min(self.chains, DEFAULT_SAMPLER["cores"])}
+
     def make_fit(self) -> ScalingLawFit:
         """An unfitted ``ScalingLawFit`` with the chosen law, priors and sampler options."""
-        sampler = {"draws": self.draws, "tune": self.tune, "chains": self.chains}
-        sampler["cores"] = min(self.chains, DEFAULT_SAMPLER["cores"])
-        fit = ScalingLawFit(self.configured_law(), priors=self.prior_overrides(), sampler=sampler)
+        fit = ScalingLawFit(
+            self.configured_law(), priors=self.prior_overrides(), sampler=self.sampler_options()
+        )
         fit.priors_  # noqa: B018 - raises now, in the form, rather than in the worker thread
         return fit
 
+    def make_job(self) -> FitJob | EnsembleJob:
+        """The fit to run for the form: one law, or every law the runs allow for auto."""
+        runs = self.state.runs
+        if self.law == AUTO:
+            # Choosing the laws here raises for a table without sizes now, in the form.
+            ensemble = LawEnsemble(candidate_laws(runs), sampler=self.sampler_options())
+            return EnsembleJob(ensemble, runs, random_seed=self.random_seed)
+        return FitJob(self.make_fit(), runs, random_seed=self.random_seed)
+
     # -- fitting ---------------------------------------------------------------------------
     async def start_fit(self, event=None) -> None:
-        """Fit on the worker pool, updating the progress bar; the result goes to ``state.fit``."""
+        """Fit on the worker pool, updating the progress bar; the result goes to ``state.fit``
+        (for auto, the top-weighted law, with the whole mixture in ``state.ensemble``)."""
         if self.running:
             return
         show_error(self._alert)
@@ -238,37 +294,42 @@ class FitView(pn.viewable.Viewer):
             self._fail("Could not fit: load runs in the Data tab first")
             return
         try:
-            fit = self.make_fit()
+            job = self.make_job()
         except ValueError as error:
             self._fail(f"Could not fit: {error}")
             return
-        job = FitJob(fit, self.state.runs, random_seed=self.random_seed)
-        compiling = job.needs_compiling
+        name = AUTO if isinstance(job, EnsembleJob) else job.fit.law.label
+        self.status = starting_status(job)
         self._job = job
         self._set_running(True)
-        self.status = (
-            f"Compiling the {fit.law.label} model (first fit of this law in this process, about "
-            "10 s), then sampling ..."
-            if compiling
-            else f"Sampling {fit.law.label} on {len(job.runs)} runs ..."
-        ) + " Then 3 nested backtests calibrate its extrapolation error."
         try:
-            fitted = await job.run_async(self._show_progress)
+            result = await job.run_async(self._show_progress)
         except FitCancelled:
             self.status = "Fit cancelled; the previous fit, if any, is kept."
         except (RunTableError, ValueError) as error:
-            self._fail(f"Could not fit {fit.law.label}: {error}")
+            self._fail(f"Could not fit {name}: {error}")
         except Exception as error:
-            self._fail(f"Could not fit {fit.law.label}: {type(error).__name__}: {error}")
+            self._fail(f"Could not fit {name}: {type(error).__name__}: {error}")
         else:
-            self.state.fit = fitted
-            self.status = (
-                f"Fit finished: {fitted.law.label} on {len(job.runs)} runs in {job.seconds:.1f} s. "
-                + describe_calibration(calibration_of(fitted).summary())
-            )
+            self._keep(result, f"on {len(job.runs)} runs in {job.seconds:.1f} s")
         finally:
             self._job = None
             self._set_running(False)
+
+    def _keep(self, result: ScalingLawFit | LawEnsemble, how: str) -> None:
+        if isinstance(result, LawEnsemble):
+            top = top_fit(result)
+            self.state.param.update(fit=top, ensemble=result)
+            self.status = (
+                f"Fit finished: auto {how}: {describe_ensemble(result)}. The Checks tab and the "
+                f"table below show {top.law.label}, the top-weighted law; the Extrapolate tab "
+                "predicts with the mixture."
+            )
+        else:
+            self.state.param.update(fit=result, ensemble=None)
+            self.status = f"Fit finished: {result.law.label} {how}. " + describe_calibration(
+                calibration_of(result).summary()
+            )
 
     def cancel(self, event=None) -> None:
         """Ask the running fit to stop; ``start_fit`` then reports it as cancelled."""
@@ -296,9 +357,12 @@ class FitView(pn.viewable.Viewer):
         self._status.object = self.status
 
     # -- results ---------------------------------------------------------------------------
-    @param.depends("state.fit", "ci_prob", watch=True)
+    @param.depends("state.fit", "state.ensemble", "ci_prob", watch=True)
     def _on_fit_change(self):
         fit = self.state.fit
+        if self.state.ensemble is not None:
+            self._shown_law.object = f"**{fit.law.label}**, the top-weighted law of the auto fit:"
+        self._shown_law.visible = self.state.ensemble is not None
         if fit is None:
             self._badges.object = ""
             self._summary.value = pd.DataFrame()
@@ -307,6 +371,13 @@ class FitView(pn.viewable.Viewer):
         diagnostics = fit.diagnostics()
         self._badges.object = diagnostic_badges(diagnostics)
         problems = diagnostics.problems()
+        if self.state.ensemble is not None:
+            # Every law in the mixture feeds the predictions, so each one's sampling matters.
+            problems = [
+                f"{label}: {problem}."
+                for label, member in self.state.ensemble.fits_.items()
+                for problem in member.diagnostics().problems()
+            ]
         self._problems.param.update(
             object="**Do not trust these numbers yet.** " + " ".join(problems),
             visible=bool(problems),
@@ -316,18 +387,35 @@ class FitView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._law_select, self._covariate_select),
-            self._formula,
-            self._reference,
-            pn.pane.Markdown("**Priors** (sampler parameters; edit distribution or parameters)"),
-            pn.Row(self._priors, self._reset_priors),
-            self._priors_alert,
+            self._auto_note,
+            self._law_details,
             pn.pane.Markdown("**Sampler** (NUTS via nutpie)"),
             pn.Row(*self._sampler_inputs),
             pn.Row(self._fit_button, self._cancel_button, self._progress),
             self._status,
             self._alert,
+            self._shown_law,
             self._badges,
             self._problems,
             self._summary,
             sizing_mode="stretch_width",
         )
+
+
+def starting_status(job: FitJob | EnsembleJob) -> str:
+    """What the fit about to run will do, and why it may take a while."""
+    runs = len(job.runs)
+    if isinstance(job, EnsembleJob):
+        laws = ", ".join(law.label for law in job.ensemble.laws)
+        return (
+            f"Fitting the {len(job.ensemble.laws)} laws these columns allow ({laws}) on {runs} "
+            "runs, calibrating each by 3 nested backtests, then stacking them; a law fitted for "
+            "the first time in this process is compiled first (about 10 s) ..."
+        )
+    label = job.fit.law.label
+    return (
+        f"Compiling the {label} model (first fit of this law in this process, about 10 s), then "
+        "sampling ..."
+        if job.needs_compiling
+        else f"Sampling {label} on {runs} runs ..."
+    ) + " Then 3 nested backtests calibrate its extrapolation error."

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from workbench.emergence import PassUntilLogs
 from workbench.emergence.model import CountFit
-from workbench.fitting import ScalingLawFit
+from workbench.fitting import FitCancelled, ScalingLawFit
 from workbench.fitting.model import is_compiled
 from workbench.fitting.structure import Structure
-from workbench.predict import Backtest, backtest, calibrate
+from workbench.predict import Backtest, LawEnsemble, backtest, calibrate
 from workbench.runs import RunTable
 
 POLL_SECONDS = 0.2
@@ -123,6 +123,28 @@ class FitJob(Job):
                 progress=lambda fraction: self._report(share + (1 - share) * fraction),
                 cancel=self.cancel,
             )
+        return fitted
+
+
+@dataclass
+class EnsembleJob(Job):
+    """``law="auto"``: fit, calibrate and stack every law the runs allow (a ``LawEnsemble``).
+
+    Progress is the fraction of candidate laws whose nested backtests are done.
+    """
+
+    ensemble: LawEnsemble
+    runs: RunTable
+    random_seed: int | None = None
+
+    def work(self) -> LawEnsemble:
+        fitted = self.ensemble.fit(
+            self.runs, random_seed=self.random_seed, progress=self._report, cancel=self.cancel
+        )
+        # The sampler looks at the event only while it waits, so a cancel during the last law's
+        # short refits or the stacking can go unnoticed; the user asked for no result.
+        if self.cancel.is_set():
+            raise FitCancelled("the fit was cancelled")
         return fitted
 
 

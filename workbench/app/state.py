@@ -3,6 +3,7 @@
 import param
 
 from workbench.fitting import ScalingLawFit
+from workbench.predict import LawEnsemble
 from workbench.runs import RunTable
 
 
@@ -18,13 +19,21 @@ class WorkbenchState(param.Parameterized):
         allow_None=True,
         doc="The current fit, shown by the checks, extrapolation and export views.",
     )
+    ensemble = param.ClassSelector(
+        class_=LawEnsemble,
+        default=None,
+        allow_None=True,
+        doc="The stacked laws of a law='auto' fit, whose top-weighted law is ``fit``; None after "
+        "a fit of one law. The extrapolation predicts with the whole mixture.",
+    )
     fits = param.Dict(
         default={}, doc="Fits for comparison by label, e.g. {'chinchilla': ScalingLawFit}."
     )
     predictions = param.DataFrame(
         default=None,
         allow_None=True,
-        doc="The latest fit.predict(targets) table, for the prediction and export downloads.",
+        doc="The latest predict(targets) table of the fit or ensemble, for the prediction and "
+        "export downloads.",
     )
     error = param.String(default="", doc="The latest error, in plain language; empty when none.")
 

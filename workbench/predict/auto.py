@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.fitting import FitWarning, ScalingLawFit
+from workbench.fitting import FitCancelled, FitWarning, ScalingLawFit
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
@@ -134,12 +134,18 @@ class LawEnsemble:
         """Fit, calibrate and stack every candidate law; returns ``self``.
 
         ``fit_options`` are keywords of ``ScalingLawFit.fit`` (checkpoints, groups, ...).
+        ``progress`` is called with the fraction of laws calibrated; setting ``cancel`` stops the
+        fit with ``FitCancelled``.
         """
         runs = read_runs(runs)
         laws = [get_law(law) for law in self.laws] if self.laws else candidate_laws(runs)
         min_runs = max(MIN_INNER_RUNS, *(len(law.parameters) + 1 for law in laws))
         fits, evidence, caught = {}, {}, {}
         for index, law in enumerate(laws):
+            # The sampler notices ``cancel`` only while it samples; a law's compilation takes
+            # longer than its sampling, so look before starting each law.
+            if cancel is not None and cancel.is_set():
+                raise FitCancelled("the fit was cancelled")
 
             def report(fraction, index=index):
                 if progress is not None:
