@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from test_laws import TRUTHS
+from law_truths import TRUTHS
 
 from workbench.laws import get_law
 

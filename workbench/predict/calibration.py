@@ -20,8 +20,9 @@ the largest of :math:`|\\log_{10}|` excess over the training range of each covar
 and, for laws in N and D, of compute C = 6·N·D. It is 0 inside the range.
 
 **Learning f and s: nested leave-future-out.** On the training runs only, the largest 10 %, 20 %
-and 30 % (by compute, else the scale covariate) are held out in turn, the law is refitted on the
-rest, and each held-out run gives a residual :math:`r` (log truth minus the predictive median),
+and 30 % along the law's own scale (compute for a law in N and D, else the one of C, N and D it
+reads; see :func:`law_holdout_column`) are held out in turn, the law is refitted on the rest, and
+each held-out run gives a residual :math:`r` (log truth minus the predictive median),
 the law's own predictive spread :math:`\\sigma` and its distance :math:`d`. With
 :math:`r \\sim \\mathcal{N}(0, \\sigma^2 + \\tau(d)^2)`, the posterior of (f, s) is computed on a
 log grid under a weakly informative prior (:data:`DEFAULT_PRIOR`) learned the same way from the
@@ -55,7 +56,8 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from workbench.fitting import ScalingLawFit
-from workbench.runs import read_runs
+from workbench.laws import ScalingLaw
+from workbench.runs import RunTable, read_runs
 
 COMPUTE_PER_PARAMETER_TOKEN = 6.0
 FLOOR_RAMP = 0.1
@@ -355,6 +357,20 @@ def calibration_of(fit: ScalingLawFit) -> Calibration:
     return fit._calibration[1]
 
 
+def law_holdout_column(law: ScalingLaw, runs: RunTable) -> str | None:
+    """The column whose largest runs a nested backtest of ``law`` holds out, or None.
+
+    Compute for a law in N and D, else the first of C, N and D the law reads and ``runs`` has.
+    Holding out by anything else, such as compute for a law in tokens alone, leaves runs inside
+    the law's training range, which teach nothing about extrapolation. None, for a law that reads
+    none of them (downstream error reads the loss), leaves the table's own order.
+    """
+    covariates = set(law.covariates)
+    preferred = ("C",) if {"N", "D"} <= covariates else ()
+    candidates = (*preferred, *(name for name in ("C", "N", "D") if name in covariates))
+    return next((name for name in candidates if runs.has(name)), None)
+
+
 def lfo_evidence(
     fit: ScalingLawFit,
     runs,
@@ -371,7 +387,10 @@ def lfo_evidence(
 
     ``fit`` supplies the law, priors, likelihood and sampler (capped at :data:`INNER_SAMPLER`'s
     draws); it is not changed. Cuts that leave fewer than ``min_runs`` runs to fit (by default
-    :data:`MIN_INNER_RUNS`, and one more than the law's parameters) are skipped.
+    :data:`MIN_INNER_RUNS`, and one more than the law's parameters) are skipped. ``by`` names
+    the column whose largest runs are held out; by default the table's own order (see
+    :func:`~workbench.predict.backtest.holdout_runs`), the same for every law fitted to it, so
+    laws stacked on their evidence are scored on the same runs.
     """
     from workbench.predict.backtest import holdout_runs
     from workbench.predict.extrapolate import predictive_draws, target_covariates
@@ -449,14 +468,16 @@ def calibrate(
     ``runs`` must be the table ``fit`` was fitted to, and ``fit_options`` the same keywords of
     ``ScalingLawFit.fit`` (checkpoints, run effect, groups). The calibration is stored in the
     fit's attributes (so it is saved with it) and used by :func:`~workbench.predict.predict`.
-    ``prior`` is the default the evidence updates. Returns ``fit``.
+    ``by`` names the column whose largest runs are held out, by default the law's own scale
+    (:func:`law_holdout_column`). ``prior`` is the default the evidence updates. Returns ``fit``.
     """
+    runs = read_runs(runs)
     evidence = lfo_evidence(
         fit,
         runs,
         fit_options=fit_options,
         cuts=cuts,
-        by=by,
+        by=by or law_holdout_column(fit.law, runs),
         random_seed=random_seed,
         progress=progress,
         cancel=cancel,
