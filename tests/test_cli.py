@@ -110,12 +110,30 @@ def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
         (["fit", "missing.csv", "--law", "chinchilla", "--N", "params"], "missing.csv"),
         (["predict", "nofit.nc", "--N", "1e9", "--D", "1e10"], "nofit.nc"),
         (["fit"], "required"),
+        # Options out of range are refused before any data is read or sampled.
+        (["fit", "demo", "--law", "power_law", "--draws", "-5"], "--draws: must be at least 1"),
+        (["fit", "demo", "--law", "power_law", "--draws", "0"], "--draws: must be at least 1"),
+        (["fit", "demo", "--law", "power_law", "--tune", "-1"], "--tune: must be at least 0"),
+        (["fit", "demo", "--law", "power_law", "--chains", "0"], "--chains: must be at least 1"),
+        (["fit", "demo", "--law", "power_law", "--draws", "1e3"], "--draws: must be a whole"),
+        (["fit", "demo", "--law", "power_law", "--ci-prob", "1.5"], "--ci-prob: must lie"),
+        (["compare", "demo", "--laws", "power_law", "--chains", "0"], "--chains"),
+        (["passuntil", "logs.csv", "--draws", "0"], "--draws: must be at least 1"),
+        (["batch", "spec.yaml", "--workers", "0"], "--workers: must be at least 1"),
+        (["predict", "nofit.nc", "--C", "1e24", "--ci-prob", "0"], "--ci-prob: must lie"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(argv, expected, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
+
+
+@pytest.mark.parametrize("value", ["-7e10", "-70B", "-1"])
+def test_a_negative_target_is_named_as_a_value(saved_fit, value, capsys):
+    assert main(["predict", str(saved_fit), "--N", value, "--D", "1e12"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "target N must be positive" in err
 
 
 def test_predict_missing_covariate(saved_fit, capsys):

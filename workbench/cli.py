@@ -4,13 +4,16 @@ backtest laws, run the demo."""
 import argparse
 import json
 import os
+import re
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from workbench.atomic import replacing
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import LAWS, get_law
 from workbench.predict import (
@@ -41,8 +44,40 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read "--N -7e10" or "--D -2T" as a (bad) value, which the target check then names,
+        # rather than as an unknown option leaving --N without one.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[A-Za-z]?$")
+
     def error(self, message):
         raise UsageError(message)
+
+
+def whole_number(minimum: int):
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+def probability(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,11 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("student_t", "normal"),
         help="noise model (default: student_t; run-effect fits are normal)",
     )
-    fit.add_argument("--draws", type=int, default=1000)
-    fit.add_argument("--tune", type=int, default=1000)
-    fit.add_argument("--chains", type=int, default=2)
+    fit.add_argument("--draws", type=whole_number(1), default=1000)
+    fit.add_argument("--tune", type=whole_number(0), default=1000)
+    fit.add_argument("--chains", type=whole_number(1), default=2)
     fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument("--ci-prob", type=float, default=0.9)
+    fit.add_argument("--ci-prob", type=probability, default=0.9)
     fit.add_argument(
         "--no-calibrate",
         action="store_true",
@@ -127,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibrated (default): widened by the extrapolation error past the training runs; "
         "law: the law's own interval, as if it held at any scale",
     )
-    predict.add_argument("--ci-prob", type=float, default=0.9)
+    predict.add_argument("--ci-prob", type=probability, default=0.9)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
 
     calibrate_command = commands.add_parser(
@@ -150,10 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="model sizes to predict at (default: 10x the largest)",
     )
     passuntil.add_argument("--k", nargs="+", type=int, default=[1, 10], help="pass@k to report")
-    passuntil.add_argument("--draws", type=int, help="posterior draws per chain (model default)")
-    passuntil.add_argument("--tune", type=int, help="tuning steps per chain (model default)")
+    passuntil.add_argument(
+        "--draws", type=whole_number(1), help="posterior draws per chain (model default)"
+    )
+    passuntil.add_argument(
+        "--tune", type=whole_number(0), help="tuning steps per chain (model default)"
+    )
     passuntil.add_argument("--seed", type=int, default=0)
-    passuntil.add_argument("--ci-prob", type=float, default=0.9)
+    passuntil.add_argument("--ci-prob", type=probability, default=0.9)
     passuntil.add_argument("--json", action="store_true", help="print one JSON object")
 
     compare = commands.add_parser(
@@ -207,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("batch", help="fit a YAML grid of laws and choices on Dask")
     batch.add_argument("spec", help="YAML batch spec (see workbench.batch.spec)")
     batch.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://host:8786")
-    batch.add_argument("--workers", type=int, help="workers of the local cluster (default: cores)")
+    batch.add_argument(
+        "--workers", type=whole_number(1), help="workers of the local cluster (default: cores)"
+    )
     batch.add_argument(
         "--out", default="batch-results", help="results folder (default: %(default)s)"
     )
@@ -232,8 +273,7 @@ def main(argv=None) -> int:
         DatasetError,
         ValueError,
         KeyError,
-        FileNotFoundError,
-        IsADirectoryError,
+        OSError,
     ) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"workbench: error: {message}".replace("\n", " "), file=sys.stderr)
@@ -270,7 +310,23 @@ def _load_runs(arguments):
     return runs
 
 
+def check_output_path(path) -> None:
+    """Refuse an output file that cannot be written, before any sampling is spent on it."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"-o {path} is a folder; name a file in it, e.g. {path / 'fit.nc'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: there is no folder {path.parent}")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror} in {path.parent}") from None
+
+
 def _fit(arguments) -> int:
+    if arguments.output:
+        check_output_path(arguments.output)
     runs = _load_runs(arguments)
     sampler = {
         "draws": arguments.draws,
@@ -650,9 +706,9 @@ def _add_law_set_arguments(parser: argparse.ArgumentParser, laws_required: bool 
         choices=tuple(CHECKPOINT_POLICIES),
         help="which checkpoints every fit uses, as for `fit` (default: final)",
     )
-    parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--tune", type=int, default=1000)
-    parser.add_argument("--chains", type=int, default=2)
+    parser.add_argument("--draws", type=whole_number(1), default=1000)
+    parser.add_argument("--tune", type=whole_number(0), default=1000)
+    parser.add_argument("--chains", type=whole_number(1), default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -950,7 +1006,8 @@ def _batch_report(arguments) -> int:
     print(summary.to_string(float_format="{:.4g}".format))
     html = Path(arguments.html or Path(arguments.out) / "report.html")
     hv.extension("bokeh", logo=False)
-    hv.save(plot_batch_summary(summary), html, backend="bokeh", title="Batch report")
+    with replacing(html) as partial:
+        hv.save(plot_batch_summary(summary), partial, backend="bokeh", title="Batch report")
     print(f"Report: {html}")
     return 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workbench.atomic import replacing
 from workbench.batch.spec import (
     CHECKPOINT_POLICIES,
     JOB_KEYS,
@@ -364,9 +365,8 @@ class _ResultsWriter:
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
-        partial = self.path.with_suffix(".parquet.partial")
-        self.frame().to_parquet(partial, index=False)
-        os.replace(partial, self.path)
+        with replacing(self.path) as partial:
+            self.frame().to_parquet(partial, index=False)
 
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.rows, columns=list(RESULT_COLUMNS))

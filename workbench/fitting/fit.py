@@ -13,6 +13,7 @@ import xarray as xr
 from scipy.special import logsumexp, poch
 
 import workbench
+from workbench.atomic import replacing
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.model import (
     FitCancelled,  # noqa: F401 - re-exported
@@ -48,6 +49,17 @@ DEFAULT_SAMPLER = {
 
 class NotFittedError(RuntimeError):
     """A result was asked of a fit that has not been fitted or loaded."""
+
+
+FIT_GROUPS = (
+    "posterior",
+    "sample_stats",
+    "posterior_predictive",
+    "log_likelihood",
+    "observed_data",
+    "constant_data",
+)
+"""The groups of a saved fit; a file without one of them is refused by name."""
 
 
 class FitFileError(ValueError):
@@ -392,11 +404,12 @@ class ScalingLawFit:
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> Path:
-        """Write the DataTree with its provenance attributes to netCDF."""
+        """Write the DataTree with its provenance attributes to netCDF, whole or not at all."""
         path = Path(path)
-        # The netCDF C library writes a fit's ~40 small variables 5-6x faster than h5netcdf;
-        # ``load`` reads the file back identically either way.
-        self.idata.to_netcdf(path, engine="netcdf4")
+        with replacing(path) as partial:
+            # The netCDF C library writes a fit's ~40 small variables 5-6x faster than h5netcdf;
+            # ``load`` reads the file back identically either way.
+            self.idata.to_netcdf(partial, engine="netcdf4")
         return path
 
     @classmethod
@@ -423,6 +436,12 @@ class ScalingLawFit:
         if "law_options" not in tree.attrs:
             raise FitFileError(
                 f"{source} holds several laws (law='auto'); read it with workbench.predict.load_fit"
+            )
+        missing = [group for group in FIT_GROUPS if group not in tree.children]
+        if missing:
+            raise FitFileError(
+                f"{source} is an incomplete fit: it has no {', '.join(missing)} "
+                f"group{'s' if len(missing) > 1 else ''}; fit again"
             )
         saved = get_law(tree.attrs["law"], **json.loads(tree.attrs["law_options"]))
         if law is not None and get_law(law) != saved:

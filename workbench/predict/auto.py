@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.fitting import FitCancelled, FitWarning, ScalingLawFit
+from workbench.atomic import replacing
+from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
@@ -266,15 +267,22 @@ class LawEnsemble:
                 }
             ),
         }
-        tree.to_netcdf(path, engine="netcdf4")
+        with replacing(path) as partial:
+            tree.to_netcdf(partial, engine="netcdf4")
         return path
 
     @classmethod
-    def from_tree(cls, tree: xr.DataTree) -> "LawEnsemble":
+    def from_tree(cls, tree: xr.DataTree, source="this tree") -> "LawEnsemble":
         content = json.loads(tree.attrs["ensemble"])
+        missing = [member for member in content["members"] if member not in tree.children]
+        if missing:
+            raise FitFileError(
+                f"{source} is an incomplete auto fit: it has no {', '.join(missing)} "
+                f"group{'s' if len(missing) > 1 else ''}; fit again"
+            )
         ensemble = cls()
         ensemble.fits_ = {
-            label: ScalingLawFit.from_tree(tree[member].copy())
+            label: ScalingLawFit.from_tree(tree[member].copy(), source=f"{source} ({label})")
             for member, label in zip(content["members"], content["labels"], strict=True)
         }
         ensemble.weights_ = pd.Series(content["weights"], index=content["labels"])
@@ -292,7 +300,7 @@ def load_fit(path) -> "ScalingLawFit | LawEnsemble":
     """Read a fit saved by ``ScalingLawFit.save`` or ``LawEnsemble.save``."""
     tree = ScalingLawFit.read_tree(path)
     return (
-        LawEnsemble.from_tree(tree)
+        LawEnsemble.from_tree(tree, source=path)
         if tree.attrs.get("law") == AUTO
         else ScalingLawFit.from_tree(tree, source=path)
     )

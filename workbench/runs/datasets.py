@@ -7,7 +7,6 @@ and reads it into a ``RunTable``. Cite the papers named in a loader's docstring 
 import hashlib
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workbench.atomic import replacing
 from workbench.runs.table import RunTable
 from workbench.runs.validation import from_frame
 
@@ -97,17 +97,10 @@ def fetch(
         _verify(path, url, sha256, _file_sha256(path), cached=True)
         return path
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False) as part:
-        try:
+    with replacing(path) as partial:
+        with open(partial, "wb") as part:
             digest = _download(url, part)
-        except BaseException:
-            part.close()
-            Path(part.name).unlink()
-            raise
-    _verify(Path(part.name), url, sha256, digest, cached=False)
-    # Temporary files are private (0600); a cached public data set need not be.
-    os.chmod(part.name, 0o644)
-    os.replace(part.name, path)
+        _verify(partial, url, sha256, digest, cached=False)
     return path
 
 
