@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from benchmarks.calibration_data import SHARED_DATA, loss_tables
+from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
 from workbench.predict import LawEnsemble, holdout_runs
 from workbench.predict.calibration import DEFAULT_PRIOR, Prior, population_prior
 from workbench.predict.scores import absolute_relative_error
@@ -137,11 +137,18 @@ def main() -> None:
         help="CSV of `calibration_default --evidence`: each table then gets the prior learned "
         "without its own study (the shipped default has seen every table here)",
     )
+    parser.add_argument(
+        "--curves",
+        action="store_true",
+        help="also Li et al.'s one-covariate learning curves (loss against tokens)",
+    )
     arguments = parser.parse_args()
     prior_for = held_out_priors(
         pd.read_csv(arguments.corpus_evidence) if arguments.corpus_evidence else None
     )
     tables = loss_tables(SHARED_DATA)
+    if arguments.curves:
+        tables |= learning_curve_tables(SHARED_DATA)
     if arguments.tables:
         tables = {
             name: runs

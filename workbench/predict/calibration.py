@@ -385,9 +385,10 @@ def lfo_evidence(
 ) -> pd.DataFrame:
     """Nested leave-future-out evidence on ``runs``: refit without the largest runs, score them.
 
-    ``fit`` supplies the law, priors, likelihood and sampler (capped at :data:`INNER_SAMPLER`'s
-    draws); it is not changed. Cuts that leave fewer than ``min_runs`` runs to fit (by default
-    :data:`MIN_INNER_RUNS`, and one more than the law's parameters) are skipped. ``by`` names
+    ``fit`` supplies the law, priors, likelihood and sampler (with :data:`INNER_SAMPLER`'s draws
+    and tuning, whatever the fit's own); it is not changed. Cuts that leave fewer than
+    ``min_runs`` runs to fit (by default :data:`MIN_INNER_RUNS`, and one more than the law's
+    parameters) are skipped. ``by`` names
     the column whose largest runs are held out; by default the table's own order (see
     :func:`~workbench.predict.backtest.holdout_runs`), the same for every law fitted to it, so
     laws stacked on their evidence are scored on the same runs.
