@@ -2,6 +2,7 @@
 backtest laws, run the demo."""
 
 import argparse
+import difflib
 import json
 import os
 import re
@@ -304,6 +305,7 @@ def _load_runs(arguments):
     elif arguments.runs in DATASETS:
         runs = load_dataset(arguments.runs)
     else:
+        check_run_source(arguments.runs)
         if mapping and arguments.target != "loss":
             mapping[arguments.target] = arguments.target
         runs = read_runs(arguments.runs, mapping=mapping or None, target=arguments.target)
@@ -322,6 +324,15 @@ def check_output_path(path) -> None:
             pass
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror} in {path.parent}") from None
+
+
+def check_run_source(name: str) -> None:
+    """A name that is no file but close to a built-in data set is a typo of it: say which."""
+    if Path(name).exists() or Path(name).is_symlink():
+        return
+    match = difflib.get_close_matches(name, ["demo", *DATASETS], n=1)
+    if match:
+        raise UsageError(f"no such file or data set: {name!r}; did you mean {match[0]}?")
 
 
 def _fit(arguments) -> int:

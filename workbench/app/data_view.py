@@ -177,8 +177,9 @@ class DataView(pn.viewable.Viewer):
             except Exception as error:
                 # Any reader failure (bad encoding, broken Parquet, malformed JSON) means the same
                 # to the user: the file is not a table we can read.
+                reason = str(error).replace(str(path), repr(filename))
                 raise ValueError(
-                    f"Could not read {filename!r} as {suffix[1:].upper()}: {error}"
+                    f"Could not read {filename!r} as {suffix[1:].upper()}: {reason}"
                 ) from None
         if len(frame.columns) < 2 or len(frame) == 0:
             raise ValueError(

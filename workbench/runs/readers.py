@@ -1,6 +1,10 @@
 """Reading run tables from CSV, Parquet and JSON files, DataFrames or existing tables."""
 
+import codecs
+import csv
+import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,24 +66,110 @@ def read_runs(
 
 
 def read_frame(source, *, format: str | None = None) -> pd.DataFrame:
-    """The raw DataFrame behind ``source`` (a path or a DataFrame), before any validation."""
+    """The raw DataFrame behind ``source`` (a path or a DataFrame), before any validation.
+
+    Every way a file can fail to be a table (missing, a folder, empty, not UTF-8, malformed CSV
+    or JSON, repeated column names) raises :class:`RunTableError` naming the file.
+    """
     if isinstance(source, pd.DataFrame):
         return source
     if not isinstance(source, str | os.PathLike):
-        raise TypeError(f"expected a path, DataFrame or RunTable, got {type(source).__name__}")
+        raise RunTableError(
+            f"expected a path, DataFrame or RunTable, got {type(source).__name__}",
+            fix="pass the run table's file name",
+        )
     path = Path(source)
     kind = format or FORMATS.get(path.suffix.lower())
-    if kind == "csv":
-        return pd.read_csv(path)
-    if kind == "tsv":
-        return pd.read_csv(path, sep="\t")
+    if kind is None:
+        raise RunTableError(
+            f"cannot tell the format of {str(path)!r}",
+            fix=f"use one of the suffixes {sorted(FORMATS)}, or pass format= one of "
+            f"{sorted(set(FORMATS.values()))}",
+        )
+    check_readable(path)
     if kind == "parquet":
-        return pd.read_parquet(path)
-    if kind in ("json", "jsonl"):
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as error:
+            raise RunTableError(f"{path} is not a readable Parquet file ({error})") from None
+    encoding = text_encoding(path)
+    try:
+        if kind in ("csv", "tsv"):
+            separator = "\t" if kind == "tsv" else ","
+            check_unique_header(path, encoding, separator)
+            return pd.read_csv(path, sep=separator, encoding=encoding)
         # No dtype guessing, which would turn columns named like dates into timestamps.
-        return pd.read_json(path, orient="records", lines=kind == "jsonl", dtype=False)
-    raise RunTableError(
-        f"cannot tell the format of {str(path)!r}",
-        fix=f"use one of the suffixes {sorted(FORMATS)}, or pass format= one of "
-        f"{sorted(set(FORMATS.values()))}",
+        return pd.read_json(
+            path, orient="records", lines=kind == "jsonl", dtype=False, encoding=encoding
+        )
+    except UnicodeDecodeError as error:
+        raise RunTableError(
+            f"{path} is not UTF-8 text (byte {error.start} cannot be read)",
+            fix="re-save it as UTF-8",
+        ) from None
+    except pd.errors.ParserError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise RunTableError(f"{path} is not valid {kind.upper()}: {first_line}") from None
+    except ValueError:
+        if kind not in ("json", "jsonl"):
+            raise
+        raise RunTableError(invalid_json(path, encoding, lines=kind == "jsonl")) from None
+
+
+BYTE_ORDER_MARKS = {
+    codecs.BOM_UTF8: "utf-8-sig",
+    codecs.BOM_UTF16_LE: "utf-16",
+    codecs.BOM_UTF16_BE: "utf-16",
+}
+
+
+def check_readable(path: Path) -> None:
+    """Refuse a path that is no readable, non-empty file, saying which and why."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise RunTableError(f"no such file: {path}") from None
+    except OSError as error:
+        raise RunTableError(f"cannot read {path}: {error.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise RunTableError(f"{path} is a folder", fix="name the run table file in it")
+    if status.st_size == 0:
+        raise RunTableError(f"{path} is empty", fix="save the run table into it again")
+
+
+def text_encoding(path: Path) -> str:
+    """UTF-8, unless a byte-order mark says UTF-16 (or UTF-8 with a mark)."""
+    with open(path, "rb") as file:
+        start = file.read(3)
+    return next(
+        (name for mark, name in BYTE_ORDER_MARKS.items() if start.startswith(mark)), "utf-8"
     )
+
+
+def check_unique_header(path: Path, encoding: str, separator: str) -> None:
+    """Refuse repeated column names, which pandas would silently rename (``params.1``)."""
+    with open(path, encoding=encoding, newline="") as file:
+        header = next(csv.reader(file, delimiter=separator), [])
+    first = {}
+    for position, name in enumerate(header, start=1):
+        if name in first:
+            raise RunTableError(
+                f"{path}: columns {first[name]} and {position} are both named {name!r}",
+                fix="rename one of them",
+            )
+        first[name] = position
+
+
+def invalid_json(path: Path, encoding: str, *, lines: bool) -> str:
+    """Where ``path`` stops being JSON (records) or JSON lines, in a sentence."""
+    text = path.read_text(encoding=encoding)
+    documents = enumerate(text.splitlines(), start=1) if lines else [(1, text)]
+    for offset, document in documents:
+        if not document.strip():
+            continue
+        try:
+            json.loads(document)
+        except json.JSONDecodeError as error:
+            line = offset + error.lineno - 1
+            return f"invalid JSON at line {line} of {path}: {error.msg}"
+    return f"{path} holds JSON, but not a list of records (one object per run)"
