@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.cli import APP_SCRIPT, build_parser, main, serve_command, url_prefix
+from workbench.fitting import ScalingLawFit
 from workbench.runs import demo
 
 FAST = ["--draws", "200", "--tune", "200"]
@@ -134,6 +135,26 @@ def test_a_negative_target_is_named_as_a_value(saved_fit, value, capsys):
     assert main(["predict", str(saved_fit), "--N", value, "--D", "1e12"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "target N must be positive" in err
+
+
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [
+        (["--N", "1B", "2B", "3B", "--D", "1T", "2T"], "N has 3, D has 2"),
+        (["--N", "1B", "--D", "1T", "--at", "U=25B"], "chinchilla does not use U"),
+        (["--N", "1B", "--D", "1T", "--C", "6e21"], "does not use C (it reads N, D); drop --C"),
+    ],
+)
+def test_targets_the_law_cannot_use_are_refused(saved_fit, targets, expected, capsys):
+    assert main(["predict", str(saved_fit), *targets]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_contradictory_sizes_are_refused_in_the_library(saved_fit):
+    fit = ScalingLawFit.load(saved_fit)
+    with pytest.raises(ValueError, match=r"C = 5e\+10, but 6·N·D = 6e\+21"):
+        fit.predict({"N": [1e9], "D": [1e12], "C": [5e10]})
 
 
 def test_predict_missing_covariate(saved_fit, capsys):

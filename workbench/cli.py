@@ -471,6 +471,7 @@ def _predict(arguments) -> int:
     covariates |= _other_covariates(arguments.at)
     ensemble = isinstance(fit, LawEnsemble)
     law_covariates = fit.covariates if ensemble else fit.law.covariates
+    check_targets_used(covariates, law_covariates, AUTO if ensemble else fit.law.label)
     names = tuple(dict.fromkeys(("N", "D", "C", *law_covariates)))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExtrapolationWarning)
@@ -517,6 +518,22 @@ def _predict(arguments) -> int:
     for message in messages:
         print(f"warning: {message}", file=sys.stderr)
     return 0
+
+
+def check_targets_used(given: dict, law_covariates, label: str) -> None:
+    """Refuse a target covariate the law would ignore: one it does not read, and that no
+    covariate it reads is derived from (two of N, D and C give the third)."""
+    sizes = {"N", "D", "C"}
+    given_names = {name for name, values in given.items() if values is not None}
+    needed = set(law_covariates)
+    derives = bool((needed & sizes) - given_names)
+    unused = sorted(given_names - needed - (sizes if derives else set()))
+    if unused:
+        options = ", ".join(f"--{name}" if name in sizes else f"--at {name}=" for name in unused)
+        raise UsageError(
+            f"{label} does not use {', '.join(unused)} (it reads {', '.join(law_covariates)}); "
+            f"drop {options}"
+        )
 
 
 def _other_covariates(assignments) -> dict[str, list[str]]:

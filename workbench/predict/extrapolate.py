@@ -45,7 +45,8 @@ def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np
     Other covariates a law needs (such as ``loss`` for a law of downstream error) are read too.
     """
     names = tuple(dict.fromkeys(("N", "D", "C", *covariates_needed)))
-    if isinstance(targets, RunTable):
+    from_runs = isinstance(targets, RunTable)
+    if from_runs:
         targets = {name: targets.column(name) for name in names if targets.has(name)}
     given = dict(targets.items() if isinstance(targets, Mapping) else _frame_items(targets))
     given |= arrays
@@ -54,6 +55,13 @@ def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np
         for name in names
         if given.get(name) is not None
     }
+    lengths = {name: array.size for name, array in values.items()}
+    if len(set(lengths.values())) > 1:
+        counts = ", ".join(f"{name} has {size}" for name, size in lengths.items())
+        raise ValueError(f"targets differ in length ({counts}): give as many values of each")
+    if not from_runs:
+        # A run table may count compute its own way; targets typed by a user must agree.
+        _check_triple(values)
     _complete_triple(values)
     missing = [name for name in covariates_needed if name not in values]
     if missing:
@@ -61,11 +69,6 @@ def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np
         raise ValueError(
             f"prediction targets need {', '.join(covariates_needed)}; missing {', '.join(missing)}"
             + (sizes_hint if {"N", "D", "C"} & set(missing) else "")
-        )
-    sizes = {array.size for array in values.values()}
-    if len(sizes) > 1:
-        raise ValueError(
-            f"target arrays differ in length: { {k: v.size for k, v in values.items()} }"
         )
     for name, array in values.items():
         if not np.all(np.isfinite(array) & (array > 0)):
@@ -79,6 +82,23 @@ def _frame_items(targets):
     if isinstance(targets, pd.DataFrame):
         return [(column, targets[column].to_numpy()) for column in targets.columns]
     raise TypeError(f"targets must be a table or a mapping of N/D/C arrays, not {type(targets)}")
+
+
+TRIPLE_TOLERANCE = 0.01
+"""How far (relative) a given C may be from 6·N·D: rounding, not a different target."""
+
+
+def _check_triple(values: dict[str, np.ndarray]) -> None:
+    if not {"N", "D", "C"} <= set(values):
+        return
+    implied = COMPUTE_PER_PARAMETER_TOKEN * values["N"] * values["D"]
+    off = np.abs(values["C"] - implied) > TRIPLE_TOLERANCE * implied
+    if off.any():
+        first = int(np.argmax(off))
+        raise ValueError(
+            f"target {first + 1} gives C = {values['C'][first]:.4g}, but 6·N·D = "
+            f"{implied[first]:.4g}: give two of N, D and C"
+        )
 
 
 def _complete_triple(values: dict[str, np.ndarray]) -> None:
