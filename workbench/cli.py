@@ -993,8 +993,6 @@ def url_prefix(path: str) -> str:
 def _batch(arguments) -> int:
     from workbench.batch import run_batch
 
-    if arguments.workers is not None and arguments.workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {arguments.workers}")
     try:
         result = run_batch(
             arguments.spec,
@@ -1018,7 +1016,11 @@ def _batch(arguments) -> int:
         f"Batch: {result.n_run} jobs run, {result.n_skipped} already finished ({shown}) in "
         f"{result.seconds:.0f} s; results in {Path(arguments.out) / 'results.parquet'}"
     )
-    return 0
+    failed = result.results[result.results["status"] == "failed"]
+    for row in failed.itertuples():
+        print(f"failed: {row.job_id}: {row.error}", file=sys.stderr)
+    # A batch that produced nothing is an error for scripts, whatever the reasons.
+    return 1 if len(result.results) and len(failed) == len(result.results) else 0
 
 
 def _batch_report(arguments) -> int:

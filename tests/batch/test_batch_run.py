@@ -74,7 +74,7 @@ def test_broken_jobs_are_recorded_as_failed_while_the_rest_finish(first_run):
     rows = first_run[0].results
     absent = rows[rows["dataset"] == "absent"]
     assert (absent["status"] == "failed").all()
-    assert absent["error"].str.contains("FileNotFoundError").all()
+    assert absent["error"].str.contains("no such file").all()
     no_tokens = rows[rows["dataset"] == "no_tokens"]
     assert (no_tokens["status"] == "failed").all()
     assert no_tokens["error"].str.contains("'D'").all(), no_tokens["error"].tolist()
@@ -185,11 +185,14 @@ def test_retry_failed_runs_only_the_failed_jobs_again(first_run, spec, folder, t
     assert (again.results["status"] == "failed").sum() == 6 and len(again.results) == 9
 
 
-def test_cli_batch_records_a_broken_data_set_and_exits_0(tmp_path, capsys):
+def test_cli_batch_that_only_failed_says_why_and_exits_1(tmp_path, capsys):
     spec = tmp_path / "spec.yaml"
     spec.write_text("datasets: {a: {path: absent.csv}}\nlaws: [chinchilla]\n")
     spec.write_text(spec.read_text() + "holdout_top_frac: [0.1, 0.2]\ndraws: 9\n")
-    assert main(["batch", str(spec), "--out", str(tmp_path / "out")]) == 0
-    assert "2 jobs run, 0 already finished (failed 2)" in capsys.readouterr().out
+    assert main(["batch", str(spec), "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert "2 jobs run, 0 already finished (failed 2)" in captured.out
+    reasons = [line for line in captured.err.splitlines() if line.startswith("failed: ")]
+    assert len(reasons) == 2 and all("no such file" in reason for reason in reasons)
     rows = read_results(tmp_path / "out")
     assert list(rows["status"]) == ["failed", "failed"]

@@ -77,6 +77,8 @@ def test_named_prior_sets_are_a_grid_axis():
         ({"min_fraction": [1.0]}, r"min_fraction: 1.0 must lie in \[0, 1\)"),
         ({"priors": {"bad": {"E": {"sigma": 1}}}}, "priors.bad:"),
         ({"save_fits": "yes"}, "save_fits: 'yes' is not true or false"),
+        ({"laws": [["chinchilla"]]}, r"laws: \['chinchilla'\] is not a law name"),
+        ({"datasets": {"x": {"path": 5}}}, "datasets.x.path: 5 is not a file name"),
     ],
 )
 def test_invalid_specs_raise_one_clear_error(change, message):

@@ -232,6 +232,8 @@ def _datasets(raw, base: Path) -> dict[str, dict]:
                 f"valid: {', '.join(sorted(DATASETS))}"
             )
         if "path" in source:
+            if not isinstance(source["path"], str):
+                raise SpecError(f"datasets.{name}.path: {source['path']!r} is not a file name")
             source["path"] = str(base / source["path"])
         datasets[str(name)] = source
     return datasets
@@ -240,6 +242,8 @@ def _datasets(raw, base: Path) -> dict[str, dict]:
 def _laws(raw) -> tuple[str, ...]:
     laws = raw if isinstance(raw, list) else [raw]
     for name in laws:
+        if not isinstance(name, str):
+            raise SpecError(f"laws: {name!r} is not a law name; valid: {', '.join(sorted(LAWS))}")
         if name not in LAWS:
             raise SpecError(f"laws: unknown law {name!r}; valid: {', '.join(sorted(LAWS))}")
     if not laws or len(set(laws)) != len(laws):
