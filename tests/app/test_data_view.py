@@ -62,7 +62,7 @@ def test_negative_n_names_the_column_and_rows(demo_runs):
     upload(view, frame.to_csv(index=False).encode())
     message = view._alert.object
     assert message.startswith("Invalid run table:")
-    assert "column 'N'" in message and "row 3" in message
+    assert "column 'N'" in message and "data row 4" in message
     assert state.runs is before
     assert state.error == message
 

@@ -64,7 +64,7 @@ def test_bad_upload_shows_a_readable_error_and_keeps_the_logs():
     upload(view, b"N,instance,attempts,passes\n1e8,a,5,7\n1e9,a,3,1\n")
     message = view._data_alert.object
     assert message.startswith("Invalid PassUntil logs") and "r > K" in message
-    assert "'passes'" in message and "row 0" in message
+    assert "'passes'" in message and "data row 1" in message
     assert view.passuntil is before
 
     upload(view, b"N,instance,attempts,passes\n1e8,a,5,1\n", "logs.xlsx")

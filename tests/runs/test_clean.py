@@ -45,8 +45,8 @@ def test_clean_removes_exactly_the_bad_rows_and_says_why(messy):
 def test_report_summary_groups_reasons_with_rows(messy):
     _, report = clean(messy)
     assert str(report) == (
-        "removed 4 of 20 rows: 2 non-finite loss (rows 4, 9), 1 non-positive params (row 12), "
-        "1 duplicate (run, step) (row 17)"
+        "removed 4 of 20 rows: 2 non-finite loss (data rows 5, 10), 1 non-positive params "
+        "(data row 13), 1 duplicate (run, step) (data row 18)"
     )
 
 

@@ -29,7 +29,7 @@ def test_unreadable_quantities_name_column_rows_and_values():
     error = raised(frame)
     assert (error.column, error.rows) == ("params", [1, 3])
     assert "column 'params'" in str(error)
-    assert "at rows 1, 3" in str(error)
+    assert "at data rows 2, 4" in str(error)
     assert "'oops'" in str(error)
     assert "'7 bananas'" in str(error)
 
@@ -41,7 +41,7 @@ def test_non_finite_target_names_rows_and_suggests_clean():
     error = raised(frame)
     assert (error.column, error.rows) == ("val_loss", [1, 4])
     assert "column 'val_loss'" in str(error)
-    assert "at rows 1, 4" in str(error)
+    assert "at data rows 2, 5" in str(error)
     assert "workbench.runs.clean()" in str(error)
 
 
@@ -50,7 +50,7 @@ def test_non_numeric_target_is_refused():
     frame.loc[2, "val_loss"] = "diverged"
     error = raised(frame)
     assert (error.column, error.rows) == ("val_loss", [2])
-    assert "at row 2" in str(error)
+    assert "at data row 3" in str(error)
     assert "'diverged'" in str(error)
 
 
@@ -70,7 +70,7 @@ def test_zero_or_negative_covariates_are_refused(column):
     error = raised(frame)
     assert (error.column, error.rows) == (column, [2, 3])
     assert f"column '{column}'" in str(error)
-    assert "at rows 2, 3" in str(error)
+    assert "at data rows 3, 4" in str(error)
     assert "must be positive" in str(error)
 
 
@@ -90,8 +90,8 @@ def test_duplicate_run_and_step_names_the_repeats():
     frame = base_frame().assign(run=["a", "a", "b", "a", "b"], step=[1, 2, 1, 2, 1])
     error = raised(frame)
     assert (error.column, error.rows) == ("run", [3, 4])
-    assert "row 3 repeats row 1" in str(error)
-    assert "row 4 repeats row 2" in str(error)
+    assert "data row 4 repeats data row 2" in str(error)
+    assert "data row 5 repeats data row 3" in str(error)
     assert "(run, step)" in str(error)
 
 
@@ -99,7 +99,7 @@ def test_duplicate_run_ids_without_steps_are_refused():
     frame = base_frame().assign(run=["a", "b", "c", "b", "e"])
     error = raised(frame)
     assert (error.column, error.rows) == ("run", [3])
-    assert "row 3 repeats row 1" in str(error)
+    assert "data row 4 repeats data row 2" in str(error)
 
 
 def test_missing_run_ids_are_refused():
@@ -127,7 +127,7 @@ def test_long_row_lists_are_shortened():
     frame.loc[5:, "val_loss"] = np.nan
     error = raised(frame)
     assert error.rows == list(range(5, 30))
-    assert "rows 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 and 15 more" in str(error)
+    assert "data rows 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 and 15 more" in str(error)
 
 
 def test_first_problem_is_raised_and_the_rest_counted():

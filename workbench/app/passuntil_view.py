@@ -42,6 +42,7 @@ from workbench.emergence.model import DEFAULT_SAMPLER
 from workbench.fitting import FitCancelled
 from workbench.plots import plot_passuntil
 from workbench.runs import RunTableError, parse_quantity
+from workbench.runs.errors import UnreadableFileError
 
 PASSUNTIL_SAMPLER = DEFAULT_SAMPLER | PassUntilFit.sampler_defaults
 
@@ -77,11 +78,15 @@ def read_passuntil_upload(content: bytes, filename: str, max_upload_mb: float) -
         path.write_bytes(content)
         try:
             return read_passuntil(path)
+        except UnreadableFileError as error:
+            reason = str(error).replace(str(path), repr(filename))
+            raise ValueError(
+                f"Could not read {filename!r} as {suffix[1:].upper()}: {reason}"
+            ) from None
         except RunTableError as error:
             raise ValueError(f"Invalid PassUntil logs in {filename!r}: {error}") from None
         except Exception as error:
-            # Any reader failure (encoding, broken Parquet, malformed JSON) means the same to
-            # the user: the file is not a table we can read.
+            # Any other reader failure means the same to the user: not a table we can read.
             raise ValueError(
                 f"Could not read {filename!r} as {suffix[1:].upper()}: {error}"
             ) from None

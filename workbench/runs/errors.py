@@ -5,23 +5,29 @@ from collections.abc import Iterable
 ROWS_SHOWN = 10
 
 
+def data_row(row: int) -> int:
+    """The number people give a 0-based row: the first row under the header is data row 1."""
+    return int(row) + 1
+
+
 def describe_rows(rows: Iterable[int]) -> str:
-    """Write 0-based row numbers for a message: ``row 3``, ``rows 4, 9``, ``... and 5 more``.
+    """Write 0-based row numbers as people count them: ``data row 4``, ``data rows 5, 10``,
+    ``... and 5 more``.
 
     Parameters
     ----------
     rows : iterable of int
-        Row numbers of the input table.
+        0-based row numbers of the input table.
 
     Returns
     -------
     str
         The first ``ROWS_SHOWN`` numbers, then how many more there are.
     """
-    rows = [int(row) for row in rows]
+    rows = [data_row(row) for row in rows]
     shown = ", ".join(str(row) for row in rows[:ROWS_SHOWN])
     more = f" and {len(rows) - ROWS_SHOWN} more" if len(rows) > ROWS_SHOWN else ""
-    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+    return f"{'data row' if len(rows) == 1 else 'data rows'} {shown}{more}"
 
 
 class RunTableError(ValueError):
@@ -63,3 +69,11 @@ class RunTableError(ValueError):
         at_rows = f" at {describe_rows(self.rows)}" if self.rows else ""
         remedy = f". Fix: {fix}" if fix else ""
         super().__init__(f"{where}{problem}{at_rows}{remedy}")
+
+
+class UnreadableFileError(RunTableError):
+    """A file that is no table at all: missing, a folder, empty, not UTF-8 text, or malformed.
+
+    Its message names the file; callers that read an uploaded copy replace that name with the
+    user's.
+    """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.runs.errors import RunTableError
+from workbench.runs.errors import RunTableError, UnreadableFileError
 from workbench.runs.table import RunTable
 from workbench.runs.validation import from_frame
 
@@ -91,7 +91,7 @@ def read_frame(source, *, format: str | None = None) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except (OSError, ValueError) as error:
-            raise RunTableError(f"{path} is not a readable Parquet file ({error})") from None
+            raise UnreadableFileError(f"{path} is not a readable Parquet file ({error})") from None
     encoding = text_encoding(path)
     try:
         if kind in ("csv", "tsv"):
@@ -103,17 +103,17 @@ def read_frame(source, *, format: str | None = None) -> pd.DataFrame:
             path, orient="records", lines=kind == "jsonl", dtype=False, encoding=encoding
         )
     except UnicodeDecodeError as error:
-        raise RunTableError(
+        raise UnreadableFileError(
             f"{path} is not UTF-8 text (byte {error.start} cannot be read)",
             fix="re-save it as UTF-8",
         ) from None
     except pd.errors.ParserError as error:
         first_line = str(error).strip().splitlines()[0]
-        raise RunTableError(f"{path} is not valid {kind.upper()}: {first_line}") from None
+        raise UnreadableFileError(f"{path} is not valid {kind.upper()}: {first_line}") from None
     except ValueError:
         if kind not in ("json", "jsonl"):
             raise
-        raise RunTableError(invalid_json(path, encoding, lines=kind == "jsonl")) from None
+        raise UnreadableFileError(invalid_json(path, encoding, lines=kind == "jsonl")) from None
 
 
 BYTE_ORDER_MARKS = {
@@ -128,13 +128,13 @@ def check_readable(path: Path) -> None:
     try:
         status = path.stat()
     except FileNotFoundError:
-        raise RunTableError(f"no such file: {path}") from None
+        raise UnreadableFileError(f"no such file: {path}") from None
     except OSError as error:
-        raise RunTableError(f"cannot read {path}: {error.strerror}") from None
+        raise UnreadableFileError(f"cannot read {path}: {error.strerror}") from None
     if stat.S_ISDIR(status.st_mode):
-        raise RunTableError(f"{path} is a folder", fix="name the run table file in it")
+        raise UnreadableFileError(f"{path} is a folder", fix="name the run table file in it")
     if status.st_size == 0:
-        raise RunTableError(f"{path} is empty", fix="save the run table into it again")
+        raise UnreadableFileError(f"{path} is empty", fix="save the run table into it again")
 
 
 def text_encoding(path: Path) -> str:
@@ -153,7 +153,7 @@ def check_unique_header(path: Path, encoding: str, separator: str) -> None:
     first = {}
     for position, name in enumerate(header, start=1):
         if name in first:
-            raise RunTableError(
+            raise UnreadableFileError(
                 f"{path}: columns {first[name]} and {position} are both named {name!r}",
                 fix="rename one of them",
             )

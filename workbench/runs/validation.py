@@ -11,7 +11,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from workbench.runs.errors import RunTableError
+from workbench.runs.errors import RunTableError, data_row
 from workbench.runs.schema import (
     COMPUTE_PER_PARAMETER_TOKEN,
     COVARIATES,
@@ -272,7 +272,10 @@ def _duplicates(
         return []
     what = f"({roles['run']}, {roles['step']})" if steps is not None else roles["run"]
     label = "duplicate (run, step)" if steps is not None else "duplicate run"
-    examples = ", ".join(f"row {row} repeats row {first}" for row, first in repeats[:VALUES_SHOWN])
+    examples = ", ".join(
+        f"data row {data_row(row)} repeats data row {data_row(first)}"
+        for row, first in repeats[:VALUES_SHOWN]
+    )
     return [
         Problem(
             label,
