@@ -204,3 +204,10 @@ def test_serve_without_a_prefix_serves_at_the_root():
 )
 def test_url_prefix_has_one_leading_slash_and_none_trailing(path, expected):
     assert url_prefix(path) == expected
+
+
+def test_a_target_far_below_the_data_is_warned_about(saved_fit, capsys):
+    report = run_json(capsys, ["predict", str(saved_fit), "--N", "10", "--D", "10", "--json"])
+    (prediction,) = report["predictions"]
+    assert prediction["distance"] > 5 and prediction["beyond_evidence"]
+    assert "decades past the training runs" in report["warnings"][0]

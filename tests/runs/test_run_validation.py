@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,3 +155,13 @@ def test_valid_input_is_never_changed():
     pd.testing.assert_frame_equal(frame, before)
     np.testing.assert_array_equal(runs.y, before["val_loss"].to_numpy())
     assert runs.target == "loss"
+
+
+def test_compute_that_overflows_is_refused_without_a_numpy_warning():
+    frame = base_frame()
+    frame.loc[2, ["params", "tokens"]] = 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # NumPy's overflow warning would fail
+        error = raised(frame)
+    assert (error.column, error.rows) == ("C", [2])
+    assert "out of floating-point range at data row 3" in str(error)

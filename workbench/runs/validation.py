@@ -116,7 +116,7 @@ def build_table(inspection: Inspection, keep: np.ndarray) -> RunTable:
     """A ``RunTable`` of the input rows at positions ``keep``, deriving a missing covariate."""
     frame, roles, target = inspection.frame, inspection.roles, inspection.target
     numbers = {role: values[keep] for role, values in inspection.numbers.items()}
-    derived = _derive(numbers)
+    derived = _derive(numbers, rows=np.asarray(keep))
     if "step" in numbers and np.all(numbers["step"] == np.round(numbers["step"])):
         numbers["step"] = numbers["step"].astype(np.int64)
 
@@ -291,17 +291,29 @@ def _duplicates(
     ]
 
 
-def _derive(numbers: dict[str, np.ndarray]) -> set[str]:
-    """Fill in the one missing covariate of N, D, C from C = 6·N·D; return what was derived."""
+def _derive(numbers: dict[str, np.ndarray], rows: np.ndarray) -> set[str]:
+    """Fill in the one missing covariate of N, D, C from C = 6·N·D; return what was derived.
+
+    ``rows`` are the input positions of ``numbers``' entries, for the message."""
     missing = [role for role in COVARIATES if role not in numbers]
     if len(missing) != 1:
         return set()
     (role,) = missing
     k = COMPUTE_PER_PARAMETER_TOKEN
-    if role == "C":
-        numbers["C"] = k * numbers["N"] * numbers["D"]
-    elif role == "D":
-        numbers["D"] = numbers["C"] / (k * numbers["N"])
-    else:
-        numbers["N"] = numbers["C"] / (k * numbers["D"])
+    # Overflow is reported below, as a problem of the rows, not as a NumPy warning.
+    with np.errstate(over="ignore", under="ignore"):
+        if role == "C":
+            numbers["C"] = k * numbers["N"] * numbers["D"]
+        elif role == "D":
+            numbers["D"] = numbers["C"] / (k * numbers["N"])
+        else:
+            numbers["N"] = numbers["C"] / (k * numbers["D"])
+    unusable = np.flatnonzero(~np.isfinite(numbers[role]) | (numbers[role] <= 0))
+    if unusable.size:
+        raise RunTableError(
+            f"{role} derived from C = 6·N·D is out of floating-point range",
+            column=role,
+            rows=rows[unusable],
+            fix="check the units of N, D and C",
+        )
     return {role}
