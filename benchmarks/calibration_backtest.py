@@ -58,18 +58,26 @@ def held_out_priors(corpus_evidence: pd.DataFrame | None) -> Callable[[str], Pri
     )
 
 
-def score_split(name: str, runs, cut: float, seed: int, prior: Prior) -> pd.DataFrame:
-    """Fit auto on the runs below the cut, predict the held-out ones: one row per run."""
+def fit_below_cut(runs, cut: float, seed: int, prior: Prior):
+    """``law="auto"`` fitted to the runs below the cut: (ensemble, held-out runs, their targets).
+
+    Call it with warnings silenced: convergence and extrapolation warnings are part of what the
+    benchmarks score, not news.
+    """
     holdout = holdout_runs(runs, holdout_top_frac=cut)
     held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
     train, test = runs.filter(~held), runs.filter(held)
+    ensemble = LawEnsemble(prior=prior).fit(train, random_seed=seed)
+    targets = {role: test.column(role) for role in ensemble.covariates if role != "C"}
+    return ensemble, test, targets or {"C": test.column("C")}
+
+
+def score_split(name: str, runs, cut: float, seed: int, prior: Prior) -> pd.DataFrame:
+    """Fit auto on the runs below the cut, predict the held-out ones: one row per run."""
     start = time.perf_counter()
     with warnings.catch_warnings():
-        # Convergence and extrapolation warnings are part of what is scored here, not news.
-        warnings.simplefilter("ignore")
-        ensemble = LawEnsemble(prior=prior).fit(train, random_seed=seed)
-        targets = {role: test.column(role) for role in ensemble.covariates if role != "C"}
-        targets = targets or {"C": test.column("C")}
+        warnings.simplefilter("ignore")  # see fit_below_cut
+        ensemble, test, targets = fit_below_cut(runs, cut, seed, prior)
         tables = {
             interval: ensemble.predict(targets, ci_prob=CI_PROB, interval=interval)
             for interval in ("calibrated", "law")

@@ -33,9 +33,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.calibration_backtest import CUTS, data_set, held_out_priors, interval_score
+from benchmarks.calibration_backtest import (
+    CUTS,
+    data_set,
+    fit_below_cut,
+    held_out_priors,
+    interval_score,
+)
 from benchmarks.calibration_data import SHARED_DATA, loss_tables
-from workbench.predict import LawEnsemble, holdout_runs
+from workbench.predict.auto import stacking_weights
 from workbench.predict.calibration import Calibration, Prior, discrepancy_sd
 from workbench.predict.extrapolate import predictive_draws, target_covariates, target_distance
 
@@ -48,22 +54,15 @@ METHODS = (
     "gaussian_equal_weights",
     "gaussian_regularized_stacking",
 )
-STACKING_ITERATIONS = 2000
 CI_PROB = (0.5, 0.9)
 
 
 def outer_split(name: str, runs, cut: float, seed: int, prior: Prior) -> dict:
     """Fit auto below the cut; keep every kept law's weight, evidence and its law-only
     log median, spread and distance at the held-out runs."""
-    holdout = holdout_runs(runs, holdout_top_frac=cut)
-    held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
-    train, test = runs.filter(~held), runs.filter(held)
     with warnings.catch_warnings():
-        # Sampling and extrapolation warnings are part of what is scored here, not news.
-        warnings.simplefilter("ignore")
-        ensemble = LawEnsemble(prior=prior).fit(train, random_seed=seed)
-        targets = {role: test.column(role) for role in ensemble.covariates if role != "C"}
-        targets = targets or {"C": test.column("C")}
+        warnings.simplefilter("ignore")  # see fit_below_cut
+        ensemble, test, targets = fit_below_cut(runs, cut, seed, prior)
         laws = {}
         for label, fit in ensemble.candidates_.items():
             covariates = target_covariates(fit.law.covariates, targets)
@@ -110,8 +109,11 @@ def conformal_errors(evidence, prior, distance, spread, rng) -> np.ndarray:
 
 def regularized_stacking_weights(split: dict) -> np.ndarray:
     """Stacking weights under a symmetric Dirichlet prior worth one experiment (1/K per law)
-    beside the nested cuts, by EM on the rows every law was scored on."""
-    laws = split["laws"].values()
+    beside the nested cuts, on the rows every law was scored on.
+
+    The prior enters the EM as K pseudo-rows, each certain of one law, of weight 1/K.
+    """
+    laws = list(split["laws"].values())
     keys = ["cut", "run"]
     common = None
     for law in laws:
@@ -128,15 +130,12 @@ def regularized_stacking_weights(split: dict) -> np.ndarray:
             for law, row in zip(laws, rows, strict=True)
         ]
     )
-    row_weight = rows[0]["weight"].to_numpy(float)
-    density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
-    pseudo_count = 1.0 / len(rows)
-    weights = np.full(len(rows), pseudo_count)
-    for _ in range(STACKING_ITERATIONS):
-        responsibility = density * weights
-        responsibility /= responsibility.sum(axis=1, keepdims=True)
-        weights = (row_weight @ responsibility + pseudo_count) / (row_weight.sum() + 1.0)
-    return weights
+    with np.errstate(divide="ignore"):  # log 0: a pseudo-row's other laws
+        pseudo_rows = np.log(np.eye(len(laws)))
+    row_weight = np.concatenate(
+        [rows[0]["weight"].to_numpy(float), np.full(len(laws), 1 / len(laws))]
+    )
+    return stacking_weights(np.vstack([log_density, pseudo_rows]), row_weight)
 
 
 def method_draws(split: dict, method: str, rng: np.random.Generator) -> np.ndarray:

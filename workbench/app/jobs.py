@@ -56,9 +56,14 @@ class Job:
         """Work in the calling thread; raises ``FitCancelled`` if ``cancel`` is set meanwhile."""
         start = time.perf_counter()
         try:
-            return self.work()
+            result = self.work()
         finally:
             self.seconds = time.perf_counter() - start
+        # The sampler looks at the event only while it samples, so a cancel during compiling,
+        # the last short refits or the stacking can go unnoticed; the user asked for no result.
+        if self.cancel.is_set():
+            raise FitCancelled("the fit was cancelled")
+        return result
 
     async def run_async(
         self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
@@ -138,14 +143,9 @@ class EnsembleJob(Job):
     random_seed: int | None = None
 
     def work(self) -> LawEnsemble:
-        fitted = self.ensemble.fit(
+        return self.ensemble.fit(
             self.runs, random_seed=self.random_seed, progress=self._report, cancel=self.cancel
         )
-        # The sampler looks at the event only while it waits, so a cancel during the last law's
-        # short refits or the stacking can go unnoticed; the user asked for no result.
-        if self.cancel.is_set():
-            raise FitCancelled("the fit was cancelled")
-        return fitted
 
 
 @dataclass

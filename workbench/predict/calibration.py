@@ -365,10 +365,8 @@ def law_holdout_column(law: ScalingLaw, runs: RunTable) -> str | None:
     the law's training range, which teach nothing about extrapolation. None, for a law that reads
     none of them (downstream error reads the loss), leaves the table's own order.
     """
-    covariates = set(law.covariates)
-    preferred = ("C",) if {"N", "D"} <= covariates else ()
-    candidates = (*preferred, *(name for name in ("C", "N", "D") if name in covariates))
-    return next((name for name in candidates if runs.has(name)), None)
+    covariates = {*law.covariates, *(("C",) if {"N", "D"} <= set(law.covariates) else ())}
+    return next((name for name in ("C", "N", "D") if name in covariates and runs.has(name)), None)
 
 
 def lfo_evidence(
@@ -388,10 +386,9 @@ def lfo_evidence(
     ``fit`` supplies the law, priors, likelihood and sampler (with :data:`INNER_SAMPLER`'s draws
     and tuning, whatever the fit's own); it is not changed. Cuts that leave fewer than
     ``min_runs`` runs to fit (by default :data:`MIN_INNER_RUNS`, and one more than the law's
-    parameters) are skipped. ``by`` names
-    the column whose largest runs are held out; by default the table's own order (see
-    :func:`~workbench.predict.backtest.holdout_runs`), the same for every law fitted to it, so
-    laws stacked on their evidence are scored on the same runs.
+    parameters) are skipped. ``by`` names the column whose largest runs are held out; by default
+    the table's own order (see :func:`~workbench.predict.backtest.holdout_runs`), the same for
+    every law fitted to it, so laws stacked on their evidence are scored on the same runs.
     """
     from workbench.predict.backtest import holdout_runs
     from workbench.predict.extrapolate import predictive_draws, target_covariates
