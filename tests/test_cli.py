@@ -1,13 +1,14 @@
 """The ``workbench`` command line, in-process and as a real subprocess."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
-from workbench.cli import APP_SCRIPT, build_parser, main, serve_command, url_prefix
+from workbench.cli import APP_SCRIPT, SERVE_LIMITS, build_parser, main, serve_command, url_prefix
 from workbench.fitting import ScalingLawFit
 from workbench.runs import demo
 
@@ -197,6 +198,24 @@ def test_serve_runs_the_app_under_a_url_prefix():
 
 def test_serve_without_a_prefix_serves_at_the_root():
     assert "--prefix" not in serve_command(serve_arguments())
+
+
+def test_serve_limits_reach_the_app_through_the_environment(monkeypatch):
+    for variable in SERVE_LIMITS.values():
+        monkeypatch.delenv(variable, raising=False)
+    executed = []
+    monkeypatch.setattr("os.execv", lambda path, command: executed.append(command))
+    options = ["--max-rows", "10", "--max-draws", "20", "--fit-timeout", "30", "--max-fits", "4"]
+    main(["serve", "--port", "0", *options])
+    assert executed
+    environment = {option: os.environ[variable] for option, variable in SERVE_LIMITS.items()}
+    assert environment == {
+        "max_upload_mb": "50.0",
+        "max_rows": "10",
+        "max_draws": "20",
+        "fit_timeout": "30",
+        "max_fits": "4",
+    }
 
 
 @pytest.mark.parametrize(

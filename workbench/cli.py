@@ -26,13 +26,21 @@ from workbench.predict import (
 )
 from workbench.predict.auto import AUTO
 from workbench.predict.calibration import describe_calibration
-from workbench.runs import DEMO_TRUTH, RunTableError, demo, read_runs
+from workbench.runs import DEMO_TRUTH, RunTableError, demo, parse_quantity, read_runs
 from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
 
 ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
 APP_SCRIPT = Path(__file__).parent / "app" / "main.py"
 APP_SETUP = Path(__file__).parent / "app" / "warmup.py"
-MAX_UPLOAD_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
+SERVE_LIMITS = {
+    "max_upload_mb": "WORKBENCH_MAX_UPLOAD_MB",
+    "max_rows": "WORKBENCH_MAX_ROWS",
+    "max_draws": "WORKBENCH_MAX_DRAWS",
+    "fit_timeout": "WORKBENCH_FIT_TIMEOUT",
+    "max_fits": "WORKBENCH_MAX_FITS",
+}
+"""``workbench serve`` options and the environment variables that carry them to the app, which
+``panel serve`` runs in this process after ``exec``."""
 CHECKPOINT_POLICIES = {
     "final": {"checkpoints": False},
     "run-effect": {"checkpoints": True},
@@ -55,8 +63,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def whole_number(minimum: int):
-    """An argparse type: an integer of at least ``minimum``."""
+def whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: an integer of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
         try:
@@ -65,9 +73,19 @@ def whole_number(minimum: int):
             raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, not {value}")
         return value
 
     return parse
+
+
+def quantity(text: str) -> float:
+    """An argparse type: a number, or a number with a suffix such as 7B or 1.4T."""
+    try:
+        return parse_quantity(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def probability(text: str) -> float:
@@ -141,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="predict from a saved fit")
     predict.add_argument("fit", help="netCDF file written by `workbench fit -o`")
     for name in ("N", "D", "C"):
-        predict.add_argument(f"--{name}", nargs="+", help=f"target {name} values (7e10 or 70B)")
+        predict.add_argument(
+            f"--{name}", nargs="+", type=quantity, help=f"target {name} values (7e10 or 70B)"
+        )
     predict.add_argument(
         "--at",
         action="append",
@@ -207,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_law_set_arguments(backtest)
     backtest.add_argument(
         "--holdout-top-frac",
-        type=float,
+        type=probability,
         help="hold out this fraction of the runs, the largest by --by (default 0.2)",
     )
     backtest.add_argument(
@@ -220,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = commands.add_parser("serve", help="serve the dashboard")
-    serve.add_argument("--port", type=int, default=5006)
+    serve.add_argument(
+        "--port", type=whole_number(0, 65535), default=5006, help="0 picks a free port"
+    )
     serve.add_argument("--address", default="127.0.0.1")
     serve.add_argument(
         "--allow-websocket-origin",
@@ -231,6 +253,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-upload-mb", type=float, default=50.0, help="largest run file a user may upload"
+    )
+    serve.add_argument(
+        "--max-rows",
+        type=whole_number(1),
+        default=200_000,
+        help="most rows of an uploaded table (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-draws",
+        type=whole_number(1),
+        default=40_000,
+        help="most draws × chains of one fit (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--fit-timeout",
+        type=whole_number(1),
+        default=600,
+        metavar="SECONDS",
+        help="a fit running longer is cancelled (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-fits",
+        type=whole_number(1),
+        default=2,
+        help="fits running at once on the server; later ones wait in a queue "
+        "(default: %(default)s)",
     )
     serve.add_argument(
         "--prefix",
@@ -266,10 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
-        return COMMANDS[arguments.command](arguments)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return COMMANDS[arguments.command](arguments)
+    except RunTableError as error:
+        # A problem found after reading, such as too few distinct runs, is still about the file.
+        runs = getattr(arguments, "runs", None)
+        if error.file is None and runs and Path(runs).is_file():
+            error = error.in_file(runs)
+        print(f"workbench: error: {error}".replace("\n", " "), file=sys.stderr)
+        return 2
     except (
         UsageError,
-        RunTableError,
         FitFileError,
         DatasetError,
         ValueError,
@@ -279,6 +335,11 @@ def main(argv=None) -> int:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"workbench: error: {message}".replace("\n", " "), file=sys.stderr)
         return 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings no command collects print as one line, not with their source line."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _laws(arguments) -> int:
@@ -851,7 +912,6 @@ def comparison_report(comparison) -> dict:
 
 def _backtest(arguments) -> int:
     from workbench.predict import backtest
-    from workbench.runs import parse_quantity
 
     laws = _law_set(arguments)
     runs = _load_runs(arguments)
@@ -943,7 +1003,9 @@ def calibration_report(ensemble: LawEnsemble) -> dict:
 
 def _serve(arguments) -> int:
     command = serve_command(arguments)
-    os.environ[MAX_UPLOAD_VARIABLE] = str(arguments.max_upload_mb)
+    os.environ.update(
+        {variable: str(getattr(arguments, option)) for option, variable in SERVE_LIMITS.items()}
+    )
     prefix = url_prefix(arguments.prefix)
     print(f"Scaling Workbench: http://{arguments.address}:{arguments.port}{prefix}/", flush=True)
     # Replace this process, so stopping it stops the server.

@@ -2,15 +2,35 @@
 state per test."""
 
 import asyncio
+from base64 import b64encode
 
 import pandas as pd
 import panel as pn
+import param
 import pytest
+from panel.io.server import async_execute
 
 from workbench.app import FitView, WorkbenchState
 from workbench.runs import demo
 
 pn.extension("tabulator", "katex")
+
+
+@pytest.fixture(autouse=True)
+def async_watchers_close_their_loop(monkeypatch):
+    """Run async watchers (such as DataView's source change) to completion in an event loop that
+    is then closed. Outside a server Panel gives each its own new loop and never closes it, which
+    leaks sockets: ResourceWarnings, errors in these tests."""
+
+    def execute(function) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(function())
+        else:
+            async_execute(function)
+
+    monkeypatch.setattr(param.parameterized, "async_executor", execute)
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +64,17 @@ def demo_csv(demo_runs) -> bytes:
 
 def frame_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode()
+
+
+@pytest.fixture
+def browser_upload():
+    """``upload(file_input, content, filename)`` as the browser does it: base64 text through
+    Panel's event path, so that a 0-byte file arrives as Panel delivers it (``value=None``)."""
+
+    def upload(file_input: pn.widgets.FileInput, content: bytes, filename: str) -> None:
+        encoded = b64encode(content).decode()
+        file_input._process_events(
+            {"value": encoded, "filename": filename, "mime_type": "text/csv"}
+        )
+
+    return upload

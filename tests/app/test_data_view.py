@@ -1,5 +1,6 @@
 """DataView: uploads, role selection and validation errors, driven through its widgets."""
 
+import html
 import io
 
 import pandas as pd
@@ -81,6 +82,22 @@ def test_upload_limit_comes_from_the_environment(monkeypatch):
     assert DataView().max_upload_mb == 7
 
 
+def test_upload_with_too_many_rows_is_refused_naming_the_option(demo_csv):
+    state = WorkbenchState()
+    view = DataView(state=state, max_rows=10)
+    before = state.runs
+    upload(view, demo_csv)
+    assert "it has 40 rows, above this server's limit of 10" in view._alert.object
+    assert "--max-rows" in view._alert.object
+    assert state.runs is before
+
+
+def test_row_limit_comes_from_the_environment(monkeypatch):
+    assert DataView().max_rows == 200_000
+    monkeypatch.setenv("WORKBENCH_MAX_ROWS", "500")
+    assert DataView().max_rows == 500
+
+
 def test_role_select_change_revalidates(demo_runs):
     frame = demo_runs.data[["run", "N", "D", "loss"]].rename(columns={"N": "width", "D": "tokens"})
     frame["size_guess"] = frame["width"] * 2
@@ -139,3 +156,74 @@ def test_table_round_trips_through_csv(demo_csv):
     upload(DataView(state=state), demo_csv)
     frame = pd.read_csv(io.BytesIO(demo_csv))
     assert list(state.runs.data["run"]) == list(frame["run"])
+
+
+def test_empty_file_from_the_browser_is_refused_by_name(browser_upload):
+    state = WorkbenchState()
+    view = DataView(state=state)
+    before = state.runs
+    browser_upload(view._file_input, b"", "empty.csv")
+    assert view._alert.visible
+    assert view._alert.object.startswith("Could not read 'empty.csv' as CSV")
+    assert "is empty" in view._alert.object
+    assert state.runs is before
+
+
+def test_empty_file_after_a_good_one_of_the_same_name_is_refused(browser_upload, demo_csv):
+    state = WorkbenchState()
+    view = DataView(state=state)
+    browser_upload(view._file_input, demo_csv, "runs.csv")
+    uploaded = state.runs
+    browser_upload(view._file_input, b"", "runs.csv")
+    assert view._alert.object.startswith("Could not read 'runs.csv'")
+    assert state.runs is uploaded
+
+
+def stale_note(view) -> str:
+    alert = view._stale._alert
+    return alert.object if alert.visible else ""
+
+
+def test_failed_upload_marks_the_previous_runs_stale_until_a_load_succeeds(demo_csv):
+    state = WorkbenchState()
+    view = DataView(state=state)
+    upload(view, demo_csv, "good.csv")
+    assert stale_note(view) == ""
+    upload(view, b"\x00\xff garbage", "bad.csv")
+    assert stale_note(view) == (
+        "Stale: the table and plot below still show the previous runs ('good.csv', 40 rows), "
+        "which stay in use."
+    )
+    assert state.stale_runs == stale_note(view)
+    upload(view, b"N,D,loss\n1e8,2e9,3.1\n-2e8,4e9,3.0\n", "negative.csv")
+    assert "('good.csv', 40 rows) are still in use" in stale_note(view)
+    assert "the table shows the rejected data as read" in stale_note(view)
+    view.source = "Demo runs"
+    assert stale_note(view) == "" and state.stale_runs == ""
+
+
+def test_failed_upload_over_the_demo_names_the_demo():
+    view = DataView()
+    upload(view, b"", "empty.csv")
+    assert "previous runs (Demo runs, 40 rows)" in stale_note(view)
+
+
+def test_error_alert_shows_placeholders_and_symbols_as_written():
+    view = DataView()
+    upload(view, b"N,name\n1e8,a\n2e8,b\n", "no_target.csv")
+    message = view._alert.object
+    assert "mapping={'loss': '<column>'} (CLI: --target <column>)" in message
+    # Markdown would drop '<column>' as an unknown HTML tag; the alert shows it as text.
+    assert "&lt;column&gt;" in rendered_html(view._alert, message)
+    assert "6*N*D and 7*B" in rendered_html(view._alert, "6*N*D and 7*B")
+
+
+def rendered_html(alert, text: str) -> str:
+    """The HTML the browser puts on the page for ``text`` in ``alert``."""
+    return html.unescape(alert._transform_object(text)["object"])
+
+
+def test_missing_target_suggests_the_users_column():
+    view = DataView()
+    upload(view, b"N,D,perplexity\n1e8,2e9,20\n2e8,4e9,18\n", "perplexity.csv")
+    assert "mapping={'loss': 'perplexity'} (CLI: --target perplexity)" in view._alert.object

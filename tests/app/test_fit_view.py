@@ -2,13 +2,16 @@
 cancellation."""
 
 import asyncio
+import re
+import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.app import FitView, WorkbenchState
+from workbench.app import ChecksView, ExtrapolateView, FitView, WorkbenchState
 from workbench.app.fit_view import describe_ensemble
-from workbench.app.jobs import EnsembleJob
+from workbench.app.jobs import EnsembleJob, FitQueue
 from workbench.fitting import ScalingLawFit
 from workbench.predict import LawEnsemble, calibration_of
 
@@ -38,7 +41,7 @@ def test_fit_button_path_reports_finished(demo_runs):
 
 def test_cancel_stops_a_long_fit_and_keeps_no_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
-    view = FitView(state=state, draws=200_000, tune=200)
+    view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
 
     async def fit_then_cancel():
         task = asyncio.ensure_future(view.start_fit())
@@ -53,9 +56,89 @@ def test_cancel_stops_a_long_fit_and_keeps_no_fit(demo_runs):
     assert not view.running
 
 
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
+def test_finished_message_reports_the_wall_time_from_the_click(demo_runs):
+    view = FitView(state=WorkbenchState(runs=demo_runs), draws=200, tune=200)
+    start = time.perf_counter()
+    asyncio.run(view.start_fit())
+    wall = time.perf_counter() - start
+    reported = float(re.search(r"in ([0-9.]+) s", view.status)[1])
+    # The sampling alone is a fraction of it: the three calibrating refits take as long again.
+    assert 0.9 * wall - 0.1 <= reported <= wall + 0.1
+
+
+def test_cancel_mid_sampling_keeps_the_previous_fit(fitted_state, demo_runs):
+    state = WorkbenchState(runs=demo_runs, fit=fitted_state.fit)
+    view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
+
+    async def fit_then_cancel():
+        task = asyncio.ensure_future(view.start_fit())
+        while view._job is None or view._job.fraction == 0:
+            await asyncio.sleep(0.1)
+        view.cancel()
+        await asyncio.wait_for(task, timeout=60)
+
+    asyncio.run(fit_then_cancel())
+    assert view._status.object == "Fit cancelled; the previous fit, if any, is kept."
+    assert state.fit is fitted_state.fit
+    assert not view.running
+
+
+def test_too_many_draws_are_refused_naming_the_option(demo_runs):
+    state = WorkbenchState(runs=demo_runs)
+    view = FitView(state=state, draws=30_000, chains=2)
+    asyncio.run(view.start_fit())
+    assert view._alert.object == (
+        "Could not fit: 30,000 draws × 2 chains = 60,000 is above this server's limit of 40,000 "
+        "(workbench serve --max-draws raises it)"
+    )
+    assert state.fit is None and not view.running
+
+
+def test_draws_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MAX_DRAWS", "1234")
+    assert FitView().max_draws == 1234
+
+
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
+def test_a_fit_over_the_time_limit_is_cancelled_with_a_message(demo_runs, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_FIT_TIMEOUT", "1")
+    state = WorkbenchState(runs=demo_runs)
+    view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
+    asyncio.run(asyncio.wait_for(view.start_fit(), timeout=60))
+    assert view._alert.object == (
+        "Could not fit chinchilla: it ran longer than this server's limit of 1 s and was "
+        "cancelled (workbench serve --fit-timeout raises it)"
+    )
+    assert state.fit is None and not view.running
+
+
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
+def test_a_fit_waits_for_a_free_slot_and_shows_its_place(demo_runs, monkeypatch):
+    queue = FitQueue(limit=1)
+    monkeypatch.setattr("workbench.app.jobs.FIT_QUEUE", queue)
+    state = WorkbenchState(runs=demo_runs)
+    view = FitView(state=state, draws=200, tune=200)
+    seen = []
+
+    async def fit_behind_another():
+        occupied = object()
+        assert queue.admit(occupied) == 0
+        task = asyncio.ensure_future(view.start_fit())
+        while not view.status.startswith("Waiting"):
+            await asyncio.sleep(0.05)
+        seen.append(view._status.object)
+        queue.release()
+        await asyncio.wait_for(task, timeout=120)
+
+    asyncio.run(fit_behind_another())
+    assert seen == ["Waiting: 1 fit ahead of yours on this server ..."]
+    assert view.status.startswith("Fit finished") and state.fit is not None
+
+
 def test_progress_bar_moves_during_a_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
-    view = FitView(state=state, draws=30_000, tune=300)
+    view = FitView(state=state, draws=30_000, tune=300, max_draws=10**5)
     seen = []
 
     async def watch():
@@ -122,6 +205,41 @@ def test_fit_error_is_shown_inline(demo_runs):
     assert view._alert.object.startswith("Could not fit chinchilla")
     assert "'D'" in view._alert.object
     assert state.fit is None
+
+
+def two_runs(runs):
+    """Too few runs for any law: a fit of them fails before sampling."""
+    return runs.filter(np.arange(len(runs)) < 2)
+
+
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")  # short chains
+def test_failed_fit_marks_the_fit_shown_stale_in_every_fit_tab(fitted_state, demo_runs):
+    state = WorkbenchState(runs=fitted_state.runs, fit=fitted_state.fit)
+    view = FitView(state=state, law="kaplan_joint", draws=200, tune=200)
+    checks, extrapolate = ChecksView(state=state), ExtrapolateView(state=state)
+    notes = [shown._stale._alert for shown in (view, checks, extrapolate)]
+    assert not any(note.visible for note in notes)
+    state.runs = two_runs(demo_runs)
+    asyncio.run(view.start_fit())  # refused before sampling
+    assert view._alert.object.startswith("Could not fit kaplan_joint")
+    assert state.fit is fitted_state.fit
+    for note in notes:
+        assert note.visible
+        assert note.object == (
+            "Stale: the fit shown is the previous one (chinchilla on 40 runs), because the new "
+            "fit of kaplan_joint failed."
+        )
+    state.runs = demo_runs
+    asyncio.run(view.start_fit())
+    assert view.status.startswith("Fit finished"), view._alert.object
+    assert not any(note.visible for note in notes) and state.stale_fit == ""
+
+
+def test_failed_first_fit_has_nothing_stale(demo_runs):
+    state = WorkbenchState(runs=two_runs(demo_runs))
+    view = FitView(state=state)
+    asyncio.run(view.start_fit())
+    assert view._alert.visible and not view._stale._alert.visible
 
 
 def test_no_runs_means_no_fit():
@@ -198,7 +316,7 @@ def test_a_fit_of_one_law_after_auto_forgets_the_ensemble(auto_fit_view):
 
 def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
-    view = FitView(state=state, law="auto", draws=200_000, tune=200)
+    view = FitView(state=state, law="auto", draws=200_000, tune=200, max_draws=10**6)
 
     async def fit_then_cancel():
         task = asyncio.ensure_future(view.start_fit())

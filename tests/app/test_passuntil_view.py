@@ -75,6 +75,18 @@ def test_bad_upload_shows_a_readable_error_and_keeps_the_logs():
     assert "above the upload limit" in view._data_alert.object
 
 
+def test_empty_file_from_the_browser_is_refused_by_name(browser_upload):
+    view = PassUntilView(instances=20)
+    view.simulate()
+    before = view.passuntil
+    browser_upload(view._file_input, b"", "logs.csv")
+    assert view._data_alert.visible
+    assert view._data_alert.object.startswith("Could not read 'logs.csv' as CSV")
+    assert "is empty" in view._data_alert.object
+    assert view.passuntil is before
+    assert "The previous logs (120 rows) are still in use" in view._summary.object
+
+
 def test_csv_parquet_and_json_uploads():
     logs = simulate_passuntil(SIMULATION_LAW, [1e8, 1e9, 1e10], 10, 500, 1)
     frame = logs.frame

@@ -59,6 +59,25 @@ def test_two_workbenches_do_not_share_state(demo_runs, fitted_state):
     assert second.views["Checks"]._empty.visible
 
 
+def test_closing_a_session_cancels_its_fit_and_drops_its_state(demo_runs, fitted_state):
+    workbench = Workbench(runs=demo_runs)
+    workbench.state.fit = fitted_state.fit
+    fit_view = workbench.views["Fit"]
+    fit_view.param.update(draws=200_000, tune=200, max_draws=10**6)
+
+    async def fit_then_close():
+        task = asyncio.ensure_future(fit_view.start_fit())
+        while fit_view._job is None:
+            await asyncio.sleep(0.05)
+        workbench.close()
+        await asyncio.wait_for(task, timeout=60)
+
+    asyncio.run(fit_then_close())
+    assert "cancelled" in fit_view.status and not fit_view.running
+    state = workbench.state
+    assert (state.runs, state.fit, state.ensemble, state.fits) == (None, None, None, {})
+
+
 def test_fit_on_start_fits_the_default_law(demo_runs):
     # Outside a server, onload runs at once; in a served session it runs after the page loads.
     workbench = Workbench(runs=demo_runs, fit_on_start=True)

@@ -40,6 +40,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: tests open the served URL themselves. This replaces pytest-playwright's
+    fallback fixture, an instance method, which pytest 9 deprecates with a warning."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -186,6 +186,23 @@ def test_bad_uploads_show_errors_and_the_server_stays_up(server, page: Page):
     wait_for_fit(page, "chinchilla", 40)
 
 
+def test_empty_upload_shows_its_error_and_marks_the_runs_stale(server, page: Page):
+    page.goto(server)
+    expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+    # Once the fit on load is done, so is the server's warm-up fit, which stopping the server
+    # in the middle of would log a traceback.
+    wait_for_fit(page, "chinchilla", 40)
+    open_tab(page, "Data")
+    upload(page, "empty.csv", b"")
+    expect(
+        page.get_by_text("Could not read 'empty.csv' as CSV: 'empty.csv' is empty")
+    ).to_be_visible(timeout=30_000)
+    expect(
+        page.get_by_text("Stale: the table and plot below still show the previous runs (Demo runs")
+    ).to_be_visible()
+    assert "Traceback" not in page.content()
+
+
 def test_two_sessions_fit_different_laws_at_once(server, browser, runs_file):
     with open(runs_file, "rb") as handle:
         content = handle.read()
@@ -214,6 +231,38 @@ def test_two_sessions_fit_different_laws_at_once(server, browser, runs_file):
     finally:
         first.close()
         second.close()
+
+
+def test_four_sessions_fit_their_own_uploads_at_once(server, browser):
+    # More sessions than the server's two fit slots, each with its own number of runs.
+    runs = demo().final_checkpoints().data
+    sizes = (36, 37, 38, 39)
+    contexts = [browser.new_context() for _ in sizes]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.goto(server)
+        for page, size in zip(pages, sizes, strict=True):
+            wait_for_fit(page, "chinchilla", 40)
+            open_tab(page, "Data")
+            upload(page, f"runs_{size}.csv", runs.head(size).to_csv(index=False).encode())
+            expect(page.get_by_text(f"{size} rows")).to_be_visible(timeout=30_000)
+            open_tab(page, "Fit")
+            for label in ("Draws", "Tune"):
+                page.get_by_label(label).fill("200")
+                page.get_by_label(label).press("Enter")
+        for page in pages:
+            fit(page)
+        for page, size in zip(pages, sizes, strict=True):
+            others = set(sizes) - {size}
+            wait_for_fit(page, "chinchilla", size)
+            assert not any(page.get_by_text(f"on {other} runs").count() for other in others)
+            open_tab(page, "Data")
+            expect(page.get_by_text(f"{size} rows")).to_be_visible()
+            assert not any(page.get_by_text(f"{other} rows").count() for other in others)
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def test_screenshots_are_real_images(artifacts):

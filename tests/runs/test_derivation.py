@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.runs import RunTableError, from_frame
+from workbench.runs import RunTableError, clean, from_frame
 
 
 def test_derives_compute_from_parameters_and_tokens():
@@ -28,6 +28,16 @@ def test_all_three_present_derives_nothing():
     runs = from_frame(pd.DataFrame({"N": [1e8], "D": [1e9], "C": [7e17], "loss": [3.0]}))
     assert runs.derived == frozenset()
     assert runs.column("C")[0] == 7e17
+
+
+def test_compute_far_from_6ND_is_refused_at_its_row():
+    frame = pd.DataFrame({"N": [1e8, 2e8], "D": [1e9, 2e9], "C": [6e17, 2.4e27], "loss": [3, 2]})
+    with pytest.raises(RunTableError, match="factor of 10") as caught:
+        from_frame(frame)
+    assert caught.value.column == "C"
+    assert caught.value.rows == [1]
+    runs, report = clean(frame)
+    assert len(runs) == 1 and "C far from 6·N·D" in str(report)
 
 
 def test_a_single_covariate_is_allowed_and_nothing_is_derived():

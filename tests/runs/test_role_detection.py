@@ -107,9 +107,32 @@ def test_missing_target_says_how_to_map_it():
         from_frame(frame)
     message = str(caught.value)
     assert "['N', 'perplexity']" in message
-    assert "mapping={'loss': '<column>'}" in message
-    assert "--target" in message
+    # The one numeric column no role claims is named, not a placeholder.
+    assert "mapping={'loss': 'perplexity'} (CLI: --target perplexity)" in message
     assert caught.value.column == "loss"
+
+
+def test_missing_target_lists_the_columns_it_could_be():
+    frame = pd.DataFrame({"N": [1e8], "perplexity": [20.0], "accuracy": [0.3], "name": ["a"]})
+    with pytest.raises(RunTableError) as caught:
+        from_frame(frame)
+    assert (
+        "mapping={'loss': '<column>'} (CLI: --target <column>), <column> being one of "
+        "['perplexity', 'accuracy']"
+    ) in str(caught.value)
+
+
+def test_missing_target_without_candidates_keeps_the_placeholder():
+    frame = pd.DataFrame({"N": [1e8], "name": ["a"]})
+    with pytest.raises(RunTableError, match=r"mapping=\{'loss': '<column>'\} \(CLI"):
+        from_frame(frame)
+
+
+def test_no_covariate_suggests_the_unclaimed_numeric_column():
+    frame = pd.DataFrame({"width": [1e8, 2e8], "loss": [3.0, 2.9]})
+    with pytest.raises(RunTableError) as caught:
+        from_frame(frame)
+    assert "mapping={'N': 'width'} (CLI: --N width)" in str(caught.value)
 
 
 def test_target_other_than_loss_is_not_guessed():

@@ -68,6 +68,15 @@ def test_require_names_a_missing_covariate_and_how_to_map_it():
     assert "N from 'params'" in message
 
 
+def test_require_says_to_name_an_extra_covariate_column():
+    frame = pd.DataFrame({"N": [1e8, 2e8], "D": [2e9, 4e9], "unique": [1e9, 2e9], "loss": [3, 2]})
+    with pytest.raises(RunTableError) as caught:
+        from_frame(frame).require(["N", "D", "U"], n_params=2)
+    # U is no role that mapping= accepts: the law reads a column of that name.
+    assert "frame.rename(columns={'unique': 'U'})" in str(caught.value)
+    assert "mapping=" not in str(caught.value)
+
+
 def test_require_names_rows_with_a_non_positive_target():
     frame = pd.DataFrame({"N": [1e8, 2e8, 4e8, 8e8], "loss": [3.0, 0.0, 2.8, -1.0]})
     runs = from_frame(frame)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.runs import RunTableError, from_frame
+from workbench.runs import ImplausibleValueWarning, RunTableError, from_frame, read_runs
 
 
 def base_frame(rows: int = 5) -> pd.DataFrame:
@@ -165,3 +165,31 @@ def test_compute_that_overflows_is_refused_without_a_numpy_warning():
         error = raised(frame)
     assert (error.column, error.rows) == ("C", [2])
     assert "out of floating-point range at data row 3" in str(error)
+
+
+def test_list_cells_are_refused_as_not_numbers_or_not_run_ids(tmp_path):
+    frame = pd.DataFrame({"run": ["a", "b"], "N": [1e8, 2e8], "D": [1e9, 2e9], "loss": [3.0, 2.9]})
+    path = tmp_path / "lists.parquet"
+    frame.assign(N=[[1e8], [2e8]]).to_parquet(path)
+    with pytest.raises(RunTableError, match=r"lists.parquet: column 'N': N values that are not"):
+        read_runs(path)
+    frame.assign(run=[["a"], ["b"]]).to_parquet(path)
+    with pytest.raises(RunTableError, match="run ids in 'run' are lists or mappings"):
+        read_runs(path)
+    frame.assign(note=[[1, 2], []]).to_parquet(path)
+    assert len(read_runs(path)) == 2  # a list in a column no role reads is kept as it is
+
+
+def test_an_implausibly_large_n_is_warned_about_with_its_row():
+    frame = pd.DataFrame({"N": [1e8, 3e21], "D": [1e9, 2e9], "loss": [3.0, 2.9]})
+    with pytest.warns(ImplausibleValueWarning, match=r"N reaches 3e\+21 parameters at data row 2"):
+        runs = from_frame(frame)
+    assert len(runs) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from_frame(frame.assign(N=[1e8, 1e12]))  # a trillion parameters is plausible
+
+
+def test_a_table_without_rows_is_refused():
+    with pytest.raises(RunTableError, match=r"no data rows \(columns: \['N', 'D', 'loss'\]\)"):
+        from_frame(pd.DataFrame(columns=["N", "D", "loss"]))

@@ -3,7 +3,7 @@
 import panel as pn
 import param
 
-from workbench.app.common import plot_or_alert
+from workbench.app.common import StaleNote, plot_or_alert
 from workbench.app.state import WorkbenchState
 from workbench.plots import (
     plot_calibration,
@@ -33,6 +33,7 @@ class ChecksView(pn.viewable.Viewer):
     def __init__(self, state: WorkbenchState | None = None, **params):
         super().__init__(state=state or WorkbenchState(), **params)
         self._empty = pn.pane.Markdown("No fit yet: fit a law first.")
+        self._stale = StaleNote(state=self.state, about="fit")
         self._shown_law = pn.pane.Markdown("", visible=False)
         # Only the open sub-tab is sent to the browser; the pair plot is large.
         self._tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width")
@@ -58,4 +59,6 @@ class ChecksView(pn.viewable.Viewer):
             self._tabs.active = min(active, len(self._tabs) - 1)
 
     def __panel__(self):
-        return pn.Column(self._empty, self._shown_law, self._tabs, sizing_mode="stretch_width")
+        return pn.Column(
+            self._empty, self._stale, self._shown_law, self._tabs, sizing_mode="stretch_width"
+        )

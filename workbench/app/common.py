@@ -6,7 +6,9 @@ import holoviews.plotting.bokeh
 import holoviews.plotting.mpl  # registers Matplotlib, for PNG export
 import pandas as pd
 import panel as pn
+import param
 
+from workbench.app.state import WorkbenchState
 from workbench.fitting import ScalingLawFit
 from workbench.predict import LawEnsemble
 
@@ -15,14 +17,77 @@ from workbench.predict import LawEnsemble
 hv.Store.set_current_backend("bokeh")
 
 
+PLAIN_TEXT_RULES = {
+    "normalize", "block", "inline", "text_join", "paragraph", "text", "newline", "balance_pairs",
+    "fragments_join",
+}  # fmt: skip
+"""The markdown-it rules that only split text into paragraphs; ``verbatim`` turns off the rest."""
+
+
+def verbatim(parser) -> None:
+    """A markdown-it plugin that shows text as written.
+
+    Messages quote column names and placeholders such as ``'<column>'`` or ``6*N*D``, which
+    Markdown would turn into (invisible) HTML tags or emphasis.
+    """
+    active = parser.get_active_rules().values()
+    parser.disable([rule for chain in active for rule in chain if rule not in PLAIN_TEXT_RULES])
+
+
+def message_alert(alert_type: str) -> pn.pane.Alert:
+    """A hidden alert that shows its text as written."""
+    return pn.pane.Alert(
+        "",
+        alert_type=alert_type,
+        visible=False,
+        plugins=[verbatim],
+        disable_math=True,
+        sizing_mode="stretch_width",
+    )
+
+
 def error_alert() -> pn.pane.Alert:
     """A hidden red alert that ``show_error`` fills in."""
-    return pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+    return message_alert("danger")
 
 
 def show_error(alert: pn.pane.Alert, message: str = "") -> None:
     """Show ``message`` in ``alert``, or hide the alert when it is empty."""
     alert.param.update(object=message, visible=bool(message))
+
+
+def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:
+    """The content and name of the file just chosen in ``file_input``; None once it is cleared.
+
+    Panel reports a 0-byte file as ``value=None``, as if there were none; its name tells them
+    apart, so that an empty file is refused with a message like any other bad file.
+    """
+    if not file_input.filename:
+        return None
+    return file_input.value or b"", file_input.filename
+
+
+class StaleNote(pn.viewable.Viewer):
+    """A yellow note, shown while the state says that the runs or the fit on screen are the
+    previous ones because loading or fitting new ones failed."""
+
+    state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
+    about = param.Selector(
+        default="fit", objects=["runs", "fit"], doc="Whether the note is about the runs or the fit."
+    )
+
+    def __init__(self, state: WorkbenchState | None = None, **params):
+        super().__init__(state=state or WorkbenchState(), **params)
+        self._alert = message_alert("warning")
+        self._on_state()
+
+    @param.depends("state.stale_runs", "state.stale_fit", watch=True)
+    def _on_state(self):
+        text = self.state.stale_runs if self.about == "runs" else self.state.stale_fit
+        self._alert.param.update(object=text, visible=bool(text))
+
+    def __panel__(self):
+        return self._alert
 
 
 def plot_pane(**params) -> pn.pane.HoloViews:

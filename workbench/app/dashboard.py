@@ -63,6 +63,18 @@ class Workbench(pn.viewable.Viewer):
             # A first-time visitor should see a fit, not an empty form.
             pn.state.onload(self.views["Fit"].start_fit)
 
+    def close(self) -> None:
+        """Cancel this session's running jobs and drop its runs and fits, for a closed tab
+        (``pn.state.on_session_destroyed``): its fits would hold a slot of the server's fit
+        queue until they finished."""
+        for view in self.views.values():
+            for cancel in ("cancel", "cancel_backtest"):
+                if hasattr(view, cancel):
+                    getattr(view, cancel)()
+        # The page is gone: nothing needs redrawing.
+        with param.parameterized.discard_events(self.state):
+            self.state.param.update(runs=None, fit=None, ensemble=None, fits={}, predictions=None)
+
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),

@@ -9,8 +9,8 @@ import panel as pn
 import param
 from bokeh.models.widgets.tables import ScientificFormatter
 
-from workbench.app.common import error_alert, plot_or_alert, show_error
-from workbench.app.jobs import run_in_thread
+from workbench.app.common import StaleNote, chosen_file, error_alert, plot_or_alert, show_error
+from workbench.app.jobs import limit_from_environment, run_in_thread
 from workbench.app.state import WorkbenchState
 from workbench.plots import plot_runs
 from workbench.runs import RunTable, RunTableError, demo, from_frame
@@ -20,6 +20,8 @@ from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
 
 MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50.0
+MAX_ROWS_VARIABLE = "WORKBENCH_MAX_ROWS"
+DEFAULT_MAX_ROWS = 200_000
 ACCEPTED_SUFFIXES = (".csv", ".parquet", ".json")
 NONE = "(none)"
 INITIAL = "Initial runs"
@@ -65,11 +67,21 @@ class DataView(pn.viewable.Viewer):
         bounds=(0, None),
         doc="Largest accepted upload, in megabytes (2**20 bytes).",
     )
+    max_rows = param.Integer(
+        default=DEFAULT_MAX_ROWS,
+        bounds=(1, None),
+        doc="Most rows of an accepted upload (workbench serve --max-rows).",
+    )
 
     def __init__(self, state: WorkbenchState | None = None, initial_runs=None, **params):
         params.setdefault("max_upload_mb", max_upload_mb_from_environment())
+        params.setdefault(
+            "max_rows", int(limit_from_environment(MAX_ROWS_VARIABLE, DEFAULT_MAX_ROWS))
+        )
         super().__init__(state=state or WorkbenchState(), **params)
         self._frames: dict[str, pd.DataFrame] = {}
+        self._uploaded_name = ""
+        self._runs_name = INITIAL  # how messages name the runs in use
         self._syncing = False
         sources = [DEMO, *(dataset_label(name) for name in DATASETS)]
         if initial_runs is not None:
@@ -89,6 +101,7 @@ class DataView(pn.viewable.Viewer):
             label="Target", options=[NONE], value=NONE, width=160
         )
         self._alert = error_alert()
+        self._stale = StaleNote(state=self.state, about="runs")
         self._summary = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._table = pn.widgets.Tabulator(
             pd.DataFrame(),
@@ -99,7 +112,8 @@ class DataView(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
         self._plot = pn.Column(sizing_mode="stretch_width")
-        self._file_input.param.watch(self._on_upload, "value")
+        # An empty file changes only the name (see chosen_file).
+        self._file_input.param.watch(self._on_upload, ["value", "filename"])
         for select in (*self._role_selects.values(), self._target_select):
             select.param.watch(self._on_role_change, "value")
         if initial_runs is not None:
@@ -140,16 +154,18 @@ class DataView(pn.viewable.Viewer):
         # A download can take a minute; the server's event loop must not wait for it.
         return (await run_in_thread(load_dataset, name)).data
 
-    def _on_upload(self, event):
-        if event.new is None:
+    def _on_upload(self, *events):
+        chosen = chosen_file(self._file_input)
+        if chosen is None:
             return
-        filename = self._file_input.filename or "upload.csv"
+        content, filename = chosen
         try:
-            frame = self.read_upload(event.new, filename)
+            frame = self.read_upload(content, filename)
         except ValueError as error:
             self._fail(str(error))
             return
         self._frames[UPLOADED] = frame
+        self._uploaded_name = filename
         if self.source == UPLOADED:
             self._show_frame(frame)
             self._validate()
@@ -187,6 +203,11 @@ class DataView(pn.viewable.Viewer):
                 f"columns {list(map(str, frame.columns))}; a run table needs a size column (N, D "
                 "or C) and a target column, with one row per run"
             )
+        if len(frame) > self.max_rows:
+            raise ValueError(
+                f"Could not read {filename!r}: it has {len(frame):,} rows, above this server's "
+                f"limit of {self.max_rows:,} (workbench serve --max-rows raises it)"
+            )
         return frame
 
     # -- roles and validation --------------------------------------------------------------
@@ -217,7 +238,8 @@ class DataView(pn.viewable.Viewer):
             self._fail(f"Invalid run table: {error}", frame=self._frame)
             return
         show_error(self._alert)
-        self.state.param.update(runs=runs, error="")
+        self._runs_name = self._source_name()
+        self.state.param.update(runs=runs, error="", stale_runs="")
         self._show_runs(runs)
 
     def build_runs(self) -> RunTable:
@@ -238,17 +260,32 @@ class DataView(pn.viewable.Viewer):
         runs = from_frame(frame, mapping, target)
         return runs.final_checkpoints() if self.final_only else runs
 
+    def _source_name(self) -> str:
+        """How messages name the current source: the uploaded file, the data set or the demo."""
+        if self.source == UPLOADED:
+            return repr(self._uploaded_name)
+        return next((name for name in DATASETS if dataset_label(name) == self.source), self.source)
+
     def _fail(self, message: str, frame: pd.DataFrame | None = None) -> None:
+        """Show why the runs were not loaded; ``frame``, if given, is shown as read."""
         show_error(self._alert, message)
-        self.state.error = message
-        kept = (
-            f" The previous table ({len(self.state.runs)} rows) is still in use."
-            if self.state.runs is not None
-            else ""
-        )
-        self._summary.object = f"**Not loaded.**{kept}"
+        self._summary.object = "**Not loaded.**"
         if frame is not None:
             self._table.value = frame
+        self.state.param.update(error=message, stale_runs=self._stale_note(frame is not None))
+
+    def _stale_note(self, shows_rejected: bool) -> str:
+        """What the Data tab still shows of the previous runs, which stay in use."""
+        runs = self.state.runs
+        if runs is None:
+            return ""
+        previous = f"the previous runs ({self._runs_name}, {len(runs)} rows)"
+        if shows_rejected:
+            return (
+                f"Stale: {previous} are still in use, as the plot shows; the table shows the "
+                "rejected data as read."
+            )
+        return f"Stale: the table and plot below still show {previous}, which stay in use."
 
     def _show_runs(self, runs: RunTable) -> None:
         derived = f"; derived: {', '.join(sorted(runs.derived))}" if runs.derived else ""
@@ -274,6 +311,7 @@ class DataView(pn.viewable.Viewer):
             pn.pane.Markdown("**Column roles** (detected; change them if a guess is wrong)"),
             roles,
             self._alert,
+            self._stale,
             self._summary,
             self._table,
             self._plot,

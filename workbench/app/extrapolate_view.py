@@ -10,7 +10,13 @@ import panel as pn
 import param
 from bokeh.models.widgets.tables import NumberFormatter, ScientificFormatter
 
-from workbench.app.common import ensemble_weights, error_alert, plot_or_alert, show_error
+from workbench.app.common import (
+    StaleNote,
+    ensemble_weights,
+    error_alert,
+    plot_or_alert,
+    show_error,
+)
 from workbench.app.state import WorkbenchState
 from workbench.laws import COVARIATE_UNITS
 from workbench.plots import plot_compute_optimal, plot_extrapolation
@@ -68,6 +74,7 @@ class ExtrapolateView(pn.viewable.Viewer):
         self._predict_button = pn.widgets.Button(label="Predict", color="primary")
         self._clear_button = pn.widgets.Button(label="Clear targets", color="light")
         self._empty = pn.pane.Markdown("No fit yet: fit a law first.")
+        self._stale = StaleNote(state=self.state, about="fit")
         self._alert = error_alert()
         self._targets_note = pn.pane.Markdown("")
         self._table = pn.widgets.Tabulator(
@@ -278,6 +285,7 @@ class ExtrapolateView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             self._empty,
+            self._stale,
             pn.Row(*self._inputs.values()),
             pn.Row(self._add_button, self._predict_button, self._clear_button),
             self._targets_note,

@@ -2,14 +2,15 @@
 diagnostics."""
 
 import re
+import time
 
 import pandas as pd
 import panel as pn
 import param
 import pymc
 
-from workbench.app.common import ensemble_weights, error_alert, show_error, top_fit
-from workbench.app.jobs import EnsembleJob, FitJob
+from workbench.app.common import StaleNote, ensemble_weights, error_alert, show_error, top_fit
+from workbench.app.jobs import EnsembleJob, FitJob, FitTimedOut, limit_from_environment
 from workbench.app.state import WorkbenchState
 from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
 from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
@@ -35,6 +36,8 @@ PRIOR_DISTRIBUTIONS = sorted(
 COLORS = {"good": "#2e7d32", "warn": "#ef8f00", "bad": "#c62828"}
 SUMMARY_DIGITS = 4
 ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\S+)\s*$")
+MAX_DRAWS_VARIABLE = "WORKBENCH_MAX_DRAWS"
+DEFAULT_MAX_DRAWS = 40_000
 
 
 def takes_covariate(law_name: str) -> bool:
@@ -155,10 +158,18 @@ class FitView(pn.viewable.Viewer):
     ci_prob = param.Number(
         default=0.9, bounds=(0.5, 0.99), doc="Probability of the intervals in the table."
     )
+    max_draws = param.Integer(
+        default=DEFAULT_MAX_DRAWS,
+        bounds=(1, None),
+        doc="Largest draws × chains of one fit (workbench serve --max-draws).",
+    )
     running = param.Boolean(default=False, doc="Whether a fit is running.")
     status = param.String(default="", doc="What the view is doing or has done, in a sentence.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
+        params.setdefault(
+            "max_draws", int(limit_from_environment(MAX_DRAWS_VARIABLE, DEFAULT_MAX_DRAWS))
+        )
         super().__init__(state=state or WorkbenchState(), **params)
         self._job: FitJob | EnsembleJob | None = None
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
@@ -204,6 +215,7 @@ class FitView(pn.viewable.Viewer):
         )
         self._status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._alert = error_alert()
+        self._stale = StaleNote(state=self.state, about="fit")
         self._shown_law = pn.pane.Markdown("", visible=False)
         self._badges = pn.pane.HTML("")
         self._problems = pn.pane.Alert("", alert_type="warning", visible=False)
@@ -263,6 +275,13 @@ class FitView(pn.viewable.Viewer):
         return overrides
 
     def sampler_options(self) -> dict:
+        """Draws, tune, chains and cores; ``ValueError`` above the server's ``max_draws``."""
+        if self.draws * self.chains > self.max_draws:
+            raise ValueError(
+                f"{self.draws:,} draws × {self.chains} chains = {self.draws * self.chains:,} is "
+                f"above this server's limit of {self.max_draws:,} (workbench serve --max-draws "
+                "raises it)"
+            )
         options = {"draws": self.draws, "tune": self.tune, "chains": self.chains}
         return options | {"cores": min(self.chains, DEFAULT_SAMPLER["cores"])}
 
@@ -289,29 +308,34 @@ class FitView(pn.viewable.Viewer):
         (for auto, the top-weighted law, with the whole mixture in ``state.ensemble``)."""
         if self.running:
             return
+        clicked = time.perf_counter()
         show_error(self._alert)
         if self.state.runs is None:
-            self._fail("Could not fit: load runs in the Data tab first")
+            self._fail("Could not fit: load runs in the Data tab first", self.law)
             return
         try:
             job = self.make_job()
         except ValueError as error:
-            self._fail(f"Could not fit: {error}")
+            self._fail(f"Could not fit: {error}", self.law)
             return
         name = AUTO if isinstance(job, EnsembleJob) else job.fit.law.label
         self.status = starting_status(job)
         self._job = job
         self._set_running(True)
         try:
-            result = await job.run_async(self._show_progress)
+            result = await job.run_async(self._show_progress, on_wait=self._show_wait)
+        except FitTimedOut as error:
+            self._fail(f"Could not fit {name}: {error}", name)
         except FitCancelled:
             self.status = "Fit cancelled; the previous fit, if any, is kept."
         except (RunTableError, ValueError) as error:
-            self._fail(f"Could not fit {name}: {error}")
+            self._fail(f"Could not fit {name}: {error}", name)
         except Exception as error:
-            self._fail(f"Could not fit {name}: {type(error).__name__}: {error}")
+            self._fail(f"Could not fit {name}: {type(error).__name__}: {error}", name)
         else:
-            self._keep(result, f"on {len(job.runs)} runs in {job.seconds:.1f} s")
+            # Wall time from the click, as the user waited it: queue, compiling and calibration.
+            seconds = time.perf_counter() - clicked
+            self._keep(result, f"on {len(job.runs)} runs in {seconds:.1f} s")
         finally:
             self._job = None
             self._set_running(False)
@@ -319,14 +343,14 @@ class FitView(pn.viewable.Viewer):
     def _keep(self, result: ScalingLawFit | LawEnsemble, how: str) -> None:
         if isinstance(result, LawEnsemble):
             top = top_fit(result)
-            self.state.param.update(fit=top, ensemble=result)
+            self.state.param.update(fit=top, ensemble=result, stale_fit="")
             self.status = (
                 f"Fit finished: auto {how}: {describe_ensemble(result)}. The Checks tab and the "
                 f"table below show {top.law.label}, the top-weighted law; the Extrapolate tab "
                 "predicts with the mixture."
             )
         else:
-            self.state.param.update(fit=result, ensemble=None)
+            self.state.param.update(fit=result, ensemble=None, stale_fit="")
             self.status = f"Fit finished: {result.law.label} {how}. " + describe_calibration(
                 calibration_of(result).summary()
             )
@@ -343,14 +367,32 @@ class FitView(pn.viewable.Viewer):
         self._cancel_button.disabled = not running
         self._progress.param.update(visible=running, value=0)
 
+    def _show_wait(self, ahead: int) -> None:
+        fits = "fit" if ahead == 1 else "fits"
+        self.status = f"Waiting: {ahead} {fits} ahead of yours on this server ..."
+
     def _show_progress(self, fraction: float) -> None:
+        if self.status.startswith("Waiting:"):  # the job left the queue and started
+            self.status = starting_status(self._job)
         # -1 animates the bar while the model compiles and nothing is drawn yet.
         self._progress.value = int(100 * fraction) if fraction > 0 else -1
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, law: str) -> None:
+        """Show why fitting ``law`` failed, and mark the fit still shown, if any, as stale."""
         show_error(self._alert, message)
-        self.state.error = message
         self.status = ""
+        self.state.param.update(error=message, stale_fit=self._stale_note(law))
+
+    def _stale_note(self, law: str) -> str:
+        fit = self.state.fit
+        if fit is None:
+            return ""
+        shown = "auto" if self.state.ensemble is not None else fit.law.label
+        runs = fit.idata.attrs["n_obs"]
+        return (
+            f"Stale: the fit shown is the previous one ({shown} on {runs} runs), because the new "
+            f"fit of {law} failed."
+        )
 
     @param.depends("status", watch=True)
     def _on_status(self):
@@ -394,6 +436,7 @@ class FitView(pn.viewable.Viewer):
             pn.Row(self._fit_button, self._cancel_button, self._progress),
             self._status,
             self._alert,
+            self._stale,
             self._shown_law,
             self._badges,
             self._problems,

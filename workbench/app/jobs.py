@@ -22,14 +22,68 @@ from workbench.predict import Backtest, LawEnsemble, backtest, calibrate
 from workbench.runs import RunTable
 
 POLL_SECONDS = 0.2
-WORKERS_ENVIRONMENT_VARIABLE = "WORKBENCH_FIT_WORKERS"
+MAX_FITS_VARIABLE = "WORKBENCH_MAX_FITS"
+FIT_TIMEOUT_VARIABLE = "WORKBENCH_FIT_TIMEOUT"
+DEFAULT_MAX_FITS = 2
+DEFAULT_FIT_TIMEOUT = 600.0
 
-# The only mutable module-level object of the app besides the library's compile cache: threads
-# are shared by all sessions, the jobs they run are not.
-EXECUTOR = ThreadPoolExecutor(
-    max_workers=int(os.environ.get(WORKERS_ENVIRONMENT_VARIABLE, "2")),
-    thread_name_prefix="workbench-job",
-)
+
+def limit_from_environment(variable: str, default: float) -> float:
+    """A positive number from ``$variable`` (set by a ``workbench serve`` option), else
+    ``default``."""
+    try:
+        value = float(os.environ.get(variable, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+class FitQueue:
+    """Server-wide admission of jobs: at most ``limit`` run at once, the others wait in order.
+
+    Sessions share one event loop but tests run jobs from several loops, so a lock guards it.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._running = 0
+        self._waiting: list[object] = []
+
+    def admit(self, ticket: object) -> int:
+        """0 if ``ticket`` may start now (it then holds a slot until ``release``), else how many
+        fits must finish before it starts; the ticket keeps its place in the queue."""
+        with self._lock:
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+            place = self._waiting.index(ticket)
+            if place == 0 and self._running < self.limit:
+                self._waiting.pop(0)
+                self._running += 1
+                return 0
+            return place + 1 + self._running - self.limit
+
+    def leave(self, ticket: object) -> None:
+        """Give up the place of a ticket that never started."""
+        with self._lock:
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+
+    def release(self) -> None:
+        with self._lock:
+            self._running -= 1
+
+
+FIT_QUEUE = FitQueue(int(limit_from_environment(MAX_FITS_VARIABLE, DEFAULT_MAX_FITS)))
+
+# With the fit queue, the only mutable module-level objects of the app besides the library's
+# compile cache: threads are shared by all sessions, the jobs they run are not. One thread more
+# than the fits allowed, so reading an upload never waits for a fit.
+EXECUTOR = ThreadPoolExecutor(max_workers=FIT_QUEUE.limit + 1, thread_name_prefix="workbench-job")
+
+
+class FitTimedOut(Exception):
+    """A job ran longer than the server allows and was cancelled."""
 
 
 async def run_in_thread(function: Callable, *args, **kwargs):
@@ -48,6 +102,11 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     fraction: float = 0.0
     seconds: float = 0.0
+    timeout: float = field(
+        default_factory=lambda: limit_from_environment(FIT_TIMEOUT_VARIABLE, DEFAULT_FIT_TIMEOUT)
+    )
+    """Seconds of work after which the job is cancelled (``workbench serve --fit-timeout``)."""
+    queue: FitQueue = field(default_factory=lambda: FIT_QUEUE)
 
     def work(self):
         raise NotImplementedError
@@ -66,17 +125,49 @@ class Job:
         return result
 
     async def run_async(
-        self, on_progress: Callable[[float], None] | None = None, poll: float = POLL_SECONDS
+        self,
+        on_progress: Callable[[float], None] | None = None,
+        poll: float = POLL_SECONDS,
+        on_wait: Callable[[int], None] | None = None,
     ):
-        """Run on ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop meanwhile."""
-        future = asyncio.wrap_future(EXECUTOR.submit(self.run))
-        while not future.done():
-            if on_progress is not None:
-                on_progress(self.fraction)
-            await asyncio.wait([future], timeout=poll)
+        """Wait for a place in ``queue``, calling ``on_wait(fits_ahead)`` meanwhile, then run on
+        ``EXECUTOR``, calling ``on_progress(fraction)`` on the event loop; raises ``FitTimedOut``
+        after ``timeout`` seconds of work."""
+        await self._wait_for_place(on_wait, poll)
+        try:
+            future = asyncio.wrap_future(EXECUTOR.submit(self.run))
+            deadline = time.perf_counter() + self.timeout
+            timed_out = False
+            while not future.done():
+                if on_progress is not None:
+                    on_progress(self.fraction)
+                if not timed_out and time.perf_counter() > deadline:
+                    timed_out = True
+                    self.cancel.set()
+                await asyncio.wait([future], timeout=poll)
+            # The slot is held until the thread ends, so no more fits than allowed ever sample.
+        finally:
+            self.queue.release()
         if on_progress is not None:
             on_progress(self.fraction)
+        if timed_out:
+            raise FitTimedOut(
+                f"it ran longer than this server's limit of {self.timeout:g} s and was cancelled "
+                "(workbench serve --fit-timeout raises it)"
+            )
         return future.result()
+
+    async def _wait_for_place(self, on_wait: Callable[[int], None] | None, poll: float) -> None:
+        ticket = object()  # a job's dataclass equality would compare its run tables
+        try:
+            while ahead := self.queue.admit(ticket):
+                if self.cancel.is_set():
+                    raise FitCancelled("the fit was cancelled while it waited")
+                if on_wait is not None:
+                    on_wait(ahead)
+                await asyncio.sleep(poll)
+        finally:
+            self.queue.leave(ticket)
 
     def _report(self, fraction: float) -> None:
         self.fraction = float(fraction)

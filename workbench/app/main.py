@@ -1,7 +1,8 @@
 """The served app: ``panel serve workbench/app/main.py`` (what ``workbench serve`` runs).
 
 Panel runs this script once per browser session, so everything built here belongs to that
-session. The upload limit comes from ``$WORKBENCH_MAX_UPLOAD_MB`` (default 50).
+session. The served limits (upload size and rows, draws, fit timeout, fits at once) come from
+``$WORKBENCH_*`` variables set by the ``workbench serve`` options (``workbench.cli.SERVE_LIMITS``).
 """
 
 import panel as pn
@@ -11,4 +12,6 @@ from workbench.runs import demo
 
 pn.extension("tabulator", "katex")
 
-Workbench(runs=demo().final_checkpoints(), fit_on_start=True).servable(title="Scaling Workbench")
+workbench = Workbench(runs=demo().final_checkpoints(), fit_on_start=True)
+pn.state.on_session_destroyed(lambda session_context: workbench.close())
+workbench.servable(title="Scaling Workbench")

@@ -19,7 +19,13 @@ import panel as pn
 import param
 from bokeh.models.widgets.tables import ScientificFormatter
 
-from workbench.app.common import error_alert, plot_or_alert, short_number, show_error
+from workbench.app.common import (
+    chosen_file,
+    error_alert,
+    plot_or_alert,
+    short_number,
+    show_error,
+)
 from workbench.app.data_view import ACCEPTED_SUFFIXES, max_upload_mb_from_environment
 from workbench.app.fit_view import diagnostic_badges
 from workbench.app.jobs import FitJob, run_in_thread
@@ -268,7 +274,8 @@ class PassUntilView(pn.viewable.Viewer):
         ]
         self._plan_alert = error_alert()
         self._plan = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self._file_input.param.watch(self._on_upload, "value")
+        # An empty file changes only the name (see chosen_file).
+        self._file_input.param.watch(self._on_upload, ["value", "filename"])
         self._simulate_button.on_click(lambda event: self.simulate())
         self._fit_button.on_click(self.start_fit)
         self._cancel_button.on_click(self.cancel)
@@ -276,12 +283,13 @@ class PassUntilView(pn.viewable.Viewer):
         self._on_plan_inputs()
 
     # -- logs ------------------------------------------------------------------------------
-    def _on_upload(self, event):
-        if event.new is None:
+    def _on_upload(self, *events):
+        chosen = chosen_file(self._file_input)
+        if chosen is None:
             return
-        filename = self._file_input.filename or "upload.csv"
+        content, filename = chosen
         try:
-            logs = read_passuntil_upload(event.new, filename, self.max_upload_mb)
+            logs = read_passuntil_upload(content, filename, self.max_upload_mb)
         except ValueError as error:
             self._fail_data(str(error))
             return

@@ -36,6 +36,16 @@ class WorkbenchState(param.Parameterized):
         "export downloads.",
     )
     error = param.String(default="", doc="The latest error, in plain language; empty when none.")
+    stale_runs = param.String(
+        default="",
+        doc="Which previous runs stay in use because loading new ones failed, in a sentence; "
+        "empty once a load succeeds.",
+    )
+    stale_fit = param.String(
+        default="",
+        doc="Which previous fit is still shown because a new fit failed, in a sentence; empty "
+        "once a fit succeeds.",
+    )
 
     @param.depends("fit", watch=True)
     def _forget_predictions(self):

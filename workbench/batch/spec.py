@@ -166,7 +166,10 @@ def load_spec(path) -> BatchSpec:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise SpecError(f"{path} is not valid YAML: {error}".replace("\n", " ")) from None
-    return parse_spec(raw, base=path.parent)
+    try:
+        return parse_spec(raw, base=path.parent)
+    except SpecError as error:
+        raise SpecError(f"{path}: {error}") from None
 
 
 def parse_spec(raw, base=None) -> BatchSpec:

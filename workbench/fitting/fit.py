@@ -2,6 +2,7 @@
 
 import json
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from scipy.special import logsumexp, poch
 
 import workbench
 from workbench.atomic import replacing
+from workbench.fitting.data_checks import DataShapeWarning, shape_problems
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.model import (
     FitCancelled,  # noqa: F401 - re-exported
@@ -171,6 +173,8 @@ class ScalingLawFit:
                 fix="choose another target column, e.g. from_frame(frame, target='err_avg17')",
             )
         runs.require(self.law.covariates, n_params=n_params, log_target=True)
+        for problem in shape_problems(self.law, runs):
+            warnings.warn(f"{self.law.label}: {problem}", DataShapeWarning, stacklevel=2)
         priors, options = self.priors_for(structure), self.sampler_
         x = {name: runs.column(name) for name in self.law.covariates}
         centres = self.law.centres(x, runs.y)
@@ -221,11 +225,15 @@ class ScalingLawFit:
             log_mean.shape,
             rng,
         )
+        # A draw far in the tail at an early checkpoint can exceed the float range: it is
+        # kept as inf, which the rank-based checks and quantile summaries handle.
+        with np.errstate(over="ignore"):
+            predicted = np.exp(log_mean + draws)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": posterior,
                 "sample_stats": trace.sample_stats.to_dataset(),
-                "posterior_predictive": xr.Dataset({runs.target: np.exp(log_mean + draws)}),
+                "posterior_predictive": xr.Dataset({runs.target: predicted}),
                 "log_likelihood": xr.Dataset(
                     {
                         runs.target: (_log_density(log_y - log_mean, noise) - log_y).transpose(

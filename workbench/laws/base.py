@@ -28,6 +28,8 @@ class ScalingLaw:
     reference: ClassVar[str]
     parameters: ClassVar[tuple[str, ...]]
     covariates: tuple[str, ...] = ()
+    falls_with_scale: ClassVar[bool] = True
+    """Whether the target falls as N, D or C grow (a loss or an error, not an optimum)."""
 
     # -- math every family provides -------------------------------------------------------
     def curve(self, x: Mapping[str, Array], params: Mapping[str, Array]):

@@ -1,6 +1,7 @@
 """Step Law: optimal hyperparameters as log-linear power laws of model and data size."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,6 +39,7 @@ class OptimalHyperparameters(ScalingLaw):
     formula = r"y = A \prod_i x_i^{b_i}"
     reference = "Li et al. 2025, arXiv:2503.04715"
     covariates: tuple[str, ...] = ("N", "D")
+    falls_with_scale: ClassVar[bool] = False
 
     def __post_init__(self):
         covariates = (self.covariates,) if isinstance(self.covariates, str) else self.covariates

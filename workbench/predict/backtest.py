@@ -11,14 +11,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
 from workbench.fitting import ScalingLawFit
 from workbench.laws import get_law
 from workbench.predict.calibration import calibrate
-from workbench.predict.compare import Comparison, loo_comparison
+from workbench.predict.compare import Comparison, loo_comparison, psis_loo
 from workbench.predict.extrapolate import check_interval
 from workbench.predict.scores import holdout_scores, summarize_scores
 from workbench.runs import RunTable, read_runs
@@ -284,4 +283,4 @@ def training_loo(fits: Mapping[str, ScalingLawFit], comparison: Comparison | Non
             {"elpd_loo": comparison.table["elpd"], "weight": comparison.weights}
         ).reindex(list(fits))
     ((name, fit),) = fits.items()
-    return pd.DataFrame({"elpd_loo": [az.loo(fit.idata).elpd], "weight": [1.0]}, index=[name])
+    return pd.DataFrame({"elpd_loo": [psis_loo(fit.idata).elpd], "weight": [1.0]}, index=[name])

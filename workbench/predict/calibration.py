@@ -21,9 +21,9 @@ and, for laws in N and D, of compute C = 6·N·D. It is 0 inside the range.
 
 **Learning f and s: nested leave-future-out.** On the training runs only, the largest 10 %, 20 %
 and 30 % along the law's own scale (compute for a law in N and D, else the one of C, N and D it
-reads; see :func:`law_holdout_column`) are held out in turn, the law is refitted on the rest, and
-each held-out run gives a residual :math:`r` (log truth minus the predictive median),
-the law's own predictive spread :math:`\\sigma` and its distance :math:`d`. With
+reads; see :func:`~workbench.fitting.data_checks.scale_column`) are held out in turn, the law is
+refitted on the rest, and each held-out run gives a residual :math:`r` (log truth minus the
+predictive median), the law's own predictive spread :math:`\\sigma` and its distance :math:`d`. With
 :math:`r \\sim \\mathcal{N}(0, \\sigma^2 + \\tau(d)^2)`, the posterior of (f, s) is computed on a
 log grid under a weakly informative prior (:data:`DEFAULT_PRIOR`) learned the same way from the
 public curves in ``shared/data`` (``benchmarks/calibration_default.py`` recomputes it). A cut
@@ -56,8 +56,8 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from workbench.fitting import ScalingLawFit
-from workbench.laws import ScalingLaw
-from workbench.runs import RunTable, read_runs
+from workbench.fitting.data_checks import scale_column
+from workbench.runs import read_runs
 
 COMPUTE_PER_PARAMETER_TOKEN = 6.0
 FLOOR_RAMP = 0.1
@@ -357,18 +357,6 @@ def calibration_of(fit: ScalingLawFit) -> Calibration:
     return fit._calibration[1]
 
 
-def law_holdout_column(law: ScalingLaw, runs: RunTable) -> str | None:
-    """The column whose largest runs a nested backtest of ``law`` holds out, or None.
-
-    Compute for a law in N and D, else the first of C, N and D the law reads and ``runs`` has.
-    Holding out by anything else, such as compute for a law in tokens alone, leaves runs inside
-    the law's training range, which teach nothing about extrapolation. None, for a law that reads
-    none of them (downstream error reads the loss), leaves the table's own order.
-    """
-    covariates = {*law.covariates, *(("C",) if {"N", "D"} <= set(law.covariates) else ())}
-    return next((name for name in ("C", "N", "D") if name in covariates and runs.has(name)), None)
-
-
 def lfo_evidence(
     fit: ScalingLawFit,
     runs,
@@ -467,7 +455,9 @@ def calibrate(
     ``ScalingLawFit.fit`` (checkpoints, run effect, groups). The calibration is stored in the
     fit's attributes (so it is saved with it) and used by :func:`~workbench.predict.predict`.
     ``by`` names the column whose largest runs are held out, by default the law's own scale
-    (:func:`law_holdout_column`). ``prior`` is the default the evidence updates. Returns ``fit``.
+    (:func:`~workbench.fitting.data_checks.scale_column`): holding out by anything else, such as
+    compute for a law in tokens alone, leaves runs inside the law's training range, which teach
+    nothing about extrapolation. ``prior`` is the default the evidence updates. Returns ``fit``.
     """
     runs = read_runs(runs)
     evidence = lfo_evidence(
@@ -475,7 +465,7 @@ def calibrate(
         runs,
         fit_options=fit_options,
         cuts=cuts,
-        by=by or law_holdout_column(fit.law, runs),
+        by=by or scale_column(fit.law, runs),
         random_seed=random_seed,
         progress=progress,
         cancel=cancel,

@@ -124,7 +124,7 @@ def loo_comparison(
     if len(fits) < 2:
         raise ValueError("comparing laws needs at least two fits")
     check_same_data(fits)
-    loo = {name: az.loo(fit.idata, pointwise=True) for name, fit in fits.items()}
+    loo = {name: psis_loo(fit.idata) for name, fit in fits.items()}
     table = az.compare(loo, method=method, round_to="none")
     points = [
         point
@@ -139,6 +139,16 @@ def loo_comparison(
         method=method,
         pareto_k_threshold=pareto_k_threshold,
     )
+
+
+def psis_loo(idata):
+    """Pointwise PSIS-LOO of a fit, without ArviZ's generic Pareto-k advice: callers name the
+    unreliable runs themselves (:class:`ParetoKWarning`, :func:`high_pareto_k`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Estimated shape parameter of Pareto", category=UserWarning
+        )
+        return az.loo(idata, pointwise=True)
 
 
 def compare(

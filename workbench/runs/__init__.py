@@ -9,7 +9,7 @@ report using :func:`clean`. Columns are recognised by common names and reach can
 
 from workbench.runs import datasets
 from workbench.runs.cleaning import CleaningReport, clean
-from workbench.runs.errors import RunTableError
+from workbench.runs.errors import ImplausibleValueWarning, RunTableError
 from workbench.runs.readers import read_runs
 from workbench.runs.synthetic import DEMO_TRUTH, demo
 from workbench.runs.table import RunTable
@@ -19,6 +19,7 @@ from workbench.runs.validation import from_frame
 __all__ = [
     "DEMO_TRUTH",
     "CleaningReport",
+    "ImplausibleValueWarning",
     "RunTable",
     "RunTableError",
     "clean",

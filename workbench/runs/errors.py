@@ -30,6 +30,10 @@ def describe_rows(rows: Iterable[int]) -> str:
     return f"{'data row' if len(rows) == 1 else 'data rows'} {shown}{more}"
 
 
+class ImplausibleValueWarning(UserWarning):
+    """A value that can be read but is unlikely to be meant, such as N in FLOPs."""
+
+
 class RunTableError(ValueError):
     """A run table that cannot be used as given.
 
@@ -46,12 +50,16 @@ class RunTableError(ValueError):
         0-based row numbers of the input at fault.
     fix : str, optional
         What to do about it.
+    file : str, optional
+        The file the table was read from.
 
     Attributes
     ----------
+    problem : str
     column : str or None
     rows : list of int
     fix : str
+    file : str or None
     """
 
     def __init__(
@@ -61,14 +69,24 @@ class RunTableError(ValueError):
         column: str | None = None,
         rows: Iterable[int] = (),
         fix: str = "",
+        file: str | None = None,
     ):
+        self.problem = problem
         self.column = column
         self.rows = [int(row) for row in rows]
         self.fix = fix
+        self.file = file
+        source = f"{file}: " if file is not None else ""
         where = f"column {column!r}: " if column is not None else ""
         at_rows = f" at {describe_rows(self.rows)}" if self.rows else ""
         remedy = f". Fix: {fix}" if fix else ""
-        super().__init__(f"{where}{problem}{at_rows}{remedy}")
+        super().__init__(f"{source}{where}{problem}{at_rows}{remedy}")
+
+    def in_file(self, file) -> "RunTableError":
+        """The same error, its message starting with the ``file`` whose rows it is about."""
+        return type(self)(
+            self.problem, column=self.column, rows=self.rows, fix=self.fix, file=str(file)
+        )
 
 
 class UnreadableFileError(RunTableError):

@@ -53,8 +53,8 @@ def read_runs(
     Raises
     ------
     RunTableError
-        If the table fails validation (see :func:`workbench.runs.from_frame`) or the format is
-        unknown.
+        If the table fails validation (see :func:`workbench.runs.from_frame`; the message then
+        starts with the file name) or the format is unknown.
 
     Examples
     --------
@@ -62,7 +62,13 @@ def read_runs(
     """
     if isinstance(source, RunTable):
         return source
-    return from_frame(read_frame(source, format=format), mapping, target)
+    frame = read_frame(source, format=format)
+    if isinstance(source, pd.DataFrame):
+        return from_frame(frame, mapping, target)
+    try:
+        return from_frame(frame, mapping, target)
+    except RunTableError as error:
+        raise error.in_file(source) from None
 
 
 def read_frame(source, *, format: str | None = None) -> pd.DataFrame:
@@ -97,15 +103,27 @@ def read_frame(source, *, format: str | None = None) -> pd.DataFrame:
         if kind in ("csv", "tsv"):
             separator = "\t" if kind == "tsv" else ","
             check_unique_header(path, encoding, separator)
-            return pd.read_csv(path, sep=separator, encoding=encoding)
+            frame = pd.read_csv(path, sep=separator, encoding=encoding)
+            check_separator(path, frame, separator)
+            return frame
         # No dtype guessing, which would turn columns named like dates into timestamps.
-        return pd.read_json(
+        frame = pd.read_json(
             path, orient="records", lines=kind == "jsonl", dtype=False, encoding=encoding
         )
+        if not all(isinstance(column, str) for column in frame.columns):
+            raise UnreadableFileError(
+                f"{path} holds JSON values without column names",
+                fix='write one record per run, e.g. [{"N": 7e9, "D": 1.4e12, "loss": 2.1}]',
+            )
+        return frame
     except UnicodeDecodeError as error:
         raise UnreadableFileError(
             f"{path} is not UTF-8 text (byte {error.start} cannot be read)",
             fix="re-save it as UTF-8",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise UnreadableFileError(
+            f"{path} holds no table, only blank space", fix="save the run table into it again"
         ) from None
     except pd.errors.ParserError as error:
         first_line = str(error).strip().splitlines()[0]
@@ -138,12 +156,40 @@ def check_readable(path: Path) -> None:
 
 
 def text_encoding(path: Path) -> str:
-    """UTF-8, unless a byte-order mark says UTF-16 (or UTF-8 with a mark)."""
+    """UTF-8, unless a byte-order mark says UTF-16 (or UTF-8 with a mark).
+
+    Text without a mark that holds NUL bytes is UTF-16 or binary, never a table in UTF-8.
+    """
     with open(path, "rb") as file:
-        start = file.read(3)
-    return next(
-        (name for mark, name in BYTE_ORDER_MARKS.items() if start.startswith(mark)), "utf-8"
+        start = file.read(4096)
+    marked = (name for mark, name in BYTE_ORDER_MARKS.items() if start.startswith(mark))
+    encoding = next(marked, None)
+    if encoding is None and b"\x00" in start:
+        raise UnreadableFileError(
+            f"{path} is not UTF-8 text: it holds NUL bytes (UTF-16 without a byte-order mark, "
+            "or a binary file)",
+            fix="re-save it as UTF-8 CSV",
+        )
+    return encoding or "utf-8"
+
+
+SEPARATOR_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def check_separator(path: Path, frame: pd.DataFrame, separator: str) -> None:
+    """Refuse a table read as one column whose name holds another separator."""
+    if len(frame.columns) != 1:
+        return
+    header = str(frame.columns[0])
+    used = next(
+        (other for other in SEPARATOR_NAMES if other != separator and other in header), None
     )
+    if used is not None:
+        raise UnreadableFileError(
+            f"{path} separates its columns with {SEPARATOR_NAMES[used]}, not "
+            f"{SEPARATOR_NAMES[separator]}",
+            fix="re-save it with commas (.csv) or tabs (.tsv)",
+        )
 
 
 def check_unique_header(path: Path, encoding: str, separator: str) -> None:

@@ -1,6 +1,7 @@
 """Roles of run-table columns and how they are recognised from common column names."""
 
-from collections.abc import Mapping
+import shlex
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -46,6 +47,9 @@ ROLE_ALIASES = {
 """Column names recognised for each role, compared ignoring case, ``_``, ``-`` and spaces."""
 
 METADATA = ("group", "seed")
+
+PLACEHOLDER = "<column>"
+"""Stands for a column name in suggested fixes when no column of the table fits."""
 
 
 def normalize_name(name) -> str:
@@ -97,11 +101,11 @@ def resolve_roles(
             taken.add(found)
     if target not in roles:
         looked_for = ", ".join(ROLE_ALIASES["loss"]) if target == "loss" else repr(target)
+        candidates = unclaimed_numeric_columns(frame, taken)
         raise RunTableError(
             f"no target column {target!r} (looked for {looked_for}); available columns: {columns}",
             column=target,
-            fix=f"name the target column with mapping={{{target!r}: '<column>'}} "
-            "(CLI: --target <column>)",
+            fix=f"name the target column with {suggested_mapping(target, candidates, target)}",
         )
     return {role: roles[role] for role in role_order(target) if role in roles}
 
@@ -142,7 +146,35 @@ def _detect(role: str, candidates: list, target: str):
         raise RunTableError(
             f"several columns could be {role!r}: {matches}",
             column=str(matches[0]),
-            fix=f"choose one with mapping={{{role!r}: {matches[0]!r}}} "
-            f"(CLI: --{'target' if role == target else role} <column>)",
+            fix=f"choose one with {suggested_mapping(role, matches[:1], target)}",
         )
     return matches[0] if matches else None
+
+
+def unclaimed_numeric_columns(frame: pd.DataFrame, taken) -> list:
+    """Numeric columns that no role has taken and whose names no role is detected from: the
+    columns a missing role could be mapped to."""
+    aliases = {normalize_name(alias) for names in ROLE_ALIASES.values() for alias in names}
+    return [
+        column
+        for column in frame.columns
+        if column not in taken
+        and normalize_name(column) not in aliases
+        and pd.api.types.is_numeric_dtype(frame[column])
+        and not pd.api.types.is_bool_dtype(frame[column])
+    ]
+
+
+def suggested_mapping(role: str, candidates: Sequence, target: str = "loss") -> str:
+    """``mapping={role: column}`` with its CLI option, for a fix.
+
+    The column is the only candidate when there is one; otherwise the placeholder ``<column>``,
+    followed by the candidates when there are several.
+    """
+    column = str(candidates[0]) if len(candidates) == 1 else PLACEHOLDER
+    option = "--target" if role == target else f"--{role}"
+    argument = PLACEHOLDER if column == PLACEHOLDER else shlex.quote(column)
+    hint = f"mapping={{{role!r}: {column!r}}} (CLI: {option} {argument})"
+    if len(candidates) > 1:
+        hint += f", {PLACEHOLDER} being one of {[str(name) for name in candidates]}"
+    return hint

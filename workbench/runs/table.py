@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.runs.errors import RunTableError
-from workbench.runs.schema import COVARIATES
+from workbench.runs.schema import (
+    COVARIATES,
+    PLACEHOLDER,
+    role_order,
+    suggested_mapping,
+    unclaimed_numeric_columns,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,7 +130,7 @@ class RunTable:
             if not_positive.size:
                 raise RunTableError(
                     f"the target must be positive to be modelled on the log scale; found "
-                    f"{self.y[not_positive[0]]!r}",
+                    f"{float(self.y[not_positive[0]]):g}",
                     column=self.target,
                     rows=not_positive,
                     fix=f"remove these rows, e.g. runs.filter(runs.y > 0), or fit "
@@ -177,10 +183,14 @@ class RunTable:
             f"{name} from {column!r}" for name, column in self.source_columns.items()
         )
         derived = f"; derived: {', '.join(sorted(self.derived))}" if self.derived else ""
-        hint = f"map a column with mapping={{{role!r}: '<column>'}}"
-        if role == self.target:
-            hint += " (CLI: --target <column>)"
+        roles = role_order(self.target)
+        candidates = unclaimed_numeric_columns(self.data, roles)
+        if role in roles:
+            hint = f"map a column with {suggested_mapping(role, candidates, self.target)}"
+        else:
+            # Covariates beyond the roles (unique tokens U, streams P, ...) are read by name.
+            column = str(candidates[0]) if len(candidates) == 1 else PLACEHOLDER
+            hint = f"name a column {role!r}, e.g. frame.rename(columns={{{column!r}: {role!r}}})"
         if role in COVARIATES:
-            hint += f" (CLI: --{role} <column>), or give two of N, D and C so the third follows"
-            hint += " from C = 6·N·D"
+            hint += ", or give two of N, D and C so the third follows from C = 6·N·D"
         return f"{hint}; columns detected: {detected or 'none'}{derived}"

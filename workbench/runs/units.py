@@ -46,10 +46,11 @@ def parse_quantity(value) -> float:
     if not isinstance(value, str):
         raise ValueError(f"cannot read {value!r} as a quantity: expected a number or a string")
     text = value.strip()
+    shown = repr(str(value))  # a NumPy string would show as np.str_('...')
     if "," in text:
         number_part = text.rstrip("kKmMbBgGtTpP ")
         if not _THOUSANDS.fullmatch(number_part):
-            raise ValueError(f"cannot read {value!r} as a quantity: misplaced comma")
+            raise ValueError(f"cannot read {shown} as a quantity: misplaced comma")
         text = text.replace(",", "")
     match = _QUANTITY.fullmatch(text)
     if match:
@@ -61,7 +62,7 @@ def parse_quantity(value) -> float:
         number = None
     if number is None or math.isfinite(number):
         raise ValueError(
-            f"cannot read {value!r} as a quantity: expected a number such as 6e20, "
+            f"cannot read {shown} as a quantity: expected a number such as 6e20, "
             "or a number with a suffix k, M, B, T (e.g. '7B', '1.4T')"
         )
     return number

@@ -4,6 +4,7 @@
 reports it. Both share the checks here so they can never disagree.
 """
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -11,19 +12,26 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from workbench.runs.errors import RunTableError, data_row
+from workbench.runs.errors import ImplausibleValueWarning, RunTableError, data_row
 from workbench.runs.schema import (
     COMPUTE_PER_PARAMETER_TOKEN,
     COVARIATES,
     METADATA,
     resolve_roles,
     role_order,
+    suggested_mapping,
+    unclaimed_numeric_columns,
 )
 from workbench.runs.table import RunTable
 from workbench.runs.units import parse_quantity
 
 CLEAN_HINT = "or let workbench.runs.clean() remove such rows and report them"
 VALUES_SHOWN = 5
+COMPUTE_TOLERANCE = 10.0
+"""How far a given C may be from 6·N·D. Counts that include attention or embeddings differ by a
+small factor; a larger one is a unit mistake (FLOPs against PF-days, millions of parameters)."""
+LARGEST_PLAUSIBLE_N = 1e15
+"""A thousand times the largest models trained by 2026: a larger N is likely FLOPs or tokens."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,14 @@ def from_frame(
     ------
     RunTableError
         On the first problem found: a missing or ambiguous column, an unreadable, non-finite or
-        non-positive value, or a duplicate (run, step). Row numbers in the message are 0-based
-        positions in ``frame``. Nothing is ever dropped; use :func:`workbench.runs.clean` for
-        that.
+        non-positive value, or a duplicate (run, step). The message counts data rows from 1;
+        the error's ``rows`` are 0-based positions in ``frame``. Nothing is ever dropped; use
+        :func:`workbench.runs.clean` for that.
+
+    Warns
+    -----
+    ImplausibleValueWarning
+        When N exceeds :data:`LARGEST_PLAUSIBLE_N`, which is likely FLOPs or tokens.
     """
     inspection = inspect_frame(frame, mapping, target)
     if inspection.problems:
@@ -98,6 +111,11 @@ def inspect_frame(
     """Resolve roles, read numbers and list row problems, raising on whole-table problems."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if frame.empty:
+        raise RunTableError(
+            f"the table has no data rows (columns: {list(frame.columns)})",
+            fix="add one row per run (or per checkpoint)",
+        )
     roles = resolve_roles(frame, mapping, target)
     _check_structure(frame, roles, target)
     numbers, problems = {}, []
@@ -105,8 +123,9 @@ def inspect_frame(
         if role in roles:
             numbers[role], found = _read_numbers(frame[roles[role]], role, roles[role], target)
             problems += found
+    problems += _compute_disagreements(numbers, roles)
     if "run" in roles:
-        problems += _missing_run_ids(frame[roles["run"]], roles["run"])
+        problems += _run_id_problems(frame[roles["run"]], roles["run"])
     flagged = {row for problem in problems for row in problem.rows}
     problems += _duplicates(frame, roles, numbers, flagged)
     return Inspection(frame, target, roles, numbers, problems)
@@ -117,6 +136,7 @@ def build_table(inspection: Inspection, keep: np.ndarray) -> RunTable:
     frame, roles, target = inspection.frame, inspection.roles, inspection.target
     numbers = {role: values[keep] for role, values in inspection.numbers.items()}
     derived = _derive(numbers, rows=np.asarray(keep))
+    _warn_if_implausible(numbers, rows=np.asarray(keep), columns=roles)
     if "step" in numbers and np.all(numbers["step"] == np.round(numbers["step"])):
         numbers["step"] = numbers["step"].astype(np.int64)
 
@@ -141,12 +161,29 @@ def build_table(inspection: Inspection, keep: np.ndarray) -> RunTable:
     )
 
 
+def _warn_if_implausible(
+    numbers: dict[str, np.ndarray], rows: np.ndarray, columns: Mapping[str, str]
+) -> None:
+    if "N" not in numbers or not np.any(numbers["N"] > LARGEST_PLAUSIBLE_N):
+        return
+    largest = int(np.argmax(numbers["N"]))
+    column = f"column {columns['N']!r}" if "N" in columns else "N derived from C / (6·D)"
+    warnings.warn(
+        f"N reaches {numbers['N'][largest]:.3g} parameters at data row "
+        f"{data_row(rows[largest])} ({column}), above {LARGEST_PLAUSIBLE_N:.0e}: check that it "
+        "holds parameters, not FLOPs or tokens",
+        ImplausibleValueWarning,
+        stacklevel=4,
+    )
+
+
 def _check_structure(frame: pd.DataFrame, roles: dict[str, str], target: str) -> None:
     available = list(frame.columns)
     if not any(role in roles for role in COVARIATES):
+        candidates = unclaimed_numeric_columns(frame, roles.values())
         raise RunTableError(
             f"no N (parameters), D (tokens) or C (FLOPs) column; available columns: {available}",
-            fix="map at least one, e.g. mapping={'N': '<column>'} (CLI: --N <column>)",
+            fix=f"map at least one, e.g. {suggested_mapping('N', candidates, target)}",
         )
     if "step" in roles and "run" not in roles:
         raise RunTableError(
@@ -173,7 +210,7 @@ def _read_numbers(
     values, unreadable = _parse_column(series, parse_quantity if role != target else _parse_number)
     problems = []
     if unreadable:
-        shown = [series.iloc[row] for row in unreadable[:VALUES_SHOWN]]
+        shown = [_shown(series.iloc[row]) for row in unreadable[:VALUES_SHOWN]]
         problems.append(
             Problem(
                 f"non-numeric {column}",
@@ -219,6 +256,10 @@ def _parse_column(series: pd.Series, parse) -> tuple[np.ndarray, list[int]]:
     values = np.full(len(series), np.nan)
     unreadable = []
     for position, value in enumerate(series):
+        # A Parquet or JSON cell may hold a list or a mapping: not one number.
+        if pd.api.types.is_list_like(value):
+            unreadable.append(position)
+            continue
         if pd.isna(value):
             continue
         try:
@@ -226,6 +267,11 @@ def _parse_column(series: pd.Series, parse) -> tuple[np.ndarray, list[int]]:
         except ValueError:
             unreadable.append(position)
     return values, unreadable
+
+
+def _shown(value):
+    """A cell as people wrote it: a Parquet list cell arrives as a NumPy array."""
+    return value.tolist() if isinstance(value, np.ndarray) else value
 
 
 def _parse_number(value) -> float:
@@ -237,19 +283,56 @@ def _parse_number(value) -> float:
     return float(value)
 
 
-def _missing_run_ids(series: pd.Series, column: str) -> list[Problem]:
-    missing = np.flatnonzero(series.isna().to_numpy()).tolist()
-    if not missing:
+def _compute_disagreements(numbers: dict[str, np.ndarray], roles: dict[str, str]) -> list[Problem]:
+    if not all(role in numbers for role in COVARIATES):
         return []
+    # Missing, non-finite and non-positive values are problems of their own, reported above.
+    with np.errstate(all="ignore"):
+        expected = COMPUTE_PER_PARAMETER_TOKEN * numbers["N"] * numbers["D"]
+        factor = np.abs(np.log10(numbers["C"] / expected))
+    rows = np.flatnonzero(np.isfinite(factor) & (factor > np.log10(COMPUTE_TOLERANCE)))
+    if not rows.size:
+        return []
+    first = rows[0]
     return [
         Problem(
-            "missing run id",
-            column,
-            missing,
-            "run ids are missing",
-            "give every row a run id, " + CLEAN_HINT,
+            "C far from 6·N·D",
+            roles["C"],
+            rows.tolist(),
+            f"C differs from 6·N·D by more than a factor of {COMPUTE_TOLERANCE:g} (C = "
+            f"{numbers['C'][first]:.3g} where 6·N·D = {expected[first]:.3g})",
+            "check the units of N, D and C, or leave C out to derive it from them, " + CLEAN_HINT,
         )
     ]
+
+
+def _run_id_problems(series: pd.Series, column: str) -> list[Problem]:
+    nested = [row for row, value in enumerate(series) if pd.api.types.is_list_like(value)]
+    missing = [
+        row for row in np.flatnonzero(series.isna().to_numpy()).tolist() if row not in nested
+    ]
+    problems = []
+    if nested:
+        problems.append(
+            Problem(
+                "nested run id",
+                column,
+                nested,
+                f"run ids in {column!r} are lists or mappings, not single values",
+                "give every row one run id (a name or a number)",
+            )
+        )
+    if missing:
+        problems.append(
+            Problem(
+                "missing run id",
+                column,
+                missing,
+                "run ids are missing",
+                "give every row a run id, " + CLEAN_HINT,
+            )
+        )
+    return problems
 
 
 def _duplicates(
