@@ -15,7 +15,11 @@ runs, and the candidates are mixed with the shipped LFO stacking weights:
   point; the predictive distribution is the scores' empirical distribution (a conformal
   predictive system) with an atom at each of ±∞; laws with no evidence fall back on
   ``gaussian``'s prior;
-- ``law``: no extrapolation error.
+- ``law``: no extrapolation error;
+- two other ways of mixing the laws: ``gaussian_equal_weights`` (every candidate law weighted
+  equally) and ``gaussian_regularized_stacking`` (stacking under a symmetric Dirichlet prior worth
+  one experiment beside the three nested cuts), and ``law_regularized_stacking``, the latter
+  mixture with no extrapolation error, whose spread is the laws' disagreement alone.
 
 Each law's own predictive distribution is summarized, as in the nested evidence, by its log
 median and half its central 68 % range. The fits (about 15 minutes) are cached with ``--cache``.
@@ -53,6 +57,7 @@ METHODS = (
     "law",
     "gaussian_equal_weights",
     "gaussian_regularized_stacking",
+    "law_regularized_stacking",
 )
 CI_PROB = (0.5, 0.9)
 
@@ -144,7 +149,7 @@ def method_draws(split: dict, method: str, rng: np.random.Generator) -> np.ndarr
     weights = np.array([split["laws"][label]["weight"] for label in labels])
     if method == "gaussian_equal_weights":
         weights = np.ones(len(labels))
-    elif method == "gaussian_regularized_stacking":
+    elif method.endswith("regularized_stacking"):
         weights = regularized_stacking_weights(split)
     component = rng.choice(len(labels), size=N_DRAWS, p=weights / weights.sum())
     mixed = np.empty((N_DRAWS, split["log_truth"].size))

@@ -35,6 +35,19 @@ def test_checkpoint_policies_use_the_documented_rows(capsys):
     assert "run_sd" not in trimmed["noise"] and "nu" in trimmed["noise"]
 
 
+def test_json_fit_shows_progress_on_stderr_and_only_json_on_stdout(capsys, tmp_path):
+    argv = ["fit", "demo", "--law", "chinchilla", "--checkpoints", "run-effect", "--json"]
+    assert main([*argv, *FAST, "-o", str(tmp_path / "fit.nc")]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["n_obs"] == len(demo())
+    progress = [line for line in captured.err.splitlines() if line.startswith("workbench: ")]
+    for stage in ("fitting chinchilla", "calibrating"):
+        lines = [line for line in progress if line.startswith(f"workbench: {stage}")]
+        assert lines[-1] == f"workbench: {stage}: 100%", progress
+        assert 3 <= len(lines) <= 12, lines  # announced, then at most one line per tenth
+    assert progress[-1] == f"workbench: saving to {tmp_path / 'fit.nc'}"
+
+
 def test_grouped_fit_reports_each_groups_parameters(capsys, tmp_path):
     frame = (
         demo()

@@ -411,6 +411,7 @@ def _fit(arguments) -> int:
         "groups": arguments.groups,
         **CHECKPOINT_POLICIES[arguments.checkpoints],
     }
+    progress = StderrProgress(enabled=arguments.json)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
         if arguments.law == AUTO:
@@ -419,17 +420,38 @@ def _fit(arguments) -> int:
                     "--law auto chooses covariates, likelihood and calibration itself; drop "
                     "--covariate, --likelihood and --no-calibrate"
                 )
-            fit = LawEnsemble(sampler=sampler).fit(runs, random_seed=arguments.seed, **fit_options)
+            fit = LawEnsemble(sampler=sampler).fit(
+                runs,
+                random_seed=arguments.seed,
+                progress=progress.stage("fitting every law", "each calibrated by nested refits"),
+                **fit_options,
+            )
             report = ensemble_report(fit, arguments.ci_prob)
         else:
             options = {"covariate": arguments.covariate} if arguments.covariate else {}
             law = get_law(arguments.law, **options)
             fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
-            fit.fit(runs, random_seed=arguments.seed, **fit_options)
+            fit.fit(
+                runs,
+                random_seed=arguments.seed,
+                # The report reads the posterior; the per-observation groups are for the file.
+                pointwise=bool(arguments.output),
+                progress=progress.stage(f"fitting {law.label}", "sampling"),
+                **fit_options,
+            )
             if not arguments.no_calibrate:
-                calibrate(fit, runs, fit_options=fit_options, random_seed=arguments.seed)
+                calibrate(
+                    fit,
+                    runs,
+                    fit_options=fit_options,
+                    random_seed=arguments.seed,
+                    progress=progress.stage(
+                        "calibrating", "nested refits without the largest runs"
+                    ),
+                )
             report = fit_report(fit, arguments.ci_prob)
     if arguments.output:
+        progress.line(f"saving to {arguments.output}")
         fit.save(arguments.output)
     if arguments.json:
         print(json.dumps(report))
@@ -440,6 +462,37 @@ def _fit(arguments) -> int:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     return 0
+
+
+class StderrProgress:
+    """Progress as lines on stderr under ``--json``, where nutpie's progress bar is off so that
+    stdout holds the report alone: a line when a stage reports its first progress, then one per
+    tenth of it done."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def stage(self, label: str, what: str = ""):
+        """The stage's progress callback (None when disabled); ``what`` it does is shown once."""
+        if not self.enabled:
+            return None
+        tenths_done = []
+
+        def report(fraction: float) -> None:
+            if not tenths_done:
+                tenths_done.append(0)
+                self.line(f"{label} ({what})" if what else label)
+            tenths = min(10, int(10 * fraction))
+            if tenths > tenths_done[-1]:
+                tenths_done.append(tenths)
+                self.line(f"{label}: {10 * tenths}%")
+
+        return report
+
+    def line(self, text: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"workbench: {text}\n")
+            sys.stderr.flush()
 
 
 def ensemble_report(ensemble: LawEnsemble, ci_prob: float) -> dict:

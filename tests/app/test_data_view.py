@@ -29,11 +29,13 @@ def test_csv_upload_sets_the_runs(demo_csv):
     assert len(view._table.value) == 40
 
 
-def test_parquet_and_json_uploads(demo_runs):
+def test_every_format_the_reader_knows_uploads(demo_runs):
     frame = demo_runs.data[["run", "N", "D", "loss"]]
     for filename, content in (
         ("runs.parquet", frame.to_parquet()),
         ("runs.json", frame.to_json(orient="records").encode()),
+        ("runs.jsonl", frame.to_json(orient="records", lines=True).encode()),
+        ("runs.tsv", frame.to_csv(sep="\t", index=False).encode()),
     ):
         state = WorkbenchState()
         upload(DataView(state=state), content, filename)

@@ -14,6 +14,7 @@ from workbench.app.fit_view import describe_ensemble
 from workbench.app.jobs import EnsembleJob, FitQueue
 from workbench.fitting import ScalingLawFit
 from workbench.predict import LawEnsemble, calibration_of
+from workbench.runs import from_frame
 
 
 def test_fit_shows_parameters_badges_and_status(fitted_state):
@@ -37,6 +38,20 @@ def test_fit_button_path_reports_finished(demo_runs):
     assert not view.running and view._cancel_button.disabled and not view._fit_button.disabled
     # 200 draws give a small ESS: the view says so in plain language.
     assert view._problems.visible == bool(state.fit.diagnostics().problems())
+
+
+@pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
+def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs):
+    # An accuracy uploaded as the target rises with scale: the fit still runs, but says why not
+    # to trust it.
+    frame = demo_runs.final_checkpoints().data.assign(loss=lambda table: 10 - table["loss"])
+    state = WorkbenchState(runs=from_frame(frame))
+    view = FitView(state=state, draws=200, tune=200)
+    asyncio.run(view.start_fit())
+    assert view.status.startswith("Fit finished")
+    assert view._problems.visible
+    assert "**Do not trust these numbers yet.** loss rises with compute" in view._problems.object
+    assert state.fit.data_problems()[0].startswith("loss rises with compute")
 
 
 def test_cancel_stops_a_long_fit_and_keeps_no_fit(demo_runs):

@@ -51,6 +51,18 @@ def test_simulate_shows_one_row_per_size():
     assert len(view._plot) == 1 and isinstance(view._plot[0], pn.pane.HoloViews)
 
 
+def test_too_many_draws_are_refused_before_fitting_or_testing(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_MAX_DRAWS", "1000")
+    view = PassUntilView(instances=20, draws=600)
+    view.simulate()
+    asyncio.run(view.start_fit())
+    assert view.fit is None
+    assert "1,200 is above this server's limit of 1,000" in view._fit_alert.object
+    assert "workbench serve --max-draws" in view._fit_alert.object
+    asyncio.run(view.start_test())
+    assert "Could not test: 600 draws × 2 chains" in view._test_alert.object
+
+
 def test_bad_upload_shows_a_readable_error_and_keeps_the_logs():
     view = PassUntilView(instances=20)
     view.simulate()
@@ -68,7 +80,15 @@ def test_bad_upload_shows_a_readable_error_and_keeps_the_logs():
     assert view.passuntil is before
 
     upload(view, b"N,instance,attempts,passes\n1e8,a,5,1\n", "logs.xlsx")
-    assert "use a .csv, .parquet, .json file" in view._data_alert.object
+    assert "must end in one of .csv, .tsv, .parquet" in view._data_alert.object
+
+    view.max_rows = 1
+    upload(view, b"N,instance,attempts,passes\n1e8,a,5,1\n1e8,b,5,1\n")
+    assert view._data_alert.object == (
+        "Could not read 'passuntil.csv': it has 2 rows, above this server's limit of 1 "
+        "(workbench serve --max-rows raises it)"
+    )
+    assert view.passuntil is before
 
     view.max_upload_mb = 1e-5
     upload(view, b"N,instance,attempts,passes\n" + b"1e8,a,5,1\n" * 10)

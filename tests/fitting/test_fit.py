@@ -117,6 +117,16 @@ def test_fixed_seed_reproduces_the_posterior(demo_runs, demo_fit):
     )
 
 
+def test_fit_without_pointwise_groups_has_the_same_posterior(demo_runs, demo_fit, tmp_path):
+    lean = ScalingLawFit("chinchilla", sampler=FAST).fit(demo_runs, random_seed=1, pointwise=False)
+    assert set(lean.idata.children) == set(FIT_GROUPS) - {"posterior_predictive", "log_likelihood"}
+    np.testing.assert_array_equal(
+        lean.idata["posterior"]["E"].values, demo_fit.idata["posterior"]["E"].values
+    )
+    with pytest.raises(FitFileError, match="pointwise=False"):
+        lean.save(tmp_path / "lean.nc")
+
+
 def test_low_budget_fit_warns(demo_runs):
     from workbench.fitting import FitWarning
 

@@ -15,14 +15,14 @@ from workbench.app.state import WorkbenchState
 from workbench.plots import plot_runs
 from workbench.runs import RunTable, RunTableError, demo, from_frame
 from workbench.runs.datasets import DATASETS, load_dataset
-from workbench.runs.readers import read_frame
+from workbench.runs.readers import FORMATS, read_frame
 from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
 
 MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50.0
 MAX_ROWS_VARIABLE = "WORKBENCH_MAX_ROWS"
 DEFAULT_MAX_ROWS = 200_000
-ACCEPTED_SUFFIXES = (".csv", ".parquet", ".json")
+ACCEPTED_SUFFIXES = tuple(FORMATS)
 NONE = "(none)"
 INITIAL = "Initial runs"
 DEMO = "Demo runs"
@@ -36,6 +36,19 @@ ROLE_LABELS = {
     "group": "Group",
 }
 LOSS_ALIASES = {normalize_name(alias) for alias in ROLE_ALIASES["loss"]}
+
+
+def max_rows_from_environment() -> int:
+    return int(limit_from_environment(MAX_ROWS_VARIABLE, DEFAULT_MAX_ROWS))
+
+
+def check_rows(filename: str, rows: int, max_rows: int) -> None:
+    """``ValueError`` naming ``workbench serve --max-rows`` when an upload has more rows."""
+    if rows > max_rows:
+        raise ValueError(
+            f"Could not read {filename!r}: it has {rows:,} rows, above this server's limit of "
+            f"{max_rows:,} (workbench serve --max-rows raises it)"
+        )
 
 
 def max_upload_mb_from_environment() -> float:
@@ -75,9 +88,7 @@ class DataView(pn.viewable.Viewer):
 
     def __init__(self, state: WorkbenchState | None = None, initial_runs=None, **params):
         params.setdefault("max_upload_mb", max_upload_mb_from_environment())
-        params.setdefault(
-            "max_rows", int(limit_from_environment(MAX_ROWS_VARIABLE, DEFAULT_MAX_ROWS))
-        )
+        params.setdefault("max_rows", max_rows_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
         self._frames: dict[str, pd.DataFrame] = {}
         self._uploaded_name = ""
@@ -183,7 +194,8 @@ class DataView(pn.viewable.Viewer):
         suffix = Path(filename).suffix.lower()
         if suffix not in ACCEPTED_SUFFIXES:
             raise ValueError(
-                f"Could not read {filename!r}: use a {', '.join(ACCEPTED_SUFFIXES)} file"
+                f"Could not read {filename!r}: its name must end in one of "
+                f"{', '.join(ACCEPTED_SUFFIXES)}"
             )
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload{suffix}"
@@ -203,11 +215,7 @@ class DataView(pn.viewable.Viewer):
                 f"columns {list(map(str, frame.columns))}; a run table needs a size column (N, D "
                 "or C) and a target column, with one row per run"
             )
-        if len(frame) > self.max_rows:
-            raise ValueError(
-                f"Could not read {filename!r}: it has {len(frame):,} rows, above this server's "
-                f"limit of {self.max_rows:,} (workbench serve --max-rows raises it)"
-            )
+        check_rows(filename, len(frame), self.max_rows)
         return frame
 
     # -- roles and validation --------------------------------------------------------------

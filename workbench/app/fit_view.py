@@ -10,7 +10,13 @@ import param
 import pymc
 
 from workbench.app.common import StaleNote, ensemble_weights, error_alert, show_error, top_fit
-from workbench.app.jobs import EnsembleJob, FitJob, FitTimedOut, limit_from_environment
+from workbench.app.jobs import (
+    EnsembleJob,
+    FitJob,
+    FitTimedOut,
+    check_draws,
+    limit_from_environment,
+)
 from workbench.app.state import WorkbenchState
 from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
 from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
@@ -38,6 +44,10 @@ SUMMARY_DIGITS = 4
 ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\S+)\s*$")
 MAX_DRAWS_VARIABLE = "WORKBENCH_MAX_DRAWS"
 DEFAULT_MAX_DRAWS = 40_000
+
+
+def max_draws_from_environment() -> int:
+    return int(limit_from_environment(MAX_DRAWS_VARIABLE, DEFAULT_MAX_DRAWS))
 
 
 def takes_covariate(law_name: str) -> bool:
@@ -167,9 +177,7 @@ class FitView(pn.viewable.Viewer):
     status = param.String(default="", doc="What the view is doing or has done, in a sentence.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
-        params.setdefault(
-            "max_draws", int(limit_from_environment(MAX_DRAWS_VARIABLE, DEFAULT_MAX_DRAWS))
-        )
+        params.setdefault("max_draws", max_draws_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
         self._job: FitJob | EnsembleJob | None = None
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
@@ -276,12 +284,7 @@ class FitView(pn.viewable.Viewer):
 
     def sampler_options(self) -> dict:
         """Draws, tune, chains and cores; ``ValueError`` above the server's ``max_draws``."""
-        if self.draws * self.chains > self.max_draws:
-            raise ValueError(
-                f"{self.draws:,} draws × {self.chains} chains = {self.draws * self.chains:,} is "
-                f"above this server's limit of {self.max_draws:,} (workbench serve --max-draws "
-                "raises it)"
-            )
+        check_draws(self.draws, self.chains, self.max_draws)
         options = {"draws": self.draws, "tune": self.tune, "chains": self.chains}
         return options | {"cores": min(self.chains, DEFAULT_SAMPLER["cores"])}
 
@@ -412,13 +415,14 @@ class FitView(pn.viewable.Viewer):
             return
         diagnostics = fit.diagnostics()
         self._badges.object = diagnostic_badges(diagnostics)
-        problems = diagnostics.problems()
+        problems = [f"{problem}." for problem in (*fit.data_problems(), *diagnostics.problems())]
         if self.state.ensemble is not None:
-            # Every law in the mixture feeds the predictions, so each one's sampling matters.
+            # Every law in the mixture feeds the predictions, so each one's data and sampling
+            # matter.
             problems = [
                 f"{label}: {problem}."
                 for label, member in self.state.ensemble.fits_.items()
-                for problem in member.diagnostics().problems()
+                for problem in [*member.data_problems(), *member.diagnostics().problems()]
             ]
         self._problems.param.update(
             object="**Do not trust these numbers yet.** " + " ".join(problems),

@@ -38,6 +38,15 @@ def limit_from_environment(variable: str, default: float) -> float:
     return value if value > 0 else default
 
 
+def check_draws(draws: int, chains: int, max_draws: int) -> None:
+    """``ValueError`` naming ``workbench serve --max-draws`` when draws × chains exceed it."""
+    if draws * chains > max_draws:
+        raise ValueError(
+            f"{draws:,} draws × {chains} chains = {draws * chains:,} is above this server's limit "
+            f"of {max_draws:,} (workbench serve --max-draws raises it)"
+        )
+
+
 class FitQueue:
     """Server-wide admission of jobs: at most ``limit`` run at once, the others wait in order.
 

@@ -26,9 +26,19 @@ from workbench.app.common import (
     short_number,
     show_error,
 )
-from workbench.app.data_view import ACCEPTED_SUFFIXES, max_upload_mb_from_environment
-from workbench.app.fit_view import diagnostic_badges
-from workbench.app.jobs import FitJob, run_in_thread
+from workbench.app.data_view import (
+    ACCEPTED_SUFFIXES,
+    DEFAULT_MAX_ROWS,
+    check_rows,
+    max_rows_from_environment,
+    max_upload_mb_from_environment,
+)
+from workbench.app.fit_view import (
+    DEFAULT_MAX_DRAWS,
+    diagnostic_badges,
+    max_draws_from_environment,
+)
+from workbench.app.jobs import FitJob, check_draws, run_in_thread
 from workbench.app.state import WorkbenchState
 from workbench.emergence import (
     EmergenceVerdict,
@@ -78,7 +88,10 @@ def read_passuntil_upload(content: bytes, filename: str, max_upload_mb: float) -
         )
     suffix = Path(filename).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
-        raise ValueError(f"Could not read {filename!r}: use a {', '.join(ACCEPTED_SUFFIXES)} file")
+        raise ValueError(
+            f"Could not read {filename!r}: its name must end in one of "
+            f"{', '.join(ACCEPTED_SUFFIXES)}"
+        )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(content)
@@ -202,12 +215,20 @@ class PassUntilView(pn.viewable.Viewer):
     max_upload_mb = param.Number(
         default=50.0, bounds=(0, None), doc="Largest accepted upload, in megabytes."
     )
+    max_rows = param.Integer(
+        default=DEFAULT_MAX_ROWS, bounds=(1, None), doc="Most rows of an upload (--max-rows)."
+    )
+    max_draws = param.Integer(
+        default=DEFAULT_MAX_DRAWS, bounds=(1, None), doc="Largest draws × chains (--max-draws)."
+    )
     fitting = param.Boolean(default=False, doc="Whether a fit is running.")
     testing = param.Boolean(default=False, doc="Whether an emergence test is running.")
     status = param.String(default="", doc="What the fit is doing or has done, in a sentence.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
         params.setdefault("max_upload_mb", max_upload_mb_from_environment())
+        params.setdefault("max_rows", max_rows_from_environment())
+        params.setdefault("max_draws", max_draws_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
         self._job: FitJob | None = None
         self._file_input = pn.widgets.FileInput(accept=",".join(ACCEPTED_SUFFIXES))
@@ -290,6 +311,7 @@ class PassUntilView(pn.viewable.Viewer):
         content, filename = chosen
         try:
             logs = read_passuntil_upload(content, filename, self.max_upload_mb)
+            check_rows(filename, len(logs), self.max_rows)
         except ValueError as error:
             self._fail_data(str(error))
             return
@@ -334,6 +356,10 @@ class PassUntilView(pn.viewable.Viewer):
         self._draw()
 
     # -- fitting ---------------------------------------------------------------------------
+    def check_draws(self) -> None:
+        """``ValueError`` when the draws asked for exceed the server's ``max_draws``."""
+        check_draws(self.draws, PASSUNTIL_SAMPLER["chains"], self.max_draws)
+
     async def start_fit(self, event=None) -> None:
         """Fit ``PassUntilFit`` on the worker pool; the result goes to ``fit``."""
         if self.fitting:
@@ -342,6 +368,11 @@ class PassUntilView(pn.viewable.Viewer):
         logs = self.passuntil
         if logs is None:
             self._fail_fit("Could not fit: upload or simulate PassUntil logs first")
+            return
+        try:
+            self.check_draws()
+        except ValueError as error:
+            self._fail_fit(f"Could not fit: {error}")
             return
         fit = PassUntilFit(sampler={"draws": self.draws, "tune": self.tune})
         job = FitJob(fit, logs, random_seed=self.random_seed)
@@ -465,6 +496,11 @@ class PassUntilView(pn.viewable.Viewer):
         logs = self.passuntil
         if logs is None:
             show_error(self._test_alert, "Could not test: upload or simulate PassUntil logs first")
+            return
+        try:
+            self.check_draws()
+        except ValueError as error:
+            show_error(self._test_alert, f"Could not test: {error}")
             return
         self.testing = True
         self._test_button.disabled = True

@@ -278,7 +278,7 @@ def _save_fit(fit, path: Path) -> None:
 
 def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval) -> dict:
     from workbench.fitting import FitWarning, ScalingLawFit
-    from workbench.fitting import model as model_module
+    from workbench.fitting.compiling import compile_count
     from workbench.laws.priors import priors_from_json
     from workbench.predict.backtest import holdout_runs, score_held_out
     from workbench.predict.calibration import calibrate
@@ -297,7 +297,7 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
         likelihood=keys["likelihood"],
         sampler=sampler,
     )
-    compiled_before = len(model_module._compiled)
+    compiled_before = compile_count()
     with warnings.catch_warnings():
         # Untrustworthy diagnostics become the row's status instead of a warning on a worker.
         warnings.simplefilter("ignore", FitWarning)
@@ -310,7 +310,7 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
     return {
         "status": "untrustworthy" if problems else "ok",
         "error": "; ".join(problems) or None,
-        "compiled": len(model_module._compiled) > compiled_before,
+        "compiled": compile_count() > compiled_before,
         "n_train": int(fit.idata.attrs["n_obs"]),
         "n_test": int(scores["n_targets"]),
         **diagnostics.to_dict(),

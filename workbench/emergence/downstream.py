@@ -22,7 +22,6 @@ Biderman et al. (2023), "Pythia", arXiv:2304.01373 (the real-data tests).
 """
 
 import json
-import threading
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -35,6 +34,7 @@ import xarray as xr
 import workbench
 from workbench.emergence.logs import read_task_scores
 from workbench.emergence.model import DEFAULT_SAMPLER
+from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import NotFittedError
 from workbench.fitting.model import create_variable
@@ -44,8 +44,6 @@ from workbench.runs import parse_quantity
 
 RISE_MARGIN = 0.05
 RISE_PROB = 0.5
-_compiled: dict[tuple, object] = {}
-_compile_lock = threading.Lock()
 
 
 def sigmoid_accuracy(log_n, chance, gap, slope, midpoint):
@@ -137,15 +135,13 @@ class SigmoidScoreFit:
         return self
 
     def _compiled(self, priors, binomial: bool, data):
-        key = (priors_to_json(priors), binomial)
-        with _compile_lock:
-            if key not in _compiled:
-                with pm.Model() as model:
-                    containers = {name: pm.Data(name, value) for name, value in data.items()}
-                    self._build(containers, priors, binomial)
-                _compiled[key] = nutpie.compile_pymc_model(model)
-                return _compiled[key]
-        return _compiled[key].with_data(**data)
+        def build():
+            with pm.Model() as model:
+                containers = {name: pm.Data(name, value) for name, value in data.items()}
+                self._build(containers, priors, binomial)
+            return model
+
+        return compiled_for((type(self).__name__, priors_to_json(priors), binomial), build, data)
 
     @staticmethod
     def _build(containers, priors, binomial: bool):

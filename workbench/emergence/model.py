@@ -25,13 +25,13 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import numpy as np
-import nutpie
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
 import workbench
 from workbench.emergence.logs import PassUntilLogs, read_passuntil
+from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.model import create_variable, merge_sampler_options, sample
@@ -47,8 +47,6 @@ HINGE_WIDTH = 0.1
 # seeds 0-4: instances sharing a rate give -0.1 to 0.7; sd(log c) = 0.2 gives 3.4-4.5, and
 # the population of the tests (sd 0.8) 55-102.
 CENTRING_SIGNAL = 2.0
-_compiled: dict[tuple, object] = {}
-_compile_lock = threading.Lock()
 
 
 def log_pass_rates(eta):
@@ -166,15 +164,14 @@ class CountFit:
         return self
 
     def _compiled(self, priors, data, logs):
+        def build():
+            with pm.Model() as model:
+                containers = {name: pm.Data(name, value) for name, value in data.items()}
+                self.build(containers, priors, logs)
+            return model
+
         key = (type(self).__name__, priors_to_json(priors), self.shape_key(logs))
-        with _compile_lock:
-            if key not in _compiled:
-                with pm.Model() as model:
-                    containers = {name: pm.Data(name, value) for name, value in data.items()}
-                    self.build(containers, priors, logs)
-                _compiled[key] = nutpie.compile_pymc_model(model)
-                return _compiled[key]
-        return _compiled[key].with_data(**data)
+        return compiled_for(key, build, data)
 
     def _tree(self, trace, logs, data, centre, priors, options, seed, elapsed) -> xr.DataTree:
         posterior = trace.posterior.to_dataset()

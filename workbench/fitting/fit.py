@@ -22,6 +22,7 @@ from workbench.fitting.model import (
     check_likelihood,
     compiled_model,
     default_priors,
+    design_columns,
     draw_log_noise,
     merge_sampler_options,
     model_data,
@@ -29,8 +30,11 @@ from workbench.fitting.model import (
 )
 from workbench.fitting.structure import (
     Structure,
+    design_points,
+    observation_runs,
     pooled_value,
     run_offset_posterior,
+    run_totals,
     select_checkpoints,
 )
 from workbench.laws import Prior, ScalingLaw, get_law
@@ -47,6 +51,12 @@ DEFAULT_SAMPLER = {
     "target_accept": 0.9,
     "progress_bar": False,
 }
+
+
+POINTWISE_BLOCK_VALUES = 2**20
+"""Values per block of draws when computing the pointwise groups. The allocator reuses
+temporaries of 8 MB; blocks ten times larger are fresh memory each time, and took the pointwise
+groups of 100,000 checkpoints from 13-15 to 19-25 CPU s."""
 
 
 class NotFittedError(RuntimeError):
@@ -130,6 +140,7 @@ class ScalingLawFit:
         min_fraction: float | None = None,
         min_tokens: float | None = None,
         groups: str | None = None,
+        pointwise: bool = True,
         progress: Callable[[float], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> "ScalingLawFit":
@@ -153,6 +164,10 @@ class ScalingLawFit:
         groups : str, optional
             A column (data set, architecture, ...) whose groups get their own parameters,
             partially pooled towards a population value.
+        pointwise : bool
+            False leaves out the posterior predictive and log-likelihood groups, one value per
+            draw and observation, for a refit that only predicts (a nested backtest): on a large
+            checkpoint table they are most of a fit's memory. Such a fit cannot be saved.
         progress : callable, optional
             Called from the sampler's thread with the finished fraction (0 to 1) of all draws.
         cancel : threading.Event, optional
@@ -173,23 +188,35 @@ class ScalingLawFit:
                 fix="choose another target column, e.g. from_frame(frame, target='err_avg17')",
             )
         runs.require(self.law.covariates, n_params=n_params, log_target=True)
-        for problem in shape_problems(self.law, runs):
+        data_problems = shape_problems(self.law, runs)
+        for problem in data_problems:
             warnings.warn(f"{self.law.label}: {problem}", DataShapeWarning, stacklevel=2)
         priors, options = self.priors_for(structure), self.sampler_
         x = {name: runs.column(name) for name in self.law.covariates}
         centres = self.law.centres(x, runs.y)
-        data = model_data(self.law, x, runs.y, centres, structure.data(runs))
+        data = model_data(self.law, x, runs.y, centres, structure, runs)
         compiled = compiled_model(self.law, priors, likelihood, data, structure)
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         self.idata_ = self._build_tree(
-            trace, runs, x, centres, priors, options, seed, structure, likelihood
+            trace, runs, data, centres, priors, options, seed, structure, likelihood, pointwise
         )
+        self.idata_.attrs["data_problems"] = json.dumps(data_problems)
         warn_if_untrustworthy(self.diagnostics(), self.law.label)
         return self
 
     def _build_tree(
-        self, trace, runs: RunTable, x, centres, priors, options, seed, structure, likelihood
+        self,
+        trace,
+        runs: RunTable,
+        data,
+        centres,
+        priors,
+        options,
+        seed,
+        structure,
+        likelihood,
+        pointwise,
     ) -> xr.DataTree:
         posterior = trace.posterior.to_dataset()
         if structure.groups:
@@ -199,47 +226,21 @@ class ScalingLawFit:
         posterior = posterior.assign(paper).assign(self.law.derived(paper))
         observation = {"obs": np.arange(len(runs))}
         constant = xr.Dataset(
-            {name: ("obs", values) for name, values in x.items()}, coords=observation
+            {name: ("obs", runs.column(name)) for name in self.law.covariates}, coords=observation
         )
         if structure.run_effect:
             constant["run"] = ("obs", runs.data["run"].astype(str).to_numpy())
         if structure.groups:
             constant["group"] = ("obs", runs.data[structure.group_column].astype(str).to_numpy())
-            theta = {name: value.sel(group=constant["group"]) for name, value in theta.items()}
         observed = xr.Dataset({runs.target: ("obs", runs.y)}, coords=observation)
-        log_mean = self.law.log_mean(
-            {name: constant[name].pipe(np.log) - centres[name] for name in x}, theta, centres
-        ).transpose("chain", "draw", "obs")
-        log_y = np.log(observed[runs.target])
-        rng = np.random.default_rng(seed)
-        if structure.run_effect:
-            log_mean = log_mean + _sampled_run_offsets(
-                log_y, log_mean, posterior, constant["run"].values, rng
-            )
-            noise = {"sigma": posterior["sigma"]}
-        else:
-            noise = {name: posterior[name] for name in ("sigma", "nu") if name in posterior}
-        draws = draw_log_noise(
-            noise["sigma"].values[..., None],
-            noise["nu"].values[..., None] if "nu" in noise else None,
-            log_mean.shape,
-            rng,
-        )
-        # A draw far in the tail at an early checkpoint can exceed the float range: it is
-        # kept as inf, which the rank-based checks and quantile summaries handle.
-        with np.errstate(over="ignore"):
-            predicted = np.exp(log_mean + draws)
         tree = xr.DataTree.from_dict(
             {
                 "posterior": posterior,
                 "sample_stats": trace.sample_stats.to_dataset(),
-                "posterior_predictive": xr.Dataset({runs.target: predicted}),
-                "log_likelihood": xr.Dataset(
-                    {
-                        runs.target: (_log_density(log_y - log_mean, noise) - log_y).transpose(
-                            "chain", "draw", "obs"
-                        )
-                    }
+                **(
+                    self._pointwise_groups(runs, posterior, data, centres, structure, seed)
+                    if pointwise
+                    else {}
                 ),
                 "observed_data": observed,
                 "constant_data": constant,
@@ -261,6 +262,26 @@ class ScalingLawFit:
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         return tree
+
+    def _pointwise_groups(self, runs, posterior, data, centres, structure, seed) -> dict:
+        """The posterior predictive and log-likelihood groups: (chain, draw, obs) each."""
+        observations = {"log_y": np.log(runs.y)}
+        if structure.run_effect:
+            x = {name: runs.column(name) for name in self.law.covariates}
+            columns = design_columns(self.law, x, centres, structure, runs)
+            observations["point_index"] = design_points(list(columns.values()))[1]
+            observations["run_index"] = observation_runs(runs)
+        rng = np.random.default_rng(seed)
+        values = _pointwise_draws(self.law, posterior, data, centres, observations, rng)
+        coords = {
+            "chain": posterior["chain"],
+            "draw": posterior["draw"],
+            "obs": np.arange(len(runs)),
+        }
+        return {
+            group: xr.Dataset({runs.target: (("chain", "draw", "obs"), value)}, coords=coords)
+            for group, value in zip(("posterior_predictive", "log_likelihood"), values, strict=True)
+        }
 
     # -- results -------------------------------------------------------------------------
     @property
@@ -345,6 +366,11 @@ class ScalingLawFit:
         log_density = _log_density(log_y - log_mean, noise) - log_y
         return logsumexp(log_density, axis=0) - np.log(log_density.shape[0])
 
+    def data_problems(self) -> list[str]:
+        """Why the fitted runs contradict the law's shape (a :class:`DataShapeWarning` each at
+        fit time); empty when none, or for a fit saved before they were recorded."""
+        return json.loads(self.idata.attrs.get("data_problems", "[]"))
+
     def diagnostics(self) -> Diagnostics:
         """R-hat, ESS and divergences; computed once per posterior (``fit`` already needs them
         for its warning)."""
@@ -413,6 +439,12 @@ class ScalingLawFit:
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> Path:
         """Write the DataTree with its provenance attributes to netCDF, whole or not at all."""
+        missing = [group for group in FIT_GROUPS if group not in self.idata.children]
+        if missing:
+            raise FitFileError(
+                f"this fit has no {', '.join(missing)} (it was fitted with pointwise=False), "
+                "so it could not be loaded again; fit it with pointwise=True to save it"
+            )
         path = Path(path)
         with replacing(path) as partial:
             # The netCDF C library writes a fit's ~40 small variables 5-6x faster than h5netcdf;
@@ -507,16 +539,49 @@ def _with_group_parameters(posterior: xr.Dataset, law, priors, groups) -> xr.Dat
     return posterior.assign(values)
 
 
-def _sampled_run_offsets(log_y, log_mean, posterior, runs: np.ndarray, rng) -> xr.DataArray:
-    """One draw of every run's offset from its conditional posterior, per posterior draw."""
-    labels, onehot = np.unique(runs, return_inverse=True)
-    membership = np.eye(labels.size)[onehot]
-    residual = (log_y - log_mean).transpose("chain", "draw", "obs").values
-    sigma = posterior["sigma"].values[..., None]
-    run_sd = posterior["run_sd"].values[..., None]
-    mean, sd = run_offset_posterior(residual, membership, sigma, run_sd)
-    offsets = mean + sd * rng.standard_normal(mean.shape)
-    return xr.DataArray(offsets @ membership.T, dims=("chain", "draw", "obs"))
+def _pointwise_draws(law, posterior: xr.Dataset, data, centres, observations, rng) -> tuple:
+    """Posterior predictive draws and pointwise log-likelihood of every observation.
+
+    Both are (chain, draw, obs) arrays, computed in blocks of draws so that the temporaries stay
+    a block's size. With a run effect the law's mean is computed once per design point (the rows
+    of ``data``), and each block draws its runs' offsets before the observations' noise.
+    """
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    flat = {
+        name: posterior[name].transpose("chain", "draw", ...).values.reshape(chains * draws, -1)
+        for name in (*law.sampler_parameters, "sigma", "nu", "run_sd")
+        if name in posterior
+    }
+    x_centred = {name: data[f"x_{name}"] for name in law.covariates}
+    log_y = observations["log_y"]
+    predictive = np.empty((chains * draws, log_y.size))
+    log_likelihood = np.empty_like(predictive)
+    block_draws = max(1, POINTWISE_BLOCK_VALUES // log_y.size)
+    for start in range(0, chains * draws, block_draws):
+        rows = slice(start, start + block_draws)
+        block = {name: value[rows] for name, value in flat.items()}
+        theta = {name: block[name] for name in law.sampler_parameters}
+        if "group_onehot" in data:
+            theta = {name: value @ data["group_onehot"].T for name, value in theta.items()}
+        mean = np.asarray(law.log_mean(x_centred, theta, centres))
+        if "run_sd" in block:
+            offsets = _sampled_run_offsets(mean, data, block["sigma"], block["run_sd"], rng)
+            mean = mean[:, observations["point_index"]] + offsets[:, observations["run_index"]]
+        noise = {name: block[name] for name in ("sigma", "nu") if name in block}
+        noise_draws = draw_log_noise(noise["sigma"], noise.get("nu"), mean.shape, rng)
+        # Student-t noise with few degrees of freedom can pass exp's range: an infinite draw.
+        with np.errstate(over="ignore"):
+            np.exp(mean + noise_draws, out=predictive[rows])
+        log_likelihood[rows] = _log_density(log_y - mean, noise) - log_y
+    shape = (chains, draws, log_y.size)
+    return predictive.reshape(shape), log_likelihood.reshape(shape)
+
+
+def _sampled_run_offsets(point_log_mean, data, sigma, run_sd, rng) -> np.ndarray:
+    """One draw of every run's offset from its conditional posterior, per posterior draw (row)."""
+    total = run_totals(data["point_mean"] - point_log_mean, data)
+    mean, sd = run_offset_posterior(total, data["run_count"], sigma, run_sd)
+    return mean + sd * rng.standard_normal(mean.shape)
 
 
 def _log_density(residual, noise: Mapping):

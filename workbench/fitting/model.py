@@ -4,7 +4,6 @@ Every data-dependent number (centred log covariates, the log target and its mean
 ``pm.Data``, so one compiled model serves data sets of any length through nutpie's data swap.
 """
 
-import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -12,9 +11,20 @@ import nutpie
 import pymc as pm
 import pytensor.tensor as pt
 
-from workbench.fitting.structure import Structure, run_effect_log_density
+from workbench.fitting.compiling import compiled_for
+from workbench.fitting.compiling import is_compiled as is_key_compiled
+from workbench.fitting.structure import (
+    Structure,
+    design_points,
+    observation_runs,
+    residual_squares,
+    run_effect_log_density,
+    run_effect_statistics,
+    run_totals,
+)
 from workbench.laws import Prior, ScalingLaw
 from workbench.laws.priors import is_positive, priors_to_json
+from workbench.runs import RunTable
 
 LIKELIHOODS = ("student_t", "normal")
 NOISE_PRIORS = {
@@ -26,8 +36,6 @@ NOISE_PRIORS = {
 }
 CANCEL_POLL_SECONDS = 0.05
 PLAIN = Structure()
-_compiled: dict[tuple, nutpie.compile_pymc.CompiledPyMCModel] = {}
-_compile_lock = threading.Lock()
 
 
 class FitCancelled(RuntimeError):
@@ -47,14 +55,37 @@ def check_likelihood(likelihood: str) -> None:
         raise ValueError(f"unknown likelihood {likelihood!r}; valid: {', '.join(LIKELIHOODS)}")
 
 
+def design_columns(
+    law: ScalingLaw, x: Mapping[str, np.ndarray], centres, structure: Structure, runs
+) -> dict[str, np.ndarray]:
+    """What the law's mean reads of each observation: centred log covariates and group."""
+    columns = {f"x_{name}": np.log(x[name]) - centres[name] for name in law.covariates}
+    if structure.groups:
+        columns["group_onehot"] = structure.group_onehot(structure.group_labels(runs))
+    return columns
+
+
 def model_data(
-    law: ScalingLaw, x: Mapping[str, np.ndarray], y: np.ndarray, centres, structure_data=None
+    law: ScalingLaw,
+    x: Mapping[str, np.ndarray],
+    y: np.ndarray,
+    centres,
+    structure: Structure = PLAIN,
+    runs: RunTable | None = None,
 ) -> dict:
-    """The values of every ``pm.Data`` container, by name."""
-    data = {"log_y": np.log(y), "centre_y": np.asarray(centres["y"])}
-    for name in law.covariates:
-        data[f"x_{name}"] = np.log(x[name]) - centres[name]
-    return data | dict(structure_data or {})
+    """The values of every ``pm.Data`` container, by name.
+
+    A run-effect likelihood is Gaussian, so it reads the data through sufficient statistics: the
+    covariates (and group) of each design point and :func:`run_effect_statistics`. Otherwise
+    every observation enters with its covariates.
+    """
+    columns = design_columns(law, x, centres, structure, runs)
+    data = {"centre_y": np.asarray(centres["y"])}
+    if not structure.run_effect:
+        return data | columns | {"log_y": np.log(y)}
+    first, point_index = design_points(list(columns.values()))
+    statistics = run_effect_statistics(np.log(y), point_index, observation_runs(runs))
+    return data | {name: value[first] for name, value in columns.items()} | statistics
 
 
 def build_model(
@@ -81,11 +112,16 @@ def build_model(
         sigma = create_variable("sigma", priors["sigma"])
         if structure.run_effect:
             run_sd = create_variable("run_sd", priors["run_sd"])
-            residual = containers["log_y"] - mu
+            deviation = containers["point_mean"] - mu
             log_density = run_effect_log_density(
-                residual, containers["run_onehot"], sigma, run_sd, math=pt
+                run_totals(deviation, containers, math=pt),
+                containers["run_count"],
+                residual_squares(deviation, containers, math=pt),
+                sigma,
+                run_sd,
+                math=pt,
             )
-            pm.Potential("log_target", log_density.sum())
+            pm.Potential("log_target", log_density)
         elif likelihood == "student_t":
             nu = create_variable("nu", priors["nu"])
             pm.StudentT("log_target", nu=nu, mu=mu, sigma=sigma, observed=containers["log_y"])
@@ -95,7 +131,7 @@ def build_model(
 
 
 def _pooled_parameters(law: ScalingLaw, priors, n_groups: int, containers) -> dict:
-    """Each parameter per observation, from its group's value (non-centred pooling)."""
+    """Each parameter per row of ``group_onehot``, from its group's value (non-centred pooling)."""
     theta = {}
     for name in law.sampler_parameters:
         population = create_variable(f"{name}_pop", priors[name])
@@ -128,19 +164,21 @@ def compiled_model(
     structure: Structure = PLAIN,
 ):
     """A nutpie model for this data, compiled on first use of its law, priors and structure."""
-    key = (law.label, priors_to_json(priors), likelihood, structure.key)
-    with _compile_lock:
-        if key not in _compiled:
-            model = build_model(law, priors, likelihood, data, structure)
-            _compiled[key] = nutpie.compile_pymc_model(model)
-            return _compiled[key]
-    return _compiled[key].with_data(**data)
+    return compiled_for(
+        _compile_key(law, priors, likelihood, structure),
+        lambda: build_model(law, priors, likelihood, data, structure),
+        data,
+    )
 
 
 def is_compiled(
     law: ScalingLaw, priors: Mapping[str, Prior], likelihood: str, structure: Structure = PLAIN
 ) -> bool:
-    return (law.label, priors_to_json(priors), likelihood, structure.key) in _compiled
+    return is_key_compiled(_compile_key(law, priors, likelihood, structure))
+
+
+def _compile_key(law: ScalingLaw, priors, likelihood: str, structure: Structure) -> tuple:
+    return ("law", law.label, priors_to_json(priors), likelihood, structure.key)
 
 
 def draw_log_noise(sigma, nu, shape, rng: np.random.Generator) -> np.ndarray:

@@ -4,7 +4,10 @@ Intermediate checkpoints of one training run are not independent measurements of
 share the run's data order, seed and schedule, so they all sit a little above or below the curve
 together. A run-level offset u_run ~ Normal(0, run_sd) on the log target captures that; it is
 integrated out in closed form, so the model has no per-run parameters and compiles once for any
-number of runs.
+number of runs. The integral is Gaussian, so the data enter only through sufficient statistics:
+the law's mean is computed once per design point (distinct covariates), and each run's sum of
+residuals from running sums over the design points it covers, so a NUTS step costs the number of
+design points, not observations times runs.
 
 Groups (data sets, architectures, ...) get partial pooling: each sampler parameter of the law has
 a population value and a spread, and each group its own value drawn from them.
@@ -105,14 +108,9 @@ class Structure:
                 )
         return cls(run_effect=run_effect, groups=labels, group_column=groups)
 
-    def data(self, runs: RunTable) -> dict[str, np.ndarray]:
-        """One-hot membership matrices, for the model's ``pm.Data`` containers."""
-        data = {}
-        if self.run_effect:
-            data["run_onehot"] = one_hot(runs.data["run"].astype(str).to_numpy())[1]
-        if self.groups:
-            data["group_onehot"] = self.group_onehot(runs.data[self.group_column].astype(str))
-        return data
+    def group_labels(self, runs: RunTable) -> np.ndarray:
+        """Each observation's group."""
+        return runs.data[self.group_column].astype(str).to_numpy()
 
     def group_onehot(self, labels) -> np.ndarray:
         labels = np.asarray(labels, dtype=str)
@@ -142,13 +140,85 @@ class Structure:
         return cls(spec["run_effect"], tuple(spec["groups"]), spec["group_column"])
 
 
-def one_hot(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct labels (in order of appearance) and the (n_obs, n_labels) indicator matrix."""
-    distinct, first, index = np.unique(labels, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return distinct[order], np.eye(distinct.size)[rank[index]]
+def observation_runs(runs: RunTable) -> np.ndarray:
+    """Each observation's run, numbered in sorted order of the run ids."""
+    return np.unique(runs.data["run"].astype(str).to_numpy(), return_inverse=True)[1].reshape(-1)
+
+
+def design_points(columns) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``columns`` (arrays of one row per observation), sorted: one
+    observation standing for each, and each observation's index into them.
+
+    The law's mean depends on an observation only through its covariates (and group), so it is
+    computed once per design point; checkpoints of runs that share a token grid, and repeated
+    seeds, share design points.
+    """
+    _, first, index = np.unique(
+        np.column_stack(columns), axis=0, return_index=True, return_inverse=True
+    )
+    return first, index.reshape(-1)
+
+
+def run_effect_statistics(log_y, point_index, run_index) -> dict[str, np.ndarray]:
+    """The data as the run-effect likelihood needs them, by ``pm.Data`` container name.
+
+    Per design point p: its count and mean log target ȳ_p. Per run: its count, and the sum of its
+    log targets' deviations from their points' means. ``within_squares`` is the sum of squared
+    deviations of log targets from their points' means. A run's observations cover ranges of
+    consecutive design points: ``range_start`` and ``range_stop`` bound each range, and
+    ``run_range_start`` and ``run_range_stop`` each run's ranges, so that sums over a run are
+    differences of running sums (see :func:`run_totals`).
+    """
+    point_count = np.bincount(point_index).astype(float)
+    point_mean = np.bincount(point_index, weights=log_y) / point_count
+    deviation = log_y - point_mean[point_index]
+    order = np.lexsort((point_index, run_index))
+    runs, points = run_index[order], point_index[order]
+    # A range ends where the run changes or the next design point is not the following one.
+    starts = np.flatnonzero(np.r_[True, (runs[1:] != runs[:-1]) | (points[1:] != points[:-1] + 1)])
+    stops = np.r_[starts[1:], points.size]
+    ranges_per_run = np.bincount(runs[starts])
+    return {
+        "point_count": point_count,
+        "point_mean": point_mean,
+        "within_squares": np.asarray(np.sum(deviation**2)),
+        "run_count": np.bincount(run_index).astype(float),
+        "run_deviation": np.bincount(run_index, weights=deviation),
+        "range_start": points[starts],
+        "range_stop": points[stops - 1] + 1,
+        "run_range_start": np.r_[0, np.cumsum(ranges_per_run)[:-1]],
+        "run_range_stop": np.cumsum(ranges_per_run),
+    }
+
+
+def run_totals(deviation, statistics, math=np):
+    """Sum of each run's residuals, from the design points' ȳ_p − mean_p (last axis).
+
+    A run's residuals are its log targets' deviations from their points' means plus, per
+    observation, its point's ȳ_p − mean_p; the latter summed over the run's ranges of design points.
+    """
+    by_point = _running_sums(deviation, math)
+    by_range = _running_sums(
+        by_point[..., statistics["range_stop"]] - by_point[..., statistics["range_start"]], math
+    )
+    return (
+        statistics["run_deviation"]
+        + by_range[..., statistics["run_range_stop"]]
+        - by_range[..., statistics["run_range_start"]]
+    )
+
+
+def residual_squares(deviation, statistics, math=np):
+    """Sum of all squared residuals, from the design points' ȳ_p − mean_p (last axis)."""
+    weighted = statistics["point_count"] * deviation**2
+    return statistics["within_squares"] + math.sum(weighted, axis=-1)
+
+
+def _running_sums(values, math):
+    """0 followed by the running sums along the last axis."""
+    return math.concatenate(
+        [math.zeros_like(values[..., :1]), math.cumsum(values, axis=-1)], axis=-1
+    )
 
 
 def pooled_value(population, spread, standardized, positive: bool):
@@ -161,31 +231,28 @@ def pooled_value(population, spread, standardized, positive: bool):
     return population + spread * standardized
 
 
-def run_effect_log_density(residual, run_onehot, sigma, run_sd, math=np):
-    """log p(residuals) with a Normal(0, run_sd) offset per run integrated out, summed per run.
+def run_effect_log_density(total, count, squares, sigma, run_sd, math=np):
+    """log p(residuals) with a Normal(0, run_sd) offset per run integrated out.
 
-    Within a run of n checkpoints the residuals are jointly normal with covariance
-    sigma²·I + run_sd²·11ᵀ, whose determinant and inverse have closed forms.
+    Within a run of ``count`` checkpoints the residuals are jointly normal with covariance
+    sigma²·I + run_sd²·11ᵀ, whose determinant and inverse have closed forms in the run's
+    ``total`` (sum of residuals) and sum of squared residuals; ``squares`` is that sum over every
+    run whose ``total`` and ``count`` are given (one per run in the last axis).
     """
-    count = run_onehot.sum(axis=0)
-    total = math.dot(residual, run_onehot)
-    squares = math.dot(residual**2, run_onehot)
     noise_var = sigma**2
     run_var = run_sd**2
     joint_var = noise_var + count * run_var
-    return -0.5 * (
+    per_run = (
         count * np.log(2 * np.pi)
         + (count - 1) * math.log(noise_var)
         + math.log(joint_var)
-        + squares / noise_var
         - run_var * total**2 / (noise_var * joint_var)
     )
+    return -0.5 * (math.sum(per_run, axis=-1) + squares / noise_var)
 
 
-def run_offset_posterior(residual, run_onehot, sigma, run_sd):
-    """Mean and sd of each run's offset given the residuals (conjugate normal), per draw."""
-    count = run_onehot.sum(axis=0)
-    total = residual @ run_onehot
+def run_offset_posterior(total, count, sigma, run_sd):
+    """Mean and sd of each run's offset given the sum of its residuals (conjugate normal)."""
     joint_var = sigma**2 + count * run_sd**2
     mean = run_sd**2 * total / joint_var
     sd = np.sqrt(sigma**2 * run_sd**2 / joint_var)

@@ -15,21 +15,17 @@ Every data-dependent number enters as ``pm.Data``; the model compiles once per (
 settings, priors) and swaps data through nutpie's ``with_data``.
 """
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import nutpie
 import pymc as pm
 
+from workbench.fitting.compiling import compiled_for
 from workbench.fitting.model import create_variable
 from workbench.laws import Prior, ScalingLaw
 from workbench.laws import _math as m
 from workbench.laws.priors import priors_to_json
-
-_compiled: dict[tuple, object] = {}
-_compile_lock = threading.Lock()
 
 BOWL_PRIORS = {
     # Log of the bowl's Cholesky diagonal, per setting and axis: e^k ≈ 0.1 puts the loss 0.5 %
@@ -130,12 +126,7 @@ class OptimaModel:
 
     def compiled(self, data: Mapping[str, np.ndarray], priors: Mapping[str, Prior]):
         """A nutpie model for this data, compiled on first use of (laws, settings, priors)."""
-        key = self.key(priors)
-        with _compile_lock:
-            if key not in _compiled:
-                _compiled[key] = nutpie.compile_pymc_model(self.build(data, priors))
-                return _compiled[key]
-        return _compiled[key].with_data(**data)
+        return compiled_for(("optima", *self.key(priors)), lambda: self.build(data, priors), data)
 
 
 def bowl(deltas, log_curvatures, cross=None):

@@ -15,6 +15,10 @@ def error_from_loss(loss, epsilon, k, gamma):
     return epsilon - k * m.exp(-gamma * loss)
 
 
+NO_ERROR_LEFT = -1e-12
+"""The largest log of the falling term's fraction of ε: an error of 10⁻¹² ε, standing for zero."""
+
+
 @register
 @dataclass(frozen=True)
 class DownstreamError(ScalingLaw):
@@ -57,7 +61,9 @@ class DownstreamError(ScalingLaw):
         typical = m.exp(centres["y"])
         log_ceiling = m.log(typical + (1 - typical) * m.exp(m.log_sigmoid(theta["u"])))
         falling = m.log_sigmoid(theta["v"]) - theta["g"] * (m.exp(x_centred["loss"]) - 1)
-        return log_ceiling + m.log1mexp(falling)
+        # Far below the data's loss a draw can put k·e^(−γL) above ε: the law's error would be
+        # negative, and its log NaN. Such a draw predicts an error of (nearly) zero.
+        return log_ceiling + m.log1mexp(m.minimum(falling, NO_ERROR_LEFT))
 
     def to_paper(self, theta, centres):
         typical, centre = np.exp(centres["y"]), np.exp(centres["loss"])

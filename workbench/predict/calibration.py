@@ -93,7 +93,7 @@ class Prior:
     """Spread of the prior on log f and on log s."""
 
 
-DEFAULT_PRIOR = Prior(floor=0.00397, slope=0.00715, max_distance=1.67, log_sd=1.38)
+DEFAULT_PRIOR = Prior(floor=0.00274, slope=0.00522, max_distance=1.67, log_sd=1.57)
 """Learned from the public curves in ``shared/data`` by ``benchmarks/calibration_default.py``
 (:func:`population_prior` of seven data sets' nested leave-future-out evidence); its
 reproducibility is tested in ``tests/predict/test_calibration_default.py``."""
@@ -407,7 +407,14 @@ def lfo_evidence(
         with warnings.catch_warnings():
             # An inner refit on fewer runs may mix less well; its median and spread still serve.
             warnings.simplefilter("ignore")
-            inner.fit(train, random_seed=random_seed, progress=report, cancel=cancel, **fit_options)
+            inner.fit(
+                train,
+                random_seed=random_seed,
+                pointwise=False,
+                progress=report,
+                cancel=cancel,
+                **fit_options,
+            )
         covariates = target_covariates(inner.law.covariates, test)
         covariates = {name: covariates[name] for name in inner.law.covariates}
         groups = (

@@ -130,7 +130,10 @@ def predictive_draws(
     noise = fit.observation_noise(log_mean.shape, np.random.default_rng(seed))
     if interval == "calibrated":
         log_mean = log_mean + extrapolation_error_draws(fit, covariates, log_mean.shape[0], seed)
-    return {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
+    # Student-t noise with few degrees of freedom can draw past exp's range: an infinite draw,
+    # which quantiles handle.
+    with np.errstate(over="ignore"):
+        return {"mean": np.exp(log_mean), "observation": np.exp(log_mean + noise)}
 
 
 def check_interval(interval: str) -> None:

@@ -1,0 +1,54 @@
+"""Every nutpie compile of the package goes through ``compile_pymc_model``, without fast-math."""
+
+import nutpie
+import pytensor
+from project_files import REPO
+
+from workbench.fitting import compiling
+
+
+def test_models_compile_without_fast_math_whatever_the_flag_outside(monkeypatch):
+    flags = []
+    monkeypatch.setattr(
+        nutpie,
+        "compile_pymc_model",
+        lambda model: flags.append(pytensor.config.numba__fastmath) or model,
+    )
+    with pytensor.config.change_flags(numba__fastmath=True):
+        assert compiling.compile_pymc_model("model") == "model"
+        assert pytensor.config.numba__fastmath  # restored for the caller's own compiles
+    assert flags == [False]
+
+
+def test_no_module_compiles_with_nutpie_directly():
+    # Fast-math kernels round differently when compiled afresh than when loaded from PyTensor's
+    # cache: a model compiled past the helper draws differently with the same seed depending on
+    # whether an earlier process filled the cache.
+    direct = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "workbench").rglob("*.py")
+        if "nutpie.compile_pymc_model(" in path.read_text() and path.name != "compiling.py"
+    ]
+    assert direct == []
+
+
+def test_the_compile_cache_keeps_the_most_recently_used_models(monkeypatch):
+    # A served dashboard compiles one model per distinct prior; the cache must not grow forever.
+    monkeypatch.setattr(compiling, "_compiled", compiling.OrderedDict())
+    monkeypatch.setattr(compiling, "COMPILED_MODELS_KEPT", 2)
+    monkeypatch.setattr(compiling, "compile_pymc_model", lambda model: FakeCompiled(model))
+    compiling.compiled_for("a", lambda: "model a", {})
+    compiling.compiled_for("b", lambda: "model b", {})
+    assert compiling.compiled_for("a", lambda: "rebuilt", {"x": 1}).data == {"x": 1}
+    before = compiling.compile_count()
+    compiling.compiled_for("c", lambda: "model c", {})
+    assert compiling.compile_count() == before + 1
+    assert [compiling.is_compiled(key) for key in "abc"] == [True, False, True]
+
+
+class FakeCompiled:
+    def __init__(self, model, data=None):
+        self.model, self.data = model, data
+
+    def with_data(self, **data):
+        return FakeCompiled(self.model, data)
