@@ -26,7 +26,7 @@ median and half its central 68 % range. The fits (about 15 minutes) are cached w
 Usage:
 
     .venv/bin/python -m benchmarks.calibration_methods \
-        --corpus-evidence benchmarks/calibration_corpus.csv --cache methods.pkl
+        --corpus-evidence benchmarks/calibration_corpus.csv --cache methods.pkl [--curves]
 """
 
 import argparse
@@ -44,7 +44,7 @@ from benchmarks.calibration_backtest import (
     held_out_priors,
     interval_score,
 )
-from benchmarks.calibration_data import SHARED_DATA, loss_tables
+from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
 from workbench.predict.auto import stacking_weights
 from workbench.predict.calibration import Calibration, Prior, discrepancy_sd
 from workbench.predict.extrapolate import predictive_draws, target_covariates, target_distance
@@ -218,9 +218,15 @@ def main() -> None:
     parser.add_argument("--corpus-evidence", required=True)
     parser.add_argument("--cache", type=Path, help="pickle of the fitted splits, reused if present")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--curves",
+        action="store_true",
+        help="Li et al.'s one-covariate learning curves instead of the loss tables",
+    )
     arguments = parser.parse_args()
     prior_for = held_out_priors(pd.read_csv(arguments.corpus_evidence))
-    splits = fitted_splits(loss_tables(SHARED_DATA), prior_for, arguments.seed, arguments.cache)
+    tables = (learning_curve_tables if arguments.curves else loss_tables)(SHARED_DATA)
+    splits = fitted_splits(tables, prior_for, arguments.seed, arguments.cache)
     scores = pd.concat(
         [score(split, method, arguments.seed) for split in splits for method in METHODS],
         ignore_index=True,
