@@ -54,18 +54,19 @@ def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs
     assert state.fit.data_problems()[0].startswith("loss rises with compute")
 
 
+async def fit_then_cancel(view: FitView) -> None:
+    """Start a fit, press Cancel once sampling has begun, and wait for the view to settle."""
+    task = asyncio.ensure_future(view.start_fit())
+    while view._job is None or view._job.fraction == 0:
+        await asyncio.sleep(0.1)
+    view.cancel()
+    await asyncio.wait_for(task, timeout=60)
+
+
 def test_cancel_stops_a_long_fit_and_keeps_no_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
     view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
-
-    async def fit_then_cancel():
-        task = asyncio.ensure_future(view.start_fit())
-        while view._job is None or view._job.fraction == 0:
-            await asyncio.sleep(0.1)
-        view.cancel()
-        await asyncio.wait_for(task, timeout=60)
-
-    asyncio.run(fit_then_cancel())
+    asyncio.run(fit_then_cancel(view))
     assert "cancelled" in view.status
     assert state.fit is None
     assert not view.running
@@ -85,15 +86,7 @@ def test_finished_message_reports_the_wall_time_from_the_click(demo_runs):
 def test_cancel_mid_sampling_keeps_the_previous_fit(fitted_state, demo_runs):
     state = WorkbenchState(runs=demo_runs, fit=fitted_state.fit)
     view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
-
-    async def fit_then_cancel():
-        task = asyncio.ensure_future(view.start_fit())
-        while view._job is None or view._job.fraction == 0:
-            await asyncio.sleep(0.1)
-        view.cancel()
-        await asyncio.wait_for(task, timeout=60)
-
-    asyncio.run(fit_then_cancel())
+    asyncio.run(fit_then_cancel(view))
     assert view._status.object == "Fit cancelled; the previous fit, if any, is kept."
     assert state.fit is fitted_state.fit
     assert not view.running
@@ -333,7 +326,7 @@ def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
     view = FitView(state=state, law="auto", draws=200_000, tune=200, max_draws=10**6)
 
-    async def fit_then_cancel():
+    async def cancel_once_queued():
         task = asyncio.ensure_future(view.start_fit())
         while view._job is None:
             await asyncio.sleep(0.05)
@@ -341,7 +334,7 @@ def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
         view.cancel()
         await asyncio.wait_for(task, timeout=60)
 
-    asyncio.run(fit_then_cancel())
+    asyncio.run(cancel_once_queued())
     assert "cancelled" in view.status
     assert state.fit is None and state.ensemble is None
     assert not view.running
