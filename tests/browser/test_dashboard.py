@@ -235,6 +235,9 @@ def test_two_sessions_fit_different_laws_at_once(server, browser, runs_file):
 
 def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
     # More sessions than the server's two fit slots, each with its own number of runs.
+    # Chromium draws eight pages while the server fits on the same two cores, so a tab's
+    # content can take longer than Playwright's default 5 s to lay out.
+    under_load = 30_000
     runs = demo().final_checkpoints().data
     sizes = tuple(range(32, 40))
     contexts = [browser.new_context() for _ in sizes]
@@ -246,7 +249,7 @@ def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
             wait_for_fit(page, "chinchilla", 40)
             open_tab(page, "Data")
             upload(page, f"runs_{size}.csv", runs.head(size).to_csv(index=False).encode())
-            expect(page.get_by_text(f"{size} rows")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(f"{size} rows")).to_be_visible(timeout=under_load)
             open_tab(page, "Fit")
             for label in ("Draws", "Tune"):
                 page.get_by_label(label).fill("200")
@@ -258,7 +261,7 @@ def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
             wait_for_fit(page, "chinchilla", size)
             assert not any(page.get_by_text(f"on {other} runs").count() for other in others)
             open_tab(page, "Data")
-            expect(page.get_by_text(f"{size} rows")).to_be_visible()
+            expect(page.get_by_text(f"{size} rows")).to_be_visible(timeout=under_load)
             assert not any(page.get_by_text(f"{other} rows").count() for other in others)
     finally:
         for context in contexts:
