@@ -4,8 +4,10 @@ The training corpus is every run table of ``benchmarks/calibration_data.py``: th
 of Epoch's Chinchilla runs, Gadre et al.'s 104 runs, Li et al.'s runs, Step Law's best settings,
 Porian et al.'s 15 IsoFLOP settings and Muennighoff et al.'s data-constrained runs, and the
 one-covariate learning curves (loss against tokens) of Li et al.'s 11 model sizes. On each table
-``law="auto"`` is fitted to every run and the nested leave-future-out evidence of its
-highest-weight law is kept; a data set pools its tables' evidence. ``population_prior`` then
+``law="auto"`` is fitted to every run and the selection-free nested leave-future-out evidence of
+its stacked mixture is kept (``LawEnsemble.calibration_``: the error of what the product predicts
+with, not of the law that happened to do best on those same runs); a data set pools its tables'
+evidence. ``population_prior`` then
 turns the data sets' maximum-likelihood (f, s) into the log-normal prior that
 ``workbench.predict.calibration.DEFAULT_PRIOR`` holds.
 
@@ -30,20 +32,20 @@ from workbench.predict.calibration import (
 
 SEED = 0
 UNINFORMED = Prior(floor=0.01, slope=0.01, max_distance=1.0, log_sd=3.0)
-"""A nearly flat prior for the corpus's own calibrations, so that which law's evidence is kept
-does not depend on the default it is about to learn."""
+"""A nearly flat prior for the corpus's own calibrations, so that the stacking weights behind the
+evidence do not depend on the default it is about to learn."""
 
 
 def corpus_evidence(tables) -> dict[str, pd.DataFrame]:
-    """Nested-LFO evidence of each data set (its tables pooled), from the top law of each."""
+    """Selection-free nested-LFO evidence of each data set's stacked mixtures (its tables
+    pooled)."""
     evidence: dict[str, list[pd.DataFrame]] = {}
     for name, runs in tables.items():
         with warnings.catch_warnings():
             # Sampling warnings of single laws do not change which evidence is kept.
             warnings.simplefilter("ignore")
             ensemble = LawEnsemble(prior=UNINFORMED).fit(runs, random_seed=SEED)
-        top = ensemble.weights_.idxmax()
-        rows = ensemble.calibrations_[top].evidence.assign(table=name, law=top)
+        rows = ensemble.calibration_.evidence.assign(table=name, law=ensemble.label)
         evidence.setdefault(name.split("/")[0], []).append(rows)
     return {name: pd.concat(frames, ignore_index=True) for name, frames in evidence.items()}
 
@@ -62,7 +64,7 @@ def main() -> None:
         floor, slope = maximum_likelihood(rows)
         print(
             f"{name:20s} {len(rows):4d} held-out predictions, maximum likelihood f {floor:.4f}, "
-            f"s {slope:.4f}; top laws {laws}"
+            f"s {slope:.4f}; mixtures {laws}"
         )
     if arguments.evidence:
         pooled = pd.concat(evidence, names=["data_set", None]).reset_index(level=0)

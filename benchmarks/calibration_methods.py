@@ -1,4 +1,4 @@
-"""Which extrapolation-error model: the Gaussian discrepancy against conformal calibration.
+"""Which extrapolation-error model: the mixture's own error, each law's, or conformal calibration.
 
 Both learn from the same nested leave-future-out evidence (each candidate law refitted without the
 largest training runs; its residuals, own spreads and distances). On every public loss table and
@@ -6,9 +6,13 @@ outer cut of ``benchmarks/calibration_backtest.py`` (the top 10/20/30 % by compu
 method turns the evidence of every candidate law into a predictive distribution for the held-out
 runs, and the candidates are mixed with the shipped LFO stacking weights:
 
-- ``gaussian`` (shipped): δ ~ N(0, τ(d)²) with τ(d)² = (f·min(1, d/0.1))² + (s·d)², (f, s)
-  from their grid posterior, each nested cut one experiment, prior learned without the table's
-  own study;
+- ``mixture`` (shipped since 2026-12-06): one error δ ~ N(0, τ(d)²) for the stacked mixture of
+  the laws' own predictive distributions, τ learned from the mixture's selection-free nested
+  evidence (``workbench.predict.auto.selection_free_evidence``), prior learned without the
+  table's own study;
+- ``gaussian`` (shipped before): each law's own error δ ~ N(0, τ(d)²) with
+  τ(d)² = (f·min(1, d/0.1))² + (s·d)², (f, s) from their grid posterior given the law's nested
+  evidence, each nested cut one experiment;
 - ``gaussian_per_run``: the same with every nested held-out run counted as independent;
 - ``conformal``: split-conformal by distance — the scores are the signed residuals over
   √(σ² + τ₀(d)²), τ₀ the prior's median error curve, each nested held-out run one calibration
@@ -45,12 +49,13 @@ from benchmarks.calibration_backtest import (
     interval_score,
 )
 from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
-from workbench.predict.auto import stacking_weights
+from workbench.predict.auto import MIN_WEIGHT, selection_free_evidence, stacking_weights
 from workbench.predict.calibration import Calibration, Prior, discrepancy_sd
 from workbench.predict.extrapolate import predictive_draws, target_covariates, target_distance
 
 N_DRAWS = 8000
 METHODS = (
+    "mixture",
     "gaussian",
     "gaussian_per_run",
     "conformal",
@@ -143,8 +148,26 @@ def regularized_stacking_weights(split: dict) -> np.ndarray:
     return stacking_weights(np.vstack([log_density, pseudo_rows]), row_weight)
 
 
+def mixture_draws(split: dict, rng: np.random.Generator) -> np.ndarray:
+    """Log-target draws of the shipped ``mixture``: (draws, targets)."""
+    laws = split["laws"]
+    mixed = method_draws(split, "law", rng)
+    calibrations = {
+        label: Calibration(evidence=law["evidence"], prior=split["prior"])
+        for label, law in laws.items()
+    }
+    calibration = Calibration(evidence=selection_free_evidence(calibrations), prior=split["prior"])
+    distance = np.max(
+        [law["distance"] for law in laws.values() if law["weight"] >= MIN_WEIGHT],
+        axis=0,
+    )
+    return mixed + calibration.log_error_draws(distance, N_DRAWS, rng)
+
+
 def method_draws(split: dict, method: str, rng: np.random.Generator) -> np.ndarray:
     """Log-target draws of the stacked mixture under ``method``: (draws, targets)."""
+    if method == "mixture":
+        return mixture_draws(split, rng)
     labels = list(split["laws"])
     weights = np.array([split["laws"][label]["weight"] for label in labels])
     if method == "gaussian_equal_weights":

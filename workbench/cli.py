@@ -1023,8 +1023,13 @@ def _calibrate(arguments) -> int:
     if arguments.json:
         print(json.dumps(report))
     else:
-        for label, entry in report["laws"].items():
-            print(f"{label} (stacking weight {entry['weight']:.3f})")
+        titles = {"the stacked mixture (its intervals use this)": report["mixture"]}
+        titles |= {
+            f"{label} (stacking weight {entry['weight']:.3f})": entry
+            for label, entry in report["laws"].items()
+        }
+        for title, entry in titles.items():
+            print(title)
             print("  " + describe_calibration(entry["calibration"]))
             print(f"  {'interval':>10s} {'law-only':>9s} {'calibrated':>11s}")
             for row in entry["coverage"]:
@@ -1036,22 +1041,31 @@ def _calibrate(arguments) -> int:
 
 
 def calibration_report(ensemble: LawEnsemble) -> dict:
-    """The `calibrate --json` object: per law its stacking weight, calibration summary, nominal
-    against observed coverage on the nested held-out runs, and their LFO-PIT values."""
-    laws = {}
-    for label, calibration in ensemble.calibrations_.items():
-        coverage = calibration.coverage().reset_index()
-        laws[label] = {
-            "weight": ensemble.considered_[label],
-            "calibration": calibration.summary(),
-            "coverage": coverage.to_dict(orient="records"),
-            "pit": {
-                "law": calibration.pit(calibrated=False).tolist(),
-                "calibrated": calibration.pit().tolist(),
-            },
-            "evidence": calibration.evidence.to_dict(orient="list"),
-        }
-    return {"weights_from": ensemble.weights_from_, "laws": laws}
+    """The `calibrate --json` object: under ``mixture``, the calibration the auto fit's intervals
+    use (learned from the mixture's selection-free nested backtests); under ``laws``, each law's
+    stacking weight and own calibration. Each has its summary, nominal against observed coverage
+    on the nested held-out runs, and their LFO-PIT values."""
+    laws = {
+        label: {"weight": ensemble.considered_[label]} | calibration_entry(calibration)
+        for label, calibration in ensemble.calibrations_.items()
+    }
+    return {
+        "weights_from": ensemble.weights_from_,
+        "mixture": calibration_entry(ensemble.calibration_),
+        "laws": laws,
+    }
+
+
+def calibration_entry(calibration) -> dict:
+    return {
+        "calibration": calibration.summary(),
+        "coverage": calibration.coverage().reset_index().to_dict(orient="records"),
+        "pit": {
+            "law": calibration.pit(calibrated=False).tolist(),
+            "calibrated": calibration.pit().tolist(),
+        },
+        "evidence": calibration.evidence.to_dict(orient="list"),
+    }
 
 
 def _serve(arguments) -> int:

@@ -14,10 +14,11 @@ from workbench.plots import (
     plot_residuals,
 )
 
+CALIBRATION_CHECK = "Extrapolation calibration"
 CHECKS = {
     "Posterior predictive": plot_ppc,
     "LOO-PIT": plot_loo_pit,
-    "Extrapolation calibration": plot_calibration,
+    CALIBRATION_CHECK: plot_calibration,
     "Residuals": plot_residuals,
     "Posteriors": plot_posteriors,
     "Pair plot": plot_pair,
@@ -46,17 +47,28 @@ class ChecksView(pn.viewable.Viewer):
         # An auto fit is a mixture; its checks are those of the law with the largest weight.
         if self.state.ensemble is not None:
             self._shown_law.object = (
-                f"Checks of **{fit.law.label}**, the top-weighted law of the auto fit."
+                f"Checks of **{fit.law.label}**, the top-weighted law of the auto fit; the "
+                "extrapolation calibration is the whole mixture's."
             )
         self._shown_law.visible = self.state.ensemble is not None
         active = self._tabs.active
         self._tabs[:] = (
-            [(title, plot_or_alert(function, fit)) for title, function in CHECKS.items()]
+            [
+                (title, plot_or_alert(function, self._checked(title)))
+                for title, function in CHECKS.items()
+            ]
             if fit is not None
             else []
         )
         if self._tabs.objects:
             self._tabs.active = min(active, len(self._tabs) - 1)
+
+    def _checked(self, title: str):
+        """What the check titled ``title`` draws: the fit, except that an auto fit's intervals
+        use the calibration of the mixture as a whole, not the top law's."""
+        if title == CALIBRATION_CHECK and self.state.ensemble is not None:
+            return self.state.ensemble.calibration_
+        return self.state.fit
 
     def __panel__(self):
         return pn.Column(

@@ -350,7 +350,7 @@ class FitView(pn.viewable.Viewer):
             self.status = (
                 f"Fit finished: auto {how}: {describe_ensemble(result)}. The Checks tab and the "
                 f"table below show {top.law.label}, the top-weighted law; the Extrapolate tab "
-                "predicts with the mixture."
+                "predicts with the mixture. " + describe_calibration(result.calibration_.summary())
             )
         else:
             self.state.param.update(fit=result, ensemble=None, stale_fit="")

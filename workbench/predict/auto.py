@@ -5,9 +5,16 @@ Here each candidate is refitted in nested leave-future-out backtests on the trai
 (:mod:`workbench.predict.calibration`); those backtests calibrate its extrapolation error and
 score its calibrated predictive density on the held-out larger runs. Stacking weights maximize
 the mixture's score on them (Yao et al. 2018, with leave-future-out instead of leave-one-out
-predictive densities), and predictions are the weighted mixture of the calibrated predictive
-distributions. Where the table is too small for any nested backtest, the weights fall back to
-PSIS-LOO stacking and every law keeps the default extrapolation error.
+predictive densities).
+
+**The mixture's own extrapolation error.** The law that stacking favours is the one whose
+nested residuals happened to be smallest, so its own calibration, learned from those same
+residuals, is optimistic. The mixture is therefore calibrated as a whole, on evidence free of the
+choice (:func:`selection_free_evidence`): each nested cut's held-out runs are predicted by the
+mixture whose weights were stacked on the *other* cuts' held-out runs that this cut does not hold
+out. Predictions are the weighted mixture of the laws' own predictive distributions plus that
+error. Where the table is too small for any nested backtest, the weights fall back to PSIS-LOO
+stacking and the mixture keeps the default extrapolation error.
 """
 
 import json
@@ -19,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.optimize import brentq
+from scipy.stats import norm
 
 from workbench.atomic import replacing
 from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
@@ -30,6 +39,7 @@ from workbench.predict.calibration import (
     Prior,
     calibration_of,
     lfo_evidence,
+    pooled_evidence,
 )
 from workbench.predict.compare import draw_count, loo_comparison, mix_draws, mixture_counts
 from workbench.predict.extrapolate import (
@@ -37,7 +47,8 @@ from workbench.predict.extrapolate import (
     predictive_draws,
     summary_table,
     target_covariates,
-    with_mixture_distance,
+    target_distance,
+    with_reach,
 )
 from workbench.runs import RunTable, read_runs
 
@@ -116,6 +127,10 @@ class LawEnsemble:
         Every considered law's calibrated fit (not saved).
     calibrations_ : dict of Calibration
         Every considered law's calibration (its nested leave-future-out evidence).
+    calibration_ : Calibration
+        The mixture's extrapolation error, learned from :func:`selection_free_evidence`; the
+        calibrated intervals of :meth:`predict` add it to the mixture of the laws' own
+        predictive distributions.
     """
 
     def __init__(self, laws=None, sampler: Mapping | None = None, prior: Prior = DEFAULT_PRIOR):
@@ -176,6 +191,9 @@ class LawEnsemble:
             self.weights_from_ = "psis-loo"
         self.considered_ = {label: float(weights.get(label, 0.0)) for label in fits}
         self.calibrations_ = {label: calibration_of(fit) for label, fit in fits.items()}
+        self.calibration_ = Calibration(
+            evidence=selection_free_evidence(self.calibrations_), prior=self.prior
+        )
         kept = weights[weights >= MIN_WEIGHT]
         self.weights_ = kept / kept.sum()
         self.fits_ = {label: fits[label] for label in self.weights_.index}
@@ -217,8 +235,10 @@ class LawEnsemble:
         return table.sort_values("weight", ascending=False) if len(table) else table
 
     def calibrations(self) -> dict[str, dict]:
-        """Each kept law's calibration summary, by label."""
-        return {label: calibration_of(fit).summary() for label, fit in self.fits_.items()}
+        """The mixture's calibration summary (under ``"auto"``, the one its calibrated intervals
+        use), then each kept law's own, by label."""
+        laws = {label: calibration_of(fit).summary() for label, fit in self.fits_.items()}
+        return {AUTO: self.calibration_.summary()} | laws
 
     def predict(
         self,
@@ -232,22 +252,30 @@ class LawEnsemble:
     ) -> pd.DataFrame:
         """Median and central intervals of the stacked mixture, as ``predict`` gives for one law.
 
-        ``distance`` is the largest over the laws (they may use different covariates); a target
-        is ``beyond_evidence`` when it lies farther than every law's calibration reaches.
+        The calibrated intervals add the mixture's extrapolation error (:attr:`calibration_`) to
+        the mixture of the laws' own predictive distributions. ``distance`` is the largest over
+        the laws (they may use different covariates); a target is ``beyond_evidence`` when it
+        lies farther than the mixture's calibration reaches.
         """
         check_interval(interval)
         values = target_covariates(self.covariates, targets, **covariates)
         size = max(draw_count(fit) for fit in self.fits_.values())
         counts = mixture_counts(self.weights_, size)
         draws = {
-            label: predictive_draws(fit, values, interval=interval)
+            label: predictive_draws(fit, values, interval="law")
             for label, fit in self.fits_.items()
             if counts[label] > 0
         }
-        mixed = mix_draws(draws, counts, np.random.default_rng(random_seed))
+        rng = np.random.default_rng(random_seed)
+        mixed = mix_draws(draws, counts, rng)
+        distance = np.max([target_distance(self.fits_[label], values) for label in draws], axis=0)
+        if interval == "calibrated":
+            error = np.exp(self.calibration_.log_error_draws(distance, size, rng))
+            # A Student-t draw may already be infinite; it stays so.
+            with np.errstate(over="ignore", invalid="ignore"):
+                mixed = {kind: kind_draws * error for kind, kind_draws in mixed.items()}
         table = summary_table(values, "kind", mixed, ci_prob)
-        contributing = [self.fits_[label] for label in draws]
-        return with_mixture_distance(contributing, table, values, interval, warn)
+        return with_reach(table, distance, self.calibration_.max_distance, interval, warn)
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> Path:
@@ -264,6 +292,7 @@ class LawEnsemble:
                     "weights": self.weights_.tolist(),
                     "weights_from": self.weights_from_,
                     "considered": self.considered_,
+                    "calibration": self.calibration_.to_json(),
                 }
             ),
         }
@@ -288,6 +317,12 @@ class LawEnsemble:
         ensemble.weights_ = pd.Series(content["weights"], index=content["labels"])
         ensemble.weights_from_ = content["weights_from"]
         ensemble.considered_ = content["considered"]
+        if "calibration" not in content:
+            raise FitFileError(
+                f"{source} is an auto fit saved before mixtures were calibrated as a whole; "
+                "fit again"
+            )
+        ensemble.calibration_ = Calibration.from_json(content["calibration"])
         return ensemble
 
     def __repr__(self) -> str:
@@ -346,6 +381,90 @@ def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndar
             break
         weights = updated
     return weights
+
+
+def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataFrame:
+    """Nested leave-future-out evidence of the stacked mixture, free of the choice of laws.
+
+    Each nested cut's held-out runs are predicted by the mixture of the laws' own predictive
+    distributions (normal on the log target, as in the evidence), weighted by stacking on the
+    other cuts' held-out runs that this cut does not hold out, so no run both chooses the laws
+    and scores the choice. A cut without such runs (the deepest) gives no evidence. One law
+    needs no choice: its evidence is its own. Rows are those every law was scored on; the
+    distance is the largest over the laws in the mixture.
+    """
+    calibrations = {label: c for label, c in calibrations.items() if len(c.evidence)}
+    if len(calibrations) == 1:
+        return next(iter(calibrations.values())).evidence
+    keys = ["cut", "run"]
+    common = None
+    for calibration in calibrations.values():
+        index = pd.MultiIndex.from_frame(calibration.evidence[keys].astype({"run": str}))
+        common = index if common is None else common.intersection(index)
+    if common is None or not len(common):
+        return Calibration().evidence
+    rows = {
+        label: calibration.evidence.astype({"run": str}).set_index(keys).loc[common]
+        for label, calibration in calibrations.items()
+    }
+    cuts = common.get_level_values("cut").to_numpy(float)
+    runs = common.get_level_values("run").to_numpy(str)
+    columns = ("residual", "spread", "distance")
+    frames = []
+    for cut in np.unique(cuts):
+        scored = cuts == cut
+        choosing = ~scored & ~np.isin(runs, runs[scored])
+        if not choosing.any():
+            continue
+        log_density = np.column_stack(
+            [
+                Calibration(
+                    evidence=law_rows[choosing].reset_index(), prior=calibrations[label].prior
+                ).log_density(*(law_rows[column].to_numpy(float)[choosing] for column in columns))
+                for label, law_rows in rows.items()
+            ]
+        )
+        row_weight = next(iter(rows.values()))["weight"].to_numpy(float)[choosing]
+        weights = stacking_weights(log_density, row_weight)
+        # Each law's prediction of a run, relative to the truth: the log truth is at 0.
+        centres = -np.column_stack(
+            [law_rows["residual"].to_numpy(float) for law_rows in rows.values()]
+        )
+        spreads = np.column_stack(
+            [law_rows["spread"].to_numpy(float) for law_rows in rows.values()]
+        )
+        distances = np.column_stack(
+            [law_rows["distance"].to_numpy(float) for law_rows in rows.values()]
+        )
+        in_mixture = weights >= MIN_WEIGHT
+        low, median, high = (
+            np.array(
+                [
+                    mixture_quantile(q, centres[i], spreads[i], weights)
+                    for i in np.flatnonzero(scored)
+                ]
+            )
+            for q in (norm.cdf(-1), 0.5, norm.cdf(1))
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "cut": cut,
+                    "run": runs[scored],
+                    "distance": distances[scored][:, in_mixture].max(axis=1),
+                    "residual": -median,
+                    "spread": (high - low) / 2,
+                }
+            )
+        )
+    return pooled_evidence(frames)
+
+
+def mixture_quantile(q: float, centres, spreads, weights) -> float:
+    """The ``q`` quantile of a mixture of normals."""
+    spreads = np.maximum(spreads, 1e-12)
+    low, high = np.min(centres - 40 * spreads), np.max(centres + 40 * spreads)
+    return brentq(lambda x: weights @ norm.cdf((x - centres) / spreads) - q, low, high)
 
 
 def loo_stacking_weights(fits: Mapping[str, ScalingLawFit]) -> pd.Series:

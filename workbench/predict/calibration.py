@@ -25,8 +25,11 @@ reads; see :func:`~workbench.fitting.data_checks.scale_column`) are held out in 
 refitted on the rest, and each held-out run gives a residual :math:`r` (log truth minus the
 predictive median), the law's own predictive spread :math:`\\sigma` and its distance :math:`d`. With
 :math:`r \\sim \\mathcal{N}(0, \\sigma^2 + \\tau(d)^2)`, the posterior of (f, s) is computed on a
-log grid under a weakly informative prior (:data:`DEFAULT_PRIOR`) learned the same way from the
-public curves in ``shared/data`` (``benchmarks/calibration_default.py`` recomputes it). A cut
+log grid under a weakly informative prior (:data:`DEFAULT_PRIOR`) learned from the public
+curves in ``shared/data`` (``benchmarks/calibration_default.py`` recomputes it) with the evidence
+of ``law="auto"``'s stacked mixtures, free of the choice of laws (see
+:mod:`workbench.predict.auto`): the error of a law picked because it did best on some runs,
+measured on those same runs, is too small. A cut
 counts as one extrapolation experiment: its held-out runs share one refitted law and its error,
 so they are not independent evidence, and their log-likelihood terms carry weights summing to
 one (a composite likelihood). Three cuts thus update the prior as three experiments would, not as
@@ -93,9 +96,10 @@ class Prior:
     """Spread of the prior on log f and on log s."""
 
 
-DEFAULT_PRIOR = Prior(floor=0.00274, slope=0.00522, max_distance=1.67, log_sd=1.57)
+DEFAULT_PRIOR = Prior(floor=0.00375, slope=0.0192, max_distance=1.20, log_sd=1.46)
 """Learned from the public curves in ``shared/data`` by ``benchmarks/calibration_default.py``
-(:func:`population_prior` of seven data sets' nested leave-future-out evidence); its
+(:func:`population_prior` of seven data sets' selection-free nested leave-future-out evidence of
+``law="auto"``'s mixtures); its
 reproducibility is tested in ``tests/predict/test_calibration_default.py``."""
 
 
@@ -437,9 +441,14 @@ def lfo_evidence(
                 }
             )
         )
-    if not rows:
+    return pooled_evidence(rows)
+
+
+def pooled_evidence(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The nested cuts' rows in one evidence table, each cut weighted as one experiment."""
+    if not frames:
         return Calibration().evidence
-    evidence = pd.concat(rows, ignore_index=True)
+    evidence = pd.concat(frames, ignore_index=True)
     evidence["weight"] = 1.0 / evidence.groupby("cut")["cut"].transform("size")
     return evidence
 

@@ -196,10 +196,20 @@ def predict(
 
 def with_distance(fit, table: pd.DataFrame, values, interval: str, warn: bool) -> pd.DataFrame:
     """``table`` with each target's ``distance``, ``interval`` and ``beyond_evidence``."""
-    from workbench.predict.calibration import ExtrapolationWarning, calibration_of
+    from workbench.predict.calibration import calibration_of
 
-    distance = target_distance(fit, values)
     reach = calibration_of(fit).max_distance
+    return with_reach(table, target_distance(fit, values), reach, interval, warn, stacklevel=4)
+
+
+def with_reach(
+    table: pd.DataFrame, distance, reach: float, interval: str, warn: bool, stacklevel: int = 3
+) -> pd.DataFrame:
+    """``table`` (its rows repeating the targets) with ``distance``, ``interval`` and whether
+    each target lies beyond the ``reach`` of the calibration's evidence, which ``warn`` warns of.
+    """
+    from workbench.predict.calibration import ExtrapolationWarning
+
     repeats = len(table) // distance.size
     table = table.assign(
         distance=np.tile(distance, repeats),
@@ -208,7 +218,9 @@ def with_distance(fit, table: pd.DataFrame, values, interval: str, warn: bool) -
     )
     if warn and (distance > reach).any():
         warnings.warn(
-            beyond_evidence_message(distance.max(), reach), ExtrapolationWarning, stacklevel=3
+            beyond_evidence_message(distance.max(), reach),
+            ExtrapolationWarning,
+            stacklevel=stacklevel,
         )
     return table
 
