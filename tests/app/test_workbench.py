@@ -4,6 +4,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import holoviews as hv
 import pandas as pd
 import panel as pn
 import pytest
@@ -19,7 +20,7 @@ from workbench.app import (
     Workbench,
     WorkbenchState,
 )
-from workbench.predict import LawEnsemble, load_fit
+from workbench.predict import LawEnsemble, calibration_of, load_fit
 
 
 def test_workbench_renders_inline(demo_runs):
@@ -102,6 +103,14 @@ def test_checks_view_names_the_top_law_of_an_auto_fit(auto_fit_view):
     assert view._shown_law.visible
     assert view._shown_law.object.startswith("Checks of **chinchilla**, the top-weighted law")
     assert len(view._tabs.objects) == 6
+    # The calibration drawn is the one the mixture's intervals use, not the top law's own.
+    calibration = dict(zip(view._tabs._names, view._tabs.objects, strict=True))[
+        "Extrapolation calibration"
+    ]
+    errors = list(calibration.object)[-1]
+    (points,) = [element for element in errors if isinstance(element, hv.Scatter)]
+    evidence = state.ensemble.calibration_.evidence
+    assert len(points.data) == len(evidence) != len(calibration_of(fitted.fit).evidence)
 
 
 def test_compare_view_fits_each_law_and_ranks_them(demo_runs):
