@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from workbench.cli import main
 from workbench.fitting import FitFileError, ScalingLawFit
@@ -135,6 +136,21 @@ def test_ensemble_file_round_trips_and_is_refused_as_one_law(auto_fit):
     assert sum(ensemble.weights_) == pytest.approx(1.0)
     with pytest.raises(FitFileError, match="load_fit"):
         ScalingLawFit.load(auto_fit)
+
+
+def test_ensemble_file_keeps_the_mixture_calibration(auto_fit, tmp_path, capsys):
+    ensemble = load_fit(auto_fit)
+    assert ensemble.calibration_.source == "nested_lfo"
+    # A file from before mixtures were calibrated as a whole is refused in one line.
+    tree = xr.open_datatree(auto_fit, engine="netcdf4").load()
+    content = json.loads(tree.attrs["ensemble"])
+    del content["calibration"]
+    tree.attrs["ensemble"] = json.dumps(content)
+    old = tmp_path / "old_auto.nc"
+    tree.to_netcdf(old, engine="netcdf4")
+    assert main(["predict", str(old), "--D", "1e10"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith("saved before mixtures were calibrated as a whole; fit again")
 
 
 def test_single_law_fit_is_calibrated_by_default(capsys, tokens_csv):
