@@ -15,16 +15,20 @@ def demo_fit():
 
 def test_slider_updates_readout_with_the_library_prediction(demo_fit):
     explorer = Explorer(demo_fit)
+    # The default target, 10x the largest run, lies 1.4 decades out: past the default
+    # calibration's reach (1.2 decades), which the readout says instead of warning.
+    assert "1.4 decades past the data, beyond the evidence" in explorer.readout.value
     explorer.size.value = 7e10
     explorer.tokens_per_parameter.value = 20.0
     row = (
-        demo_fit.predict(N=[7e10], D=[1.4e12], ci_prob=(0.9,))
+        demo_fit.predict(N=[7e10], D=[1.4e12], ci_prob=(0.9,), warn=False)
         .query("kind == 'observation'")
         .iloc[0]
     )
     assert f"{row['median']:.4f}" in explorer.readout.value
     assert f"{row['ci_low_90']:.4f}" in explorer.readout.value
     assert "N = 7e+10" in explorer.readout.value
+    assert not row["beyond_evidence"] and "beyond" not in explorer.readout.value
     (marker,) = [
         e for e in explorer.figure if e.label == "targets" and type(e).__name__ == "Scatter"
     ]

@@ -72,14 +72,22 @@ class Explorer:
 
     def update(self) -> None:
         targets = self.targets()
-        row = self.fit.predict(targets, ci_prob=(self.ci_prob,)).query("kind == 'observation'")
-        row = row.iloc[0]
+        # Every slider move predicts again: the readout says when the target is past the
+        # calibration's evidence, instead of a warning per move.
+        table = self.fit.predict(targets, ci_prob=(self.ci_prob,), warn=False)
+        row = table.query("kind == 'observation'").iloc[0]
         percent = f"{100 * self.ci_prob:g}"
         where = ", ".join(f"{name} = {values[0]:.3g}" for name, values in targets.items())
         low, high = row[f"ci_low_{percent}"], row[f"ci_high_{percent}"]
+        beyond = (
+            f"; {row['distance']:.2g} decades past the data, beyond the evidence of the "
+            "calibration: the interval may be too narrow"
+            if row["beyond_evidence"]
+            else ""
+        )
         self.readout.value = html.escape(
             f"{self.fit.target_} at {where}: {row['median']:.4f} "
-            f"[{low:.4f}, {high:.4f}] ({percent}% interval)"
+            f"[{low:.4f}, {high:.4f}] ({percent}% interval){beyond}"
         )
         self.figure = plot_extrapolation(self.fit, targets)
         self.plot.clear_output(wait=True)

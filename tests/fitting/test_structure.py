@@ -201,7 +201,8 @@ def test_grouped_fit_has_per_group_parameters(grouped):
     for group in fit.groups_:
         assert f"alpha[{group}]" in summary.index
     assert summary.loc["alpha[steep]", "median"] > summary.loc["alpha[flat]", "median"]
-    table = fit.predict(N=1e10, D=2e11)
+    # 1.4 decades past these runs, beyond the default calibration's reach: not under test here.
+    table = fit.predict(N=1e10, D=2e11, warn=False)
     assert set(table["group"]) == {"flat", "steep"}
     with pytest.raises(ValueError, match="unknown groups"):
         fit.predict(N=1e10, D=2e11, group="other")

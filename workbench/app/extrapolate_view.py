@@ -188,7 +188,7 @@ class ExtrapolateView(pn.viewable.Viewer):
             except ValueError as error:
                 show_error(self._alert, f"Could not predict: {error}")
                 return
-            # The plot predicts the same targets again; the alert below says it once.
+            # The plot predicts the same targets again, silently; the alert below says it once.
             plot = plot_or_alert(plot_extrapolation, self.state.fit, targets)
         beyond = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
         if beyond:

@@ -48,7 +48,8 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
     path = extrapolation_path(fit, targets)
     x_name = "C" if "C" in path else fit.law.covariates[0]
     widest = max(ci_prob)
-    predicted = fit.predict(targets, ci_prob=(widest,)).query("kind == 'observation'")
+    # A picture, not a prediction to act on: fit.predict is where the warning belongs.
+    predicted = fit.predict(targets, ci_prob=(widest,), warn=False).query("kind == 'observation'")
     low, high = f"ci_low_{100 * widest:g}", f"ci_high_{100 * widest:g}"
     x, y = covariate_dimension(x_name), target_dimension(fit.target_)
     markers = pd.DataFrame(

@@ -206,7 +206,8 @@ def with_reach(
     table: pd.DataFrame, distance, reach: float, interval: str, warn: bool, stacklevel: int = 3
 ) -> pd.DataFrame:
     """``table`` (its rows repeating the targets) with ``distance``, ``interval`` and whether
-    each target lies beyond the ``reach`` of the calibration's evidence, which ``warn`` warns of.
+    each target lies beyond the ``reach`` of the calibration's evidence, which ``warn`` warns of
+    for calibrated intervals (law-only ones carry no extrapolation error to extrapolate).
     """
     from workbench.predict.calibration import ExtrapolationWarning
 
@@ -216,7 +217,7 @@ def with_reach(
         interval=interval,
         beyond_evidence=np.tile(distance > reach, repeats),
     )
-    if warn and (distance > reach).any():
+    if warn and interval == "calibrated" and (distance > reach).any():
         warnings.warn(
             beyond_evidence_message(distance.max(), reach),
             ExtrapolationWarning,
@@ -236,7 +237,7 @@ def with_mixture_distance(fits, table: pd.DataFrame, values, interval: str, warn
         distance=np.max([t["distance"] for t in tables], axis=0),
         beyond_evidence=np.all([t["beyond_evidence"] for t in tables], axis=0),
     )
-    if warn and table["beyond_evidence"].any():
+    if warn and interval == "calibrated" and table["beyond_evidence"].any():
         reach = max(calibration_of(fit).max_distance for fit in fits)
         message = beyond_evidence_message(float(table["distance"].max()), reach)
         warnings.warn(message, ExtrapolationWarning, stacklevel=3)
