@@ -349,24 +349,30 @@ def lfo_stacking_weights(
     Only the (cut, run) rows every law was scored on count, each with its evidence weight (a
     cut counts as one experiment). The optimum is found by EM on the mixture weights.
     """
-    keys = ["cut", "run"]
-    common = None
-    for rows in evidence.values():
-        index = pd.MultiIndex.from_frame(rows[keys])
-        common = index if common is None else common.intersection(index)
+    rows = shared_rows(evidence)
     log_density = np.column_stack(
         [
             calibration_of(fits[label]).log_density(
-                *(
-                    rows.set_index(keys).loc[common, column].to_numpy(float)
-                    for column in ("residual", "spread", "distance")
-                )
+                *(law_rows[column].to_numpy(float) for column in EVIDENCE_COLUMNS)
             )
-            for label, rows in evidence.items()
+            for label, law_rows in rows.items()
         ]
     )
-    row_weight = next(iter(evidence.values())).set_index(keys).loc[common, "weight"].to_numpy(float)
+    row_weight = next(iter(rows.values()))["weight"].to_numpy(float)
     return pd.Series(stacking_weights(log_density, row_weight), index=list(evidence))
+
+
+EVIDENCE_COLUMNS = ("residual", "spread", "distance")
+
+
+def shared_rows(evidence: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each law's evidence on the (cut, run) rows every law was scored on, in one order."""
+    keys = ["cut", "run"]
+    indexed = {label: rows.astype({"run": str}).set_index(keys) for label, rows in evidence.items()}
+    common = None
+    for rows in indexed.values():
+        common = rows.index if common is None else common.intersection(rows.index)
+    return {label: rows.loc[common] for label, rows in indexed.items()}
 
 
 def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
@@ -394,22 +400,20 @@ def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataF
     distance is the largest over the laws in the mixture.
     """
     calibrations = {label: c for label, c in calibrations.items() if len(c.evidence)}
-    if len(calibrations) == 1:
-        return next(iter(calibrations.values())).evidence
-    keys = ["cut", "run"]
-    common = None
-    for calibration in calibrations.values():
-        index = pd.MultiIndex.from_frame(calibration.evidence[keys].astype({"run": str}))
-        common = index if common is None else common.intersection(index)
-    if common is None or not len(common):
+    if len(calibrations) <= 1:
+        return next(iter(calibrations.values()), Calibration()).evidence
+    rows = shared_rows({label: c.evidence for label, c in calibrations.items()})
+    index = next(iter(rows.values())).index
+    if not len(index):
         return Calibration().evidence
-    rows = {
-        label: calibration.evidence.astype({"run": str}).set_index(keys).loc[common]
-        for label, calibration in calibrations.items()
+    cuts = index.get_level_values("cut").to_numpy(float)
+    runs = index.get_level_values("run").to_numpy(str)
+    row_weight = next(iter(rows.values()))["weight"].to_numpy(float)
+    # Per column, (rows, laws); each law's prediction of a run sits at -residual, the truth at 0.
+    stacked = {
+        column: np.column_stack([law_rows[column].to_numpy(float) for law_rows in rows.values()])
+        for column in EVIDENCE_COLUMNS
     }
-    cuts = common.get_level_values("cut").to_numpy(float)
-    runs = common.get_level_values("run").to_numpy(str)
-    columns = ("residual", "spread", "distance")
     frames = []
     for cut in np.unique(cuts):
         scored = cuts == cut
@@ -420,27 +424,16 @@ def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataF
             [
                 Calibration(
                     evidence=law_rows[choosing].reset_index(), prior=calibrations[label].prior
-                ).log_density(*(law_rows[column].to_numpy(float)[choosing] for column in columns))
-                for label, law_rows in rows.items()
+                ).log_density(*(stacked[column][choosing, k] for column in EVIDENCE_COLUMNS))
+                for k, (label, law_rows) in enumerate(rows.items())
             ]
         )
-        row_weight = next(iter(rows.values()))["weight"].to_numpy(float)[choosing]
-        weights = stacking_weights(log_density, row_weight)
-        # Each law's prediction of a run, relative to the truth: the log truth is at 0.
-        centres = -np.column_stack(
-            [law_rows["residual"].to_numpy(float) for law_rows in rows.values()]
-        )
-        spreads = np.column_stack(
-            [law_rows["spread"].to_numpy(float) for law_rows in rows.values()]
-        )
-        distances = np.column_stack(
-            [law_rows["distance"].to_numpy(float) for law_rows in rows.values()]
-        )
+        weights = stacking_weights(log_density, row_weight[choosing])
         in_mixture = weights >= MIN_WEIGHT
         low, median, high = (
             np.array(
                 [
-                    mixture_quantile(q, centres[i], spreads[i], weights)
+                    mixture_quantile(q, -stacked["residual"][i], stacked["spread"][i], weights)
                     for i in np.flatnonzero(scored)
                 ]
             )
@@ -451,7 +444,7 @@ def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataF
                 {
                     "cut": cut,
                     "run": runs[scored],
-                    "distance": distances[scored][:, in_mixture].max(axis=1),
+                    "distance": stacked["distance"][scored][:, in_mixture].max(axis=1),
                     "residual": -median,
                     "spread": (high - low) / 2,
                 }
