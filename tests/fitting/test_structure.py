@@ -2,11 +2,15 @@
 
 import numpy as np
 import pandas as pd
+import pytensor
+import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
 from workbench.fitting import ScalingLawFit
+from workbench.fitting.model import data_log_mean, design_columns, model_data
 from workbench.fitting.structure import (
+    Structure,
     design_points,
     residual_squares,
     run_effect_log_density,
@@ -92,6 +96,35 @@ def test_design_points_are_the_distinct_covariate_rows():
     first, index = design_points([size, tokens])
     assert list(index) == [0, 1, 0, 2, 3]
     np.testing.assert_array_equal(tokens[first], [1.0, 2.0, 3.0, 2.0])
+
+
+@pytest.mark.parametrize("law_name", ["chinchilla", "overtraining"])
+def test_separable_laws_read_each_covariates_distinct_values_once(law_name, checkpoint_runs):
+    """Factored data give the law's own log mean at every design point, in NumPy and PyTensor."""
+    law = get_law(law_name)
+    runs = checkpoint_runs
+    x = {name: runs.column(name) for name in law.covariates}
+    centres = law.centres(x, runs.y)
+    structure = Structure.of(runs, run_effect=True, groups=None)
+    data = model_data(law, x, runs.y, centres, structure, runs)
+    assert {"x_N_values", "x_N_index"} <= set(data) and "x_N" not in data
+    assert data["x_N_values"].size == len(np.unique(x["N"])) < data["x_N_index"].size
+    columns = design_columns(law, x, centres, structure, runs)
+    first, _ = design_points(list(columns.values()))
+    points = {name: columns[f"x_{name}"][first] for name in law.covariates}
+    rng = np.random.default_rng(0)
+    # Three draws as rows, the third with exponents far beyond any fit's.
+    theta = {name: rng.normal(0.0, 1.0, (3, 1)) for name in law.sampler_parameters}
+    for name in set(law.sampler_parameters) & {"alpha", "beta", "eta"}:
+        theta[name] = np.array([[0.3], [0.5], [20.0]])
+    expected = law.log_mean(points, theta, centres)
+    np.testing.assert_allclose(data_log_mean(law, theta, data, centres), expected, rtol=1e-13)
+    symbolic = {name: pt.dscalar(name) for name in law.sampler_parameters}
+    function = pytensor.function(
+        list(symbolic.values()), data_log_mean(law, symbolic, data, centres, math=pt)
+    )
+    row = [float(theta[name][1, 0]) for name in symbolic]
+    np.testing.assert_allclose(function(*row), expected[1], rtol=1e-13)
 
 
 def test_run_offset_posterior_is_the_conjugate_update():

@@ -21,6 +21,7 @@ from workbench.fitting.model import (
     FitCancelled,  # noqa: F401 - re-exported
     check_likelihood,
     compiled_model,
+    data_log_mean,
     default_priors,
     design_columns,
     draw_log_noise,
@@ -552,7 +553,6 @@ def _pointwise_draws(law, posterior: xr.Dataset, data, centres, observations, rn
         for name in (*law.sampler_parameters, "sigma", "nu", "run_sd")
         if name in posterior
     }
-    x_centred = {name: data[f"x_{name}"] for name in law.covariates}
     log_y = observations["log_y"]
     predictive = np.empty((chains * draws, log_y.size))
     log_likelihood = np.empty_like(predictive)
@@ -563,7 +563,7 @@ def _pointwise_draws(law, posterior: xr.Dataset, data, centres, observations, rn
         theta = {name: block[name] for name in law.sampler_parameters}
         if "group_onehot" in data:
             theta = {name: value @ data["group_onehot"].T for name, value in theta.items()}
-        mean = np.asarray(law.log_mean(x_centred, theta, centres))
+        mean = np.asarray(data_log_mean(law, theta, data, centres))
         if "run_sd" in block:
             offsets = _sampled_run_offsets(mean, data, block["sigma"], block["run_sd"], rng)
             mean = mean[:, observations["point_index"]] + offsets[:, observations["run_index"]]

@@ -30,6 +30,9 @@ class ScalingLaw:
     covariates: tuple[str, ...] = ()
     falls_with_scale: ClassVar[bool] = True
     """Whether the target falls as N, D or C grow (a loss or an error, not an optimum)."""
+    separable: ClassVar[bool] = False
+    """Whether the log curve is a log-sum-exp of terms that each read at most one covariate
+    (see :meth:`log_terms`)."""
 
     # -- math every family provides -------------------------------------------------------
     def curve(self, x: Mapping[str, Array], params: Mapping[str, Array]):
@@ -41,6 +44,15 @@ class ScalingLaw:
 
         ``x_centred`` holds log covariates minus ``centres[name]``; ``centres["y"]`` is the
         log-mean of the target.
+        """
+        raise NotImplementedError
+
+    def log_terms(self, x_centred: Mapping[str, Array], theta: Mapping[str, Array]) -> dict:
+        """For a :attr:`separable` law: ``log_mean - centres["y"]`` is the log-sum-exp of these
+        terms, keyed by the one covariate each reads ("" for none).
+
+        A checkpoint table has few model sizes: each term is then evaluated once per distinct
+        value of its covariate rather than once per design point.
         """
         raise NotImplementedError
 

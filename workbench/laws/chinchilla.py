@@ -32,6 +32,7 @@ class Chinchilla(ScalingLaw):
     reference = "Hoffmann et al. 2022, arXiv:2203.15556"
     parameters = ("E", "A", "B", "alpha", "beta")
     covariates: tuple[str, ...] = ("N", "D")
+    separable = True
 
     def curve(self, x, params):
         return (
@@ -40,12 +41,15 @@ class Chinchilla(ScalingLaw):
             + params["B"] * x["D"] ** -params["beta"]
         )
 
+    def log_terms(self, x_centred, theta):
+        return {
+            "": theta["e"],
+            "N": theta["a"] - theta["alpha"] * x_centred["N"],
+            "D": theta["b"] - theta["beta"] * x_centred["D"],
+        }
+
     def log_mean(self, x_centred, theta, centres):
-        return centres["y"] + m.logsumexp3(
-            theta["e"],
-            theta["a"] - theta["alpha"] * x_centred["N"],
-            theta["b"] - theta["beta"] * x_centred["D"],
-        )
+        return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
 
     def to_paper(self, theta, centres):
         return {

@@ -51,6 +51,7 @@ class Overtraining(ScalingLaw):
     reference = "Gadre et al. 2024, arXiv:2403.08540"
     parameters = ("E", "a", "b", "eta")
     covariates: tuple[str, ...] = ("N", "D")
+    separable = True
 
     def curve(self, x, params):
         eta = params["eta"]
@@ -62,13 +63,16 @@ class Overtraining(ScalingLaw):
             * compute**-eta
         )
 
-    def log_mean(self, x_centred, theta, centres):
+    def log_terms(self, x_centred, theta):
         exponent = 2 * theta["eta"]
-        return centres["y"] + m.logsumexp3(
-            theta["e"],
-            theta["n_term"] - exponent * x_centred["N"],
-            theta["d_term"] - exponent * x_centred["D"],
-        )
+        return {
+            "": theta["e"],
+            "N": theta["n_term"] - exponent * x_centred["N"],
+            "D": theta["d_term"] - exponent * x_centred["D"],
+        }
+
+    def log_mean(self, x_centred, theta, centres):
+        return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
 
     def to_paper(self, theta, centres):
         eta = theta["eta"]
