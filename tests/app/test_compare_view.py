@@ -27,7 +27,6 @@ def test_loo_table_shows_stacking_weights(compared):
     table = compared._table.value
     assert set(table.index) == set(LAWS)
     assert table["weight"].sum() == pytest.approx(1.0, abs=2e-3)  # rounded to 3 places
-    assert compared.comparison is not None
     points = compared.comparison.pareto_k
     assert compared._pareto_alert.visible == bool(points)
     for point in points:

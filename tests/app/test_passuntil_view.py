@@ -5,10 +5,12 @@ import asyncio
 import numpy as np
 import panel as pn
 import pytest
+from bokeh.models import Button
 
 from workbench.app import VIEWS
 from workbench.app.passuntil_view import SIMULATION_LAW, PassUntilView
 from workbench.emergence import (
+    PassUntilFit,
     passuntil_estimate,
     plan_sampling,
     simulate_passuntil,
@@ -28,13 +30,16 @@ def fitted_view() -> PassUntilView:
     view = PassUntilView(instances=50, seed=0, random_seed=0, **SAMPLER)
     view._simulate_button.clicks += 1
     asyncio.run(view.start_fit())
-    assert view.fit is not None, view._fit_alert.object
+    assert isinstance(view.fit, PassUntilFit), view._fit_alert.object
     return view
 
 
 def test_registered_as_a_tab():
     assert ("PassUntil", PassUntilView) in VIEWS
-    assert pn.panel(PassUntilView()).get_root() is not None
+    root = pn.panel(PassUntilView()).get_root()
+    assert {"Simulate logs", "Fit task law"} <= {
+        button.label for button in root.select({"type": Button})
+    }
 
 
 def test_simulate_shows_one_row_per_size():
@@ -193,7 +198,7 @@ def test_new_logs_clear_the_fit(fitted_view):
     view = PassUntilView(instances=20)
     view.simulate()
     view.fit = fitted_view.fit
-    assert view.predictions is not None
+    assert set(view.predictions["quantity"]) >= {"PU"}
     view.seed = 5
     view.simulate()
     assert view.fit is None and view.predictions is None and view.verdict is None

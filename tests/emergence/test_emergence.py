@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from workbench.emergence import TAU, emergence_test, simulate_task
+from workbench.emergence.emergence import class_probabilities
 
 SIZES = np.geomspace(1e8, 1e10, 6)
 # F = log(-log PU) against x = log(N / 1e8): one line, or the minimum of a shallow and a steep
@@ -28,8 +29,16 @@ def verdicts(terms, budget=None, instances=100, seeds=range(10), sizes=SIZES):
     return results
 
 
-def test_tau_is_documented():
-    assert TAU == 0.15
+def test_plain_means_relative_curvature_within_tau():
+    """The equivalence region is |κ_rel| ≤ τ; beyond it the sign names the class."""
+    inside = np.linspace(-0.99 * TAU, 0.99 * TAU, 50)
+    assert class_probabilities(inside, TAU) == {"accelerated": 0, "plain": 1, "subscaling": 0}
+    outside = np.r_[np.full(30, -1.01 * TAU), np.full(20, 1.01 * TAU)]
+    assert class_probabilities(outside, TAU) == {
+        "accelerated": 0.6,
+        "plain": 0,
+        "subscaling": 0.4,
+    }
 
 
 def test_concave_f_is_accelerated():

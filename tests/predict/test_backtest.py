@@ -92,7 +92,7 @@ def test_progress_reaches_one_and_fits_are_kept(result):
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
     assert set(result.fits) == set(LAWS)
     assert all(isinstance(fit, ScalingLawFit) for fit in result.fits.values())
-    assert result.comparison is not None
+    assert set(result.comparison.table.index) == set(result.fits)
 
 
 def test_a_law_fitted_to_its_own_simulations_covers_held_out_runs():

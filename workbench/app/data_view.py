@@ -65,7 +65,11 @@ def dataset_label(name: str) -> str:
 
 
 class DataView(pn.viewable.Viewer):
-    """Load runs (demo, public data set or upload), map columns to roles and validate them."""
+    """Load runs (demo, public data set or upload), map columns to roles and validate them.
+
+    It starts on the state's runs if the state has some (``Workbench(runs=...)``), else on the
+    demo runs.
+    """
 
     state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
     source = param.Selector(
@@ -86,10 +90,11 @@ class DataView(pn.viewable.Viewer):
         doc="Most rows of an accepted upload (workbench serve --max-rows).",
     )
 
-    def __init__(self, state: WorkbenchState | None = None, initial_runs=None, **params):
+    def __init__(self, state: WorkbenchState | None = None, **params):
         params.setdefault("max_upload_mb", max_upload_mb_from_environment())
         params.setdefault("max_rows", max_rows_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
+        initial_runs = self.state.runs
         self._frames: dict[str, pd.DataFrame] = {}
         self._uploaded_name = ""
         self._runs_name = INITIAL  # how messages name the runs in use

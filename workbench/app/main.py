@@ -8,10 +8,9 @@ session. The served limits (upload size and rows, draws, fit timeout, fits at on
 import panel as pn
 
 from workbench.app.dashboard import Workbench
-from workbench.runs import demo
 
 pn.extension("tabulator", "katex")
 
-workbench = Workbench(runs=demo().final_checkpoints(), fit_on_start=True)
+workbench = Workbench(fit_on_start=True)
 pn.state.on_session_destroyed(lambda session_context: workbench.close())
 workbench.servable(title="Scaling Workbench")
