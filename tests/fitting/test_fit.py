@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.fitting import FitFileError, NotFittedError, ScalingLawFit
+from workbench.fitting.diagnostics import Diagnostics
 from workbench.fitting.fit import FIT_GROUPS
 from workbench.fitting.model import build_model, default_priors, is_compiled, model_data
 from workbench.laws import Prior, get_law
@@ -99,6 +100,20 @@ def test_diagnostics_are_reported(demo_fit):
     assert diagnostics.ess_bulk_min > 100
     assert diagnostics.divergences == int(demo_fit.idata["sample_stats"]["diverging"].sum())
     assert set(diagnostics.to_dict()) == {"rhat_max", "ess_bulk_min", "ess_tail_min", "divergences"}
+
+
+@pytest.mark.parametrize(
+    ("rhat", "ess", "divergences", "expected"),
+    [
+        (1.005, 400.0, 0, {"rhat": "good", "ess": "good", "divergences": "good"}),
+        (1.03, 150.0, 20, {"rhat": "warn", "ess": "warn", "divergences": "warn"}),
+        (1.2, 90.0, 21, {"rhat": "bad", "ess": "bad", "divergences": "bad"}),
+    ],
+)
+def test_diagnostics_grade_each_check(rhat, ess, divergences, expected):
+    """2 chains x 1000 draws: 200 effective draws are needed, 1 % of 2000 may diverge."""
+    diagnostics = Diagnostics(rhat, ess, ess + 50, divergences, chains=2, draws=1000)
+    assert diagnostics.levels() == expected
 
 
 def test_compiled_model_is_reused_for_new_data(demo_fit, demo_runs):

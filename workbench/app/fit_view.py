@@ -19,7 +19,6 @@ from workbench.app.jobs import (
 )
 from workbench.app.state import WorkbenchState
 from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
-from workbench.fitting.diagnostics import ESS_PER_CHAIN, RHAT_LIMIT
 from workbench.fitting.fit import DEFAULT_SAMPLER
 from workbench.laws import LAWS, Prior, get_law
 from workbench.predict import LawEnsemble, calibration_of, candidate_laws
@@ -112,21 +111,13 @@ def badge(label: str, value: str, level: str) -> str:
 
 def diagnostic_badges(diagnostics: Diagnostics) -> str:
     """R-hat, ESS and divergences as green/amber/red badges (HTML)."""
-    rhat = diagnostics.rhat_max
-    rhat_level = "good" if rhat <= RHAT_LIMIT else "warn" if rhat <= 1.05 else "bad"
+    levels = diagnostics.levels()
     ess = min(diagnostics.ess_bulk_min, diagnostics.ess_tail_min)
-    needed = ESS_PER_CHAIN * diagnostics.chains
-    ess_level = "good" if ess >= needed else "warn" if ess >= needed / 2 else "bad"
-    divergences = diagnostics.divergences
-    total = diagnostics.chains * diagnostics.draws
-    divergence_level = (
-        "good" if divergences == 0 else "warn" if divergences <= 0.01 * total else "bad"
-    )
     return "".join(
         [
-            badge("R-hat", f"{rhat:.3f}", rhat_level),
-            badge("ESS (min)", f"{ess:.0f}", ess_level),
-            badge("Divergences", str(divergences), divergence_level),
+            badge("R-hat", f"{diagnostics.rhat_max:.3f}", levels["rhat"]),
+            badge("ESS (min)", f"{ess:.0f}", levels["ess"]),
+            badge("Divergences", str(diagnostics.divergences), levels["divergences"]),
         ]
     )
 

@@ -9,6 +9,10 @@ import xarray as xr
 
 RHAT_LIMIT = 1.01
 ESS_PER_CHAIN = 100
+RHAT_UNUSABLE = 1.05
+"""Past this R-hat the chains have not mixed at all; between the two limits, sample longer."""
+DIVERGENT_FRACTION_UNUSABLE = 0.01
+"""More than this share of divergent transitions: the posterior is biased, not just noisy."""
 
 
 class FitWarning(UserWarning):
@@ -45,6 +49,17 @@ class Diagnostics:
             )
         return problems
 
+    def levels(self) -> dict[str, str]:
+        """Each check graded "good" (trust it), "warn" (sample longer) or "bad" (unusable)."""
+        ess = min(self.ess_bulk_min, self.ess_tail_min)
+        ess_needed = ESS_PER_CHAIN * self.chains
+        allowed_divergences = DIVERGENT_FRACTION_UNUSABLE * self.chains * self.draws
+        return {
+            "rhat": _graded(self.rhat_max <= RHAT_LIMIT, self.rhat_max <= RHAT_UNUSABLE),
+            "ess": _graded(ess >= ess_needed, ess >= ess_needed / 2),
+            "divergences": _graded(self.divergences == 0, self.divergences <= allowed_divergences),
+        }
+
     def to_dict(self) -> dict:
         return {
             "rhat_max": self.rhat_max,
@@ -52,6 +67,10 @@ class Diagnostics:
             "ess_tail_min": self.ess_tail_min,
             "divergences": self.divergences,
         }
+
+
+def _graded(good: bool, usable: bool) -> str:
+    return "good" if good else "warn" if usable else "bad"
 
 
 def diagnose(posterior: xr.Dataset, sample_stats: xr.Dataset, var_names: list[str]) -> Diagnostics:
