@@ -45,6 +45,18 @@ def test_progress_shows_while_planning(fitted_state, monkeypatch):
     assert not view._progress.visible and not view._plan_button.disabled
 
 
+def test_summary_follows_the_fit_and_a_new_fit_clears_the_plan(fitted_state):
+    state = WorkbenchState(runs=fitted_state.runs)
+    view = PlanView(state=state)
+    assert view._summary.object.startswith("No fit yet")
+    state.fit = fitted_state.fit
+    assert view._summary.object == "Ready to plan for the chinchilla fit: press **Plan**."
+    asyncio.run(view._on_plan())
+    assert len(view._ranking.value) == 10 and view._summary.object.startswith("90 % interval")
+    state.fit = None
+    assert view._ranking.value.empty and view._summary.object.startswith("No fit yet")
+
+
 def test_plan_without_a_fit_says_what_to_do():
     view = PlanView(state=WorkbenchState())
     asyncio.run(view._on_plan())

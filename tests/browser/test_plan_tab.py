@@ -49,6 +49,8 @@ def test_plan_ranks_the_grid_and_draws_the_batch(server, page: Page, artifacts):
     )
 
     page.get_by_text("Plan", exact=True).first.click()
+    # The tab knows the fit exists before anything is planned.
+    expect(page.get_by_text("Ready to plan for the chinchilla fit")).to_be_visible()
     budget = page.get_by_label("Budget")
     budget.fill(f"{BUDGET:g}")
     budget.press("Enter")

@@ -65,7 +65,7 @@ class PlanView(pn.viewable.Viewer):
             value=-1, active=True, width=220, bar_color="primary", visible=False
         )
         self._alert = error_alert()
-        self._summary = pn.pane.Markdown("No fit yet: fit a law first.")
+        self._summary = pn.pane.Markdown("")
         table = dict(
             disabled=True,
             show_index=False,
@@ -88,6 +88,21 @@ class PlanView(pn.viewable.Viewer):
                 sizing_mode="stretch_width",
             ),
             sizing_mode="stretch_width",
+        )
+        self._on_fit()
+
+    @param.depends("state.fit", watch=True)
+    def _on_fit(self):
+        """A plan belongs to the fit it was made for: a new fit (or none) clears it."""
+        show_error(self._alert)
+        self._ranking.value = pd.DataFrame()
+        self._batch.value = pd.DataFrame()
+        self._plot[:] = []
+        fit = self.state.fit
+        self._summary.object = (
+            "No fit yet: fit a law on the Fit tab first."
+            if fit is None
+            else f"Ready to plan for the {fit.law.label} fit: press **Plan**."
         )
 
     def plan(self):
