@@ -122,7 +122,8 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
 
     open_tab(page, "Extrapolate")
     # The plot's legend is DOM text; its title is drawn on the canvas.
-    expect(page.get_by_text("posterior", exact=True).first).to_be_visible(timeout=30_000)
+    for band in ("90 %", "50 %", "median"):
+        expect(page.get_by_text(band, exact=True).first).to_be_visible(timeout=30_000)
     page.get_by_label("Target N (parameters)").fill("70e9")
     page.get_by_label("Target D (tokens)").fill("1.4e12")
     page.get_by_role("button", name="Predict", exact=True).click()

@@ -67,8 +67,8 @@ def test_fit_curve_and_targets_are_predict_passuntil(logs, fit):
     assert grid[0] == pytest.approx(SIZES[0]) and grid[-1] == pytest.approx(1e11)
     expected = predict_passuntil(fit, grid, ci_prob=(0.5, 0.9), k=(1,)).query("quantity == 'PU'")
     np.testing.assert_allclose(median.dimension_values("PU"), expected["median"])
-    bands = elements(overlay, hv.Area, "task law")
-    assert len(bands) == 2
+    bands = elements(overlay, hv.Area)
+    assert [band.label for band in bands] == ["task law 90 %", "task law 50 %"]
     np.testing.assert_allclose(bands[0].dimension_values("PU"), expected["ci_low_90"])
     np.testing.assert_allclose(bands[0].dimension_values("PU_high"), expected["ci_high_90"])
 

@@ -191,7 +191,7 @@ def test_plot_extrapolation_follows_the_library_curve(chinchilla_fit):
     np.testing.assert_allclose(median.dimension_values("C"), expected["C"])
     np.testing.assert_allclose(median.dimension_values("loss"), expected["median"])
     bands = elements(overlay, hv.Area)
-    assert len(bands) == 2
+    assert [band.label for band in bands] == ["90 %", "50 %"] and median.label == "median"
     # The 90 % band is drawn first and lighter, so the 50 % band sits on top of it.
     np.testing.assert_allclose(bands[0].dimension_values(1), expected["ci_low_90"])
     np.testing.assert_allclose(bands[1].dimension_values(2), expected["ci_high_50"])

@@ -61,9 +61,7 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
         }
     )
     return (
-        credible_bands(
-            curve(fit, path, ci_prob=ci_prob), x, y, ci_prob, POSTERIOR_COLOR, "posterior"
-        )
+        credible_bands(curve(fit, path, ci_prob=ci_prob), x, y, ci_prob, POSTERIOR_COLOR, "")
         * observed_points(fit, x, y)
         * hv.ErrorBars(markers, kdims=[x], vdims=[y, "below", "above"]).opts(
             color=POSTERIOR_COLOR, line_width=2, **WHISKERS
@@ -202,15 +200,21 @@ def credible_bands(
     color: str,
     label: str,
 ) -> hv.Overlay:
-    """Nested credible bands (widest first, so narrower ones sit on top) and the median line."""
+    """Nested credible bands (widest first, so narrower ones sit on top) and the median line.
+
+    The legend names each band by its probability ("chinchilla 90 %", or "90 %" without a
+    ``label``) and the line by ``label`` (or "median").
+    """
     areas = [
         hv.Area(
             (frame[x.name], frame[f"ci_low_{100 * prob:g}"], frame[f"ci_high_{100 * prob:g}"]),
             kdims=[x],
             vdims=[y, f"{y.name}_high"],
-            label=label,
+            label=f"{label} {100 * prob:g} %".strip(),
         ).opts(color=color, alpha=band_alpha(prob), line_alpha=0)
         for prob in sorted(ci_prob, reverse=True)
     ]
-    median = hv.Curve((frame[x.name], frame["median"]), kdims=[x], vdims=[y], label=label)
+    median = hv.Curve(
+        (frame[x.name], frame["median"]), kdims=[x], vdims=[y], label=label or "median"
+    )
     return hv.Overlay([*areas, median.opts(color=color, line_width=2)])
