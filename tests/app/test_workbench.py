@@ -158,6 +158,21 @@ def test_export_auto_fit_saves_every_stacked_law(auto_fit_view, tmp_path):
     pd.testing.assert_series_equal(loaded.weights_, fitted.ensemble.weights_)
 
 
+def test_export_says_why_a_download_is_disabled(export_view):
+    state = WorkbenchState()
+    view = ExportView(state=state)
+    assert view._predictions_download.disabled and view._fit_download.disabled
+    assert view._html_download.disabled and view._png_download.disabled
+    assert view._missing.object.count("- ") == 3
+    state.param.update(runs=export_view.state.runs, fit=export_view.state.fit)
+    assert view._predictions_download.disabled and not view._fit_download.disabled
+    assert view._missing.object == (
+        "- *Save predictions* needs predictions: press Predict on the Extrapolate tab."
+    )
+    state.predictions = export_view.state.predictions
+    assert not view._predictions_download.disabled and view._missing.object == ""
+
+
 def test_export_predictions_csv(export_view):
     frame = pd.read_csv(export_view.predictions_csv())
     assert len(frame) == 2 and frame["median"].iloc[0] == pytest.approx(

@@ -120,6 +120,10 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     alpha = parameter_median(page, "alpha")
     assert 0.30 <= alpha <= 0.40
 
+    open_tab(page, "Export")
+    waiting = page.get_by_text("needs predictions: press Predict on the Extrapolate tab")
+    expect(waiting).to_be_visible(timeout=30_000)
+
     open_tab(page, "Extrapolate")
     # The plot's legend is DOM text; its title is drawn on the canvas.
     for band in ("90 %", "50 %", "median"):
@@ -164,6 +168,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
         open_tab(page, view)
         page.wait_for_timeout(2_000)
         page.screenshot(path=artifacts / f"{view.lower()}.png", full_page=True)
+    expect(waiting).to_have_count(0)
 
 
 def test_bad_uploads_show_errors_and_the_server_stays_up(server, page: Page):

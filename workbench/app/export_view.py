@@ -115,6 +115,7 @@ class ExportView(pn.viewable.Viewer):
         self._png_download = pn.widgets.FileDownload(
             callback=self.plot_png, filename="plot.png", label="Save plot (PNG)"
         )
+        self._missing = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._on_state()
 
     @param.depends(
@@ -123,7 +124,7 @@ class ExportView(pn.viewable.Viewer):
     def _on_state(self):
         state = self.state
         names = available_plots(state)
-        self.param.plot.objects = names
+        self.param.plot.objects = list(names)  # param may add to the list it is given
         if self.plot not in names:
             self.plot = names[0] if names else None
         self._fit_download.disabled = state.fit is None
@@ -132,6 +133,18 @@ class ExportView(pn.viewable.Viewer):
             self._fit_download.filename = f"{name}_fit.nc"
         self._predictions_download.disabled = state.predictions is None
         self._html_download.disabled = self._png_download.disabled = not names
+        self._missing.object = "\n".join(
+            f"- {reason}"
+            for reason, missing in (
+                ("*Save fit* needs a fit: fit a law on the Fit tab.", state.fit is None),
+                (
+                    "*Save predictions* needs predictions: press Predict on the Extrapolate tab.",
+                    state.predictions is None,
+                ),
+                ("*Save plot* needs runs to draw: load them on the Data tab.", not names),
+            )
+            if missing
+        )
 
     @param.depends("plot", watch=True)
     def _on_plot(self):
@@ -173,6 +186,7 @@ class ExportView(pn.viewable.Viewer):
         return pn.Column(
             pn.pane.Markdown("**Fit and predictions**"),
             pn.Row(self._fit_download, self._predictions_download),
+            self._missing,
             pn.pane.Markdown("**Plots**"),
             pn.Row(self._plot_select, self._html_download, self._png_download),
             self._alert,
