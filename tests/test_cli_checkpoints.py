@@ -2,7 +2,7 @@
 
 import json
 
-from workbench.cli import main
+from workbench.cli import StderrProgress, main
 from workbench.runs import demo
 
 FAST = ["--draws", "300", "--tune", "500"]
@@ -44,8 +44,24 @@ def test_json_fit_shows_progress_on_stderr_and_only_json_on_stdout(capsys, tmp_p
     for stage in ("fitting chinchilla", "calibrating"):
         lines = [line for line in progress if line.startswith(f"workbench: {stage}")]
         assert lines[-1] == f"workbench: {stage}: 100%", progress
-        assert 3 <= len(lines) <= 12, lines  # announced, then at most one line per tenth
+        # Announced, then at most one line per tenth. How many tenths show depends on the
+        # sampler's speed (it reports every 100 ms): a fast fit may jump straight to 100 %.
+        assert 2 <= len(lines) <= 12, lines
     assert progress[-1] == f"workbench: saving to {tmp_path / 'fit.nc'}"
+
+
+def test_stderr_progress_writes_each_tenth_once(capsys):
+    report = StderrProgress(enabled=True).stage("fitting chinchilla", "sampling")
+    for fraction in (0.0, 0.05, 0.12, 0.19, 0.5, 0.51, 0.99, 1.0, 1.0):
+        report(fraction)
+    assert capsys.readouterr().err.splitlines() == [
+        "workbench: fitting chinchilla (sampling)",
+        "workbench: fitting chinchilla: 10%",
+        "workbench: fitting chinchilla: 50%",
+        "workbench: fitting chinchilla: 90%",
+        "workbench: fitting chinchilla: 100%",
+    ]
+    assert StderrProgress(enabled=False).stage("fitting chinchilla") is None
 
 
 def test_grouped_fit_reports_each_groups_parameters(capsys, tmp_path):
