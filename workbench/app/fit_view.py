@@ -112,11 +112,10 @@ def badge(label: str, value: str, level: str) -> str:
 def diagnostic_badges(diagnostics: Diagnostics) -> str:
     """R-hat, ESS and divergences as green/amber/red badges (HTML)."""
     levels = diagnostics.levels()
-    ess = min(diagnostics.ess_bulk_min, diagnostics.ess_tail_min)
     return "".join(
         [
             badge("R-hat", f"{diagnostics.rhat_max:.3f}", levels["rhat"]),
-            badge("ESS (min)", f"{ess:.0f}", levels["ess"]),
+            badge("ESS (min)", f"{diagnostics.ess_min:.0f}", levels["ess"]),
             badge("Divergences", str(diagnostics.divergences), levels["divergences"]),
         ]
     )

@@ -28,6 +28,11 @@ class Diagnostics:
     chains: int
     draws: int
 
+    @property
+    def ess_min(self) -> float:
+        """The smaller of the bulk and tail effective sample sizes."""
+        return min(self.ess_bulk_min, self.ess_tail_min)
+
     def problems(self) -> list[str]:
         """Plain-language reasons not to trust the fit; empty when it looks fine."""
         problems = []
@@ -37,9 +42,9 @@ class Diagnostics:
                 "(more tune/draws) or check the priors"
             )
         ess_needed = ESS_PER_CHAIN * self.chains
-        if not min(self.ess_bulk_min, self.ess_tail_min) >= ess_needed:
+        if not self.ess_min >= ess_needed:
             problems.append(
-                f"effective sample size is {min(self.ess_bulk_min, self.ess_tail_min):.0f} "
+                f"effective sample size is {self.ess_min:.0f} "
                 f"(< {ess_needed}): intervals are noisy; draw more samples"
             )
         if self.divergences:
@@ -51,12 +56,11 @@ class Diagnostics:
 
     def levels(self) -> dict[str, str]:
         """Each check graded "good" (trust it), "warn" (sample longer) or "bad" (unusable)."""
-        ess = min(self.ess_bulk_min, self.ess_tail_min)
         ess_needed = ESS_PER_CHAIN * self.chains
         allowed_divergences = DIVERGENT_FRACTION_UNUSABLE * self.chains * self.draws
         return {
             "rhat": _graded(self.rhat_max <= RHAT_LIMIT, self.rhat_max <= RHAT_UNUSABLE),
-            "ess": _graded(ess >= ess_needed, ess >= ess_needed / 2),
+            "ess": _graded(self.ess_min >= ess_needed, self.ess_min >= ess_needed / 2),
             "divergences": _graded(self.divergences == 0, self.divergences <= allowed_divergences),
         }
 

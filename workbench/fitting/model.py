@@ -24,6 +24,7 @@ from workbench.fitting.structure import (
     run_totals,
 )
 from workbench.laws import Prior, ScalingLaw
+from workbench.laws.base import SeparableLaw
 from workbench.laws.priors import is_positive, priors_to_json
 from workbench.runs import RunTable
 
@@ -78,7 +79,7 @@ def model_data(
 
     A run-effect likelihood is Gaussian, so it reads the data through sufficient statistics: the
     covariates (and group) of each design point and :func:`run_effect_statistics`. A
-    :attr:`~workbench.laws.ScalingLaw.separable` law without groups reads each covariate as its
+    :class:`~workbench.laws.base.SeparableLaw` without groups reads each covariate as its
     distinct values (``x_N_values``) and each design point's index into them (``x_N_index``).
     Otherwise every observation enters with its covariates.
     """
@@ -89,7 +90,7 @@ def model_data(
     first, point_index = design_points(list(columns.values()))
     statistics = run_effect_statistics(np.log(y), point_index, observation_runs(runs))
     points = {name: value[first] for name, value in columns.items()}
-    if law.separable and not structure.groups:
+    if isinstance(law, SeparableLaw) and not structure.groups:
         points = _factored(points)
     return data | points | statistics
 

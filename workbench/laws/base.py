@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import optimize
 
+from workbench.laws import _math as m
 from workbench.laws.priors import Prior, is_positive, typical_value
 
 Array = np.ndarray
@@ -30,9 +31,6 @@ class ScalingLaw:
     covariates: tuple[str, ...] = ()
     falls_with_scale: ClassVar[bool] = True
     """Whether the target falls as N, D or C grow (a loss or an error, not an optimum)."""
-    separable: ClassVar[bool] = False
-    """Whether the log curve is a log-sum-exp of terms that each read at most one covariate
-    (see :meth:`log_terms`)."""
 
     # -- math every family provides -------------------------------------------------------
     def curve(self, x: Mapping[str, Array], params: Mapping[str, Array]):
@@ -44,15 +42,6 @@ class ScalingLaw:
 
         ``x_centred`` holds log covariates minus ``centres[name]``; ``centres["y"]`` is the
         log-mean of the target.
-        """
-        raise NotImplementedError
-
-    def log_terms(self, x_centred: Mapping[str, Array], theta: Mapping[str, Array]) -> dict:
-        """For a :attr:`separable` law: ``log_mean - centres["y"]`` is the log-sum-exp of these
-        terms, keyed by the one covariate each reads ("" for none).
-
-        A checkpoint table has few model sizes: each term is then evaluated once per distinct
-        value of its covariate rather than once per design point.
         """
         raise NotImplementedError
 
@@ -254,6 +243,21 @@ def _numeric_allocation(
 
 
 LAWS: dict[str, type[ScalingLaw]] = {}
+
+
+class SeparableLaw(ScalingLaw):
+    """A law whose log curve is the log-sum-exp of a constant and one term per covariate.
+
+    A checkpoint table has few model sizes: each term is then evaluated once per distinct value
+    of its covariate rather than once per design point (``workbench.fitting.model``).
+    """
+
+    def log_terms(self, x_centred: Mapping[str, Array], theta: Mapping[str, Array]) -> dict:
+        """The three log terms, keyed by the covariate each reads ("" for the constant)."""
+        raise NotImplementedError
+
+    def log_mean(self, x_centred, theta, centres):
+        return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
 
 
 def register(cls: type[ScalingLaw]) -> type[ScalingLaw]:

@@ -4,14 +4,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.laws import _math as m
-from workbench.laws.base import ScalingLaw, register
+from workbench.laws.base import SeparableLaw, register
 from workbench.laws.priors import Prior
 
 
 @register
 @dataclass(frozen=True)
-class Chinchilla(ScalingLaw):
+class Chinchilla(SeparableLaw):
     r"""Chinchilla law: an irreducible loss plus one power law in N and one in D.
 
     .. math::
@@ -32,7 +31,6 @@ class Chinchilla(ScalingLaw):
     reference = "Hoffmann et al. 2022, arXiv:2203.15556"
     parameters = ("E", "A", "B", "alpha", "beta")
     covariates: tuple[str, ...] = ("N", "D")
-    separable = True
 
     def curve(self, x, params):
         return (
@@ -47,9 +45,6 @@ class Chinchilla(ScalingLaw):
             "N": theta["a"] - theta["alpha"] * x_centred["N"],
             "D": theta["b"] - theta["beta"] * x_centred["D"],
         }
-
-    def log_mean(self, x_centred, theta, centres):
-        return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
 
     def to_paper(self, theta, centres):
         return {

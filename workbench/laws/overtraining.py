@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.laws import _math as m
-from workbench.laws.base import ScalingLaw, register
+from workbench.laws.base import SeparableLaw, register
 from workbench.laws.priors import Prior
 
 COMPUTE_PER_PARAMETER_TOKEN = 6.0
@@ -14,7 +13,7 @@ LOG_SIX = float(np.log(COMPUTE_PER_PARAMETER_TOKEN))
 
 @register
 @dataclass(frozen=True)
-class Overtraining(ScalingLaw):
+class Overtraining(SeparableLaw):
     r"""Gadre et al.'s over-training law: loss in compute C and tokens per parameter M.
 
     .. math::
@@ -51,7 +50,6 @@ class Overtraining(ScalingLaw):
     reference = "Gadre et al. 2024, arXiv:2403.08540"
     parameters = ("E", "a", "b", "eta")
     covariates: tuple[str, ...] = ("N", "D")
-    separable = True
 
     def curve(self, x, params):
         eta = params["eta"]
@@ -70,9 +68,6 @@ class Overtraining(ScalingLaw):
             "N": theta["n_term"] - exponent * x_centred["N"],
             "D": theta["d_term"] - exponent * x_centred["D"],
         }
-
-    def log_mean(self, x_centred, theta, centres):
-        return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
 
     def to_paper(self, theta, centres):
         eta = theta["eta"]
