@@ -11,7 +11,9 @@ each run its own checkpoint interval instead.
 Each table is fitted by ``workbench fit TABLE --law chinchilla --checkpoints run-effect --json -o
 FIT.nc`` in a new process, as a user would: reading, compiling, sampling, the three nested refits
 of the calibration, and saving. The stages are timed from the progress lines the command writes
-on stderr. A table of a tenth the rows (the same sweep, a tenth the checkpoints) is fitted first
+on stderr. The saved fit is then read back, each in a new process: by ``workbench predict``, which
+reads the posterior alone, and by ``ScalingLawFit.load``, which recomputes the pointwise groups
+(the file leaves them out). A table of a tenth the rows (the same sweep, a tenth the checkpoints) is fitted first
 in the same run as the baseline. Usage:
 
     .venv/bin/python -m benchmarks.big_checkpoint_fit [--longest 2581] [--grid shared|distinct]
@@ -42,13 +44,17 @@ MEASURES = (
     ("wall seconds, whole command", "wall", "{:.1f}"),
     ("CPU seconds (user + system)", "cpu", "{:.1f}"),
     ("peak memory (GB)", "peak_gb", "{:.2f}"),
-    ("saved fit (GB)", "file_gb", "{:.2f}"),
+    ("saved fit (MB)", "file_mb", "{:.1f}"),
     ("progress lines on stderr", "progress_lines", "{:.0f}"),
+    ("workbench predict FIT.nc: wall seconds", "predict_wall", "{:.1f}"),
+    ("workbench predict FIT.nc: peak memory (GB)", "predict_peak_gb", "{:.2f}"),
+    ("ScalingLawFit.load (pointwise recomputed): s", "load_wall", "{:.1f}"),
+    ("ScalingLawFit.load: peak memory (GB)", "load_peak_gb", "{:.2f}"),
 )
 STAGES = (
     ("start-up, reading the table, compiling", "workbench: fitting chinchilla ("),
     ("sampling (2 chains x 2000)", "workbench: fitting chinchilla: "),
-    ("pointwise groups, diagnostics", "workbench: calibrating ("),
+    ("diagnostics", "workbench: calibrating ("),
     ("calibration: 3 nested refits", "workbench: calibrating: "),
     ("report", "workbench: saving to"),
 )
@@ -141,8 +147,43 @@ def timed_fit(table: Path, output: Path, code: Path | None = None) -> dict:
         "peak_gb": usage.ru_maxrss / 2**20,
         "stages": stages,
         "report": json.loads(report),
-        "file_gb": output.stat().st_size / 2**30,
+        "file_mb": output.stat().st_size / 2**20,
         "progress_lines": sum(line.startswith("workbench: ") for line in seen),
+    }
+
+
+def timed_command(command: list[str], code: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (GB) of a command in a new process."""
+    environment = os.environ | ({"PYTHONPATH": str(code)} if code else {})
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status:
+        raise RuntimeError(f"{' '.join(command)} failed")
+    return time.perf_counter() - start, usage.ru_maxrss / 2**20
+
+
+def timed_reads(output: Path, code: Path | None = None) -> dict:
+    """What reading the saved fit back costs: a prediction from the command line, which reads
+    the posterior alone, and a load in Python, which recomputes the pointwise groups."""
+    predict = [
+        *(str(REPO / ".venv" / "bin" / "workbench"), "predict", str(output)),
+        *("--N", "1e10", "--D", "2e11", "--json"),
+    ]
+    load = [
+        str(REPO / ".venv" / "bin" / "python"),
+        "-c",
+        f"from workbench.fitting import ScalingLawFit; ScalingLawFit.load({str(output)!r})",
+    ]
+    (predict_wall, predict_peak), (load_wall, load_peak) = (
+        timed_command(predict, code),
+        timed_command(load, code),
+    )
+    return {
+        "predict_wall": predict_wall,
+        "predict_peak_gb": predict_peak,
+        "load_wall": load_wall,
+        "load_peak_gb": load_peak,
     }
 
 
@@ -178,7 +219,9 @@ def main():
             path = Path(folder) / f"{longest}.csv"
             frame.to_csv(path, index=False)
             output = Path(folder) / f"{longest}.nc"
-            results[label] = describe(frame) | timed_fit(path, output, code)
+            results[label] = (
+                describe(frame) | timed_fit(path, output, code) | timed_reads(output, code)
+            )
             print(f"{label}: {results[label]['wall']:.1f} s", file=sys.stderr, flush=True)
 
     print(f"workbench fit --law chinchilla --checkpoints run-effect --json; grid {arguments.grid}")

@@ -202,7 +202,10 @@ def test_serve_without_a_prefix_serves_at_the_root():
 
 def test_serve_limits_reach_the_app_through_the_environment(monkeypatch):
     for variable in SERVE_LIMITS.values():
-        monkeypatch.delenv(variable, raising=False)
+        # setenv first: delenv of an unset variable records nothing, so the values `serve` sets
+        # would outlive the test and limit every dashboard test after it.
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
     executed = []
     monkeypatch.setattr("os.execv", lambda path, command: executed.append(command))
     options = ["--max-rows", "10", "--max-draws", "20", "--fit-timeout", "30", "--max-fits", "4"]

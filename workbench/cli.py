@@ -434,8 +434,8 @@ def _fit(arguments) -> int:
             fit.fit(
                 runs,
                 random_seed=arguments.seed,
-                # The report reads the posterior; the per-observation groups are for the file.
-                pointwise=bool(arguments.output),
+                # The report reads the posterior, and a file leaves the pointwise groups out.
+                pointwise=False,
                 progress=progress.stage(f"fitting {law.label}", "sampling"),
                 **fit_options,
             )
@@ -580,7 +580,8 @@ def format_report(fit: ScalingLawFit, report: dict) -> str:
 
 
 def _predict(arguments) -> int:
-    fit = load_fit(arguments.fit)
+    # Predictions read the posterior only.
+    fit = load_fit(arguments.fit, pointwise=False)
     covariates = {name: getattr(arguments, name) for name in ("N", "D", "C")}
     covariates |= _other_covariates(arguments.at)
     ensemble = isinstance(fit, LawEnsemble)

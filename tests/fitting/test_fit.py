@@ -3,11 +3,13 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
 from workbench.fitting import FitFileError, NotFittedError, ScalingLawFit
 from workbench.fitting.diagnostics import Diagnostics
-from workbench.fitting.fit import FIT_GROUPS
+from workbench.fitting.fit import FIT_GROUPS, SAVED_GROUPS
 from workbench.fitting.model import build_model, default_priors, is_compiled, model_data
 from workbench.laws import Prior, get_law
 from workbench.runs import DEMO_TRUTH, demo
@@ -38,7 +40,6 @@ def test_model_structure_matches_the_law():
 
 def test_datatree_has_every_group(demo_fit, demo_runs):
     tree = demo_fit.idata
-    # FIT_GROUPS is also what loading demands of a file.
     assert set(tree.children) == set(FIT_GROUPS)
     posterior = tree["posterior"]
     assert posterior.sizes["chain"] == 2 and posterior.sizes["draw"] == 1000
@@ -132,14 +133,25 @@ def test_fixed_seed_reproduces_the_posterior(demo_runs, demo_fit):
     )
 
 
-def test_fit_without_pointwise_groups_has_the_same_posterior(demo_runs, demo_fit, tmp_path):
+def test_a_saved_fit_recomputes_its_pointwise_groups_exactly(demo_runs, demo_fit, tmp_path):
     lean = ScalingLawFit("chinchilla", sampler=FAST).fit(demo_runs, random_seed=1, pointwise=False)
-    assert set(lean.idata.children) == set(FIT_GROUPS) - {"posterior_predictive", "log_likelihood"}
+    assert set(lean.idata.children) == set(SAVED_GROUPS)
     np.testing.assert_array_equal(
         lean.idata["posterior"]["E"].values, demo_fit.idata["posterior"]["E"].values
     )
-    with pytest.raises(FitFileError, match="pointwise=False"):
-        lean.save(tmp_path / "lean.nc")
+    path = lean.save(tmp_path / "lean.nc")
+    assert set(ScalingLawFit.read_tree(path).children) == set(SAVED_GROUPS)
+    loaded = ScalingLawFit.load(path)
+    # The fit made with its pointwise groups, from the same seed, drew these very values.
+    for group in ("posterior_predictive", "log_likelihood"):
+        xr.testing.assert_identical(
+            loaded.idata[group].to_dataset(), demo_fit.idata[group].to_dataset()
+        )
+    assert loaded.fitted_runs().data.equals(demo_fit.fitted_runs().data)
+    posterior_only = ScalingLawFit.load(path, pointwise=False)
+    assert set(posterior_only.idata.children) == set(SAVED_GROUPS)
+    target = {"N": [7e10], "D": [1.4e12]}
+    pd.testing.assert_frame_equal(posterior_only.predict(target), demo_fit.predict(target))
 
 
 def test_low_budget_fit_warns(demo_runs):

@@ -5,9 +5,11 @@ import pandas as pd
 import pytensor
 import pytensor.tensor as pt
 import pytest
+import xarray as xr
 from scipy import stats
 
 from workbench.fitting import ScalingLawFit
+from workbench.fitting.fit import POINTWISE_GROUPS, SAVED_GROUPS
 from workbench.fitting.model import data_log_mean, design_columns, model_data
 from workbench.fitting.structure import (
     Structure,
@@ -193,9 +195,19 @@ def test_a_new_runs_interval_includes_the_run_spread(run_effect_fit, simulated):
     assert width["effect"] - 1 > 1.5 * (width["naive"] - 1)
 
 
+def assert_same_pointwise_groups(loaded, fit):
+    for group in POINTWISE_GROUPS:
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(), fit.idata[group].to_dataset())
+
+
 def test_run_effect_fit_saves_and_loads(run_effect_fit, tmp_path):
-    loaded = ScalingLawFit.load(run_effect_fit.save(tmp_path / "fit.nc"))
+    path = run_effect_fit.save(tmp_path / "fit.nc")
+    assert set(ScalingLawFit.read_tree(path).children) == set(SAVED_GROUPS)
+    loaded = ScalingLawFit.load(path)
     assert loaded.structure_.run_effect
+    # The run offsets of the predictive draws come from the fit's seed, so loading recomputes
+    # the very draws the fit made.
+    assert_same_pointwise_groups(loaded, run_effect_fit)
     np.testing.assert_allclose(
         loaded.predict(N=1e10, D=2e11)["median"], run_effect_fit.predict(N=1e10, D=2e11)["median"]
     )
@@ -239,6 +251,13 @@ def test_grouped_fit_has_per_group_parameters(grouped):
     assert set(table["group"]) == {"flat", "steep"}
     with pytest.raises(ValueError, match="unknown groups"):
         fit.predict(N=1e10, D=2e11, group="other")
+
+
+def test_grouped_fit_saves_and_loads(grouped, tmp_path):
+    fit, _ = grouped
+    loaded = ScalingLawFit.load(fit.save(tmp_path / "grouped.nc"))
+    assert loaded.groups_ == fit.groups_
+    assert_same_pointwise_groups(loaded, fit)
 
 
 def test_compare_groups_finds_the_crossover(grouped):

@@ -64,15 +64,13 @@ class NotFittedError(RuntimeError):
     """A result was asked of a fit that has not been fitted or loaded."""
 
 
-FIT_GROUPS = (
-    "posterior",
-    "sample_stats",
-    "posterior_predictive",
-    "log_likelihood",
-    "observed_data",
-    "constant_data",
-)
+SAVED_GROUPS = ("posterior", "sample_stats", "observed_data", "constant_data")
 """The groups of a saved fit; a file without one of them is refused by name."""
+POINTWISE_GROUPS = ("posterior_predictive", "log_likelihood")
+"""One value per draw and observation: 3 GB for 100,000 checkpoints. A saved fit leaves them
+out, and loading recomputes them from the posterior, the data and the fit's seed, bit for bit."""
+FIT_GROUPS = (*SAVED_GROUPS, *POINTWISE_GROUPS)
+"""The groups of a fit with its pointwise groups, in memory or loaded."""
 
 
 class FitFileError(ValueError):
@@ -167,8 +165,8 @@ class ScalingLawFit:
             partially pooled towards a population value.
         pointwise : bool
             False leaves out the posterior predictive and log-likelihood groups, one value per
-            draw and observation, for a refit that only predicts (a nested backtest): on a large
-            checkpoint table they are most of a fit's memory. Such a fit cannot be saved.
+            draw and observation, for a fit that only predicts or is saved (loading recomputes
+            them): on a large checkpoint table they are most of a fit's memory and time.
         progress : callable, optional
             Called from the sampler's thread with the finished fraction (0 to 1) of all draws.
         cancel : threading.Event, optional
@@ -439,24 +437,63 @@ class ScalingLawFit:
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path) -> Path:
-        """Write the DataTree with its provenance attributes to netCDF, whole or not at all."""
-        missing = [group for group in FIT_GROUPS if group not in self.idata.children]
-        if missing:
-            raise FitFileError(
-                f"this fit has no {', '.join(missing)} (it was fitted with pointwise=False), "
-                "so it could not be loaded again; fit it with pointwise=True to save it"
-            )
+        """Write the fit to netCDF, whole or not at all: :meth:`saved_tree`."""
         path = Path(path)
         with replacing(path) as partial:
             # The netCDF C library writes a fit's ~40 small variables 5-6x faster than h5netcdf;
             # ``load`` reads the file back identically either way.
-            self.idata.to_netcdf(partial, engine="netcdf4")
+            self.saved_tree().to_netcdf(partial, engine="netcdf4")
         return path
 
+    def saved_tree(self) -> xr.DataTree:
+        """The DataTree a file holds: posterior, sampler statistics, data and provenance.
+
+        The pointwise groups (:data:`POINTWISE_GROUPS`) are left out; :meth:`from_tree`
+        recomputes them.
+        """
+        tree = xr.DataTree.from_dict({name: self.idata[name].to_dataset() for name in SAVED_GROUPS})
+        tree.attrs = dict(self.idata.attrs)
+        return tree
+
+    def fitted_runs(self) -> RunTable:
+        """The observations of the fit, read back from its data groups."""
+        constant = self.idata["constant_data"].to_dataset()
+        frame = pd.DataFrame({name: constant[name].values for name in self.law.covariates})
+        if "run" in constant:
+            frame["run"] = constant["run"].values
+        if "group" in constant:
+            frame[self.structure_.group_column] = constant["group"].values
+        frame[self.target_] = self.idata["observed_data"][self.target_].values
+        return RunTable(frame, target=self.target_)
+
+    def _recompute_pointwise_groups(self) -> None:
+        runs, structure, centres = self.fitted_runs(), self.structure_, self.centres_
+        x = {name: runs.column(name) for name in self.law.covariates}
+        data = model_data(self.law, x, runs.y, centres, structure, runs)
+        groups = self._pointwise_groups(
+            runs,
+            self.idata["posterior"].to_dataset(),
+            data,
+            centres,
+            structure,
+            int(self.idata.attrs["random_seed"]),
+        )
+        stored = {name: self.idata[name].to_dataset() for name in self.idata.children}
+        attrs = dict(self.idata.attrs)
+        self.idata_ = xr.DataTree.from_dict(stored | groups)
+        self.idata_.attrs = attrs
+
     @classmethod
-    def load(cls, path, law: "str | ScalingLaw | None" = None) -> "ScalingLawFit":
-        """Read a saved fit. Naming a ``law`` that differs from the saved one raises."""
-        return cls.from_tree(cls.read_tree(path), law, source=path)
+    def load(
+        cls, path, law: "str | ScalingLaw | None" = None, *, pointwise: bool = True
+    ) -> "ScalingLawFit":
+        """Read a saved fit. Naming a ``law`` that differs from the saved one raises.
+
+        ``pointwise=False`` skips recomputing the posterior predictive and log-likelihood
+        groups, for a fit that only predicts: on a large checkpoint table they take seconds
+        and gigabytes.
+        """
+        return cls.from_tree(cls.read_tree(path), law, source=path, pointwise=pointwise)
 
     @staticmethod
     def read_tree(path) -> xr.DataTree:
@@ -469,16 +506,21 @@ class ScalingLawFit:
 
     @classmethod
     def from_tree(
-        cls, tree: xr.DataTree, law: "str | ScalingLaw | None" = None, source="this tree"
+        cls,
+        tree: xr.DataTree,
+        law: "str | ScalingLaw | None" = None,
+        source="this tree",
+        *,
+        pointwise: bool = True,
     ) -> "ScalingLawFit":
-        """A fit from its DataTree (as ``save`` writes it)."""
+        """A fit from its DataTree (as ``save`` writes it); see :meth:`load`."""
         if "law" not in tree.attrs:
             raise FitFileError(f"{source} is not a Scaling Workbench fit (no 'law' attribute)")
         if "law_options" not in tree.attrs:
             raise FitFileError(
                 f"{source} holds several laws (law='auto'); read it with workbench.predict.load_fit"
             )
-        missing = [group for group in FIT_GROUPS if group not in tree.children]
+        missing = [group for group in SAVED_GROUPS if group not in tree.children]
         if missing:
             raise FitFileError(
                 f"{source} is an incomplete fit: it has no {', '.join(missing)} "
@@ -495,6 +537,8 @@ class ScalingLawFit:
         fit.priors = priors_from_json(tree.attrs["priors"])
         fit.sampler = json.loads(tree.attrs["sampler"])
         fit.idata_ = tree
+        if pointwise and any(group not in tree.children for group in POINTWISE_GROUPS):
+            fit._recompute_pointwise_groups()
         return fit
 
     def __repr__(self) -> str:

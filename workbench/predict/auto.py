@@ -281,8 +281,10 @@ class LawEnsemble:
     def save(self, path) -> Path:
         """One netCDF file: each kept law's fit as a group, the weights in the root's attributes."""
         path = Path(path)
-        children = {f"law{index}": fit.idata for index, fit in enumerate(self.fits_.values())}
-        tree = xr.DataTree(children={name: node.copy() for name, node in children.items()})
+        children = {
+            f"law{index}": fit.saved_tree() for index, fit in enumerate(self.fits_.values())
+        }
+        tree = xr.DataTree(children=children)
         tree.attrs = {
             "law": AUTO,
             "ensemble": json.dumps(
@@ -301,7 +303,7 @@ class LawEnsemble:
         return path
 
     @classmethod
-    def from_tree(cls, tree: xr.DataTree, source="this tree") -> "LawEnsemble":
+    def from_tree(cls, tree: xr.DataTree, source="this tree", *, pointwise=True) -> "LawEnsemble":
         content = json.loads(tree.attrs["ensemble"])
         missing = [member for member in content["members"] if member not in tree.children]
         if missing:
@@ -311,7 +313,9 @@ class LawEnsemble:
             )
         ensemble = cls()
         ensemble.fits_ = {
-            label: ScalingLawFit.from_tree(tree[member].copy(), source=f"{source} ({label})")
+            label: ScalingLawFit.from_tree(
+                tree[member].copy(), source=f"{source} ({label})", pointwise=pointwise
+            )
             for member, label in zip(content["members"], content["labels"], strict=True)
         }
         ensemble.weights_ = pd.Series(content["weights"], index=content["labels"])
@@ -331,13 +335,17 @@ class LawEnsemble:
         return f"LawEnsemble({self.label}, weights from {self.weights_from_})"
 
 
-def load_fit(path) -> "ScalingLawFit | LawEnsemble":
-    """Read a fit saved by ``ScalingLawFit.save`` or ``LawEnsemble.save``."""
+def load_fit(path, *, pointwise: bool = True) -> "ScalingLawFit | LawEnsemble":
+    """Read a fit saved by ``ScalingLawFit.save`` or ``LawEnsemble.save``.
+
+    ``pointwise=False`` leaves out the pointwise groups, for a fit that only predicts (see
+    ``ScalingLawFit.load``).
+    """
     tree = ScalingLawFit.read_tree(path)
     return (
-        LawEnsemble.from_tree(tree, source=path)
+        LawEnsemble.from_tree(tree, source=path, pointwise=pointwise)
         if tree.attrs.get("law") == AUTO
-        else ScalingLawFit.from_tree(tree, source=path)
+        else ScalingLawFit.from_tree(tree, source=path, pointwise=pointwise)
     )
 
 
