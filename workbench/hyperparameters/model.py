@@ -24,7 +24,7 @@ import pymc as pm
 from workbench.fitting.compiling import compiled_for
 from workbench.fitting.model import create_variable
 from workbench.laws import Prior, ScalingLaw
-from workbench.laws import _math as m
+from workbench.laws import elementwise as m
 from workbench.laws.priors import priors_to_json
 
 BOWL_PRIORS = {

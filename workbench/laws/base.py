@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import optimize
 
-from workbench.laws import _math as m
+from workbench.laws import elementwise as m
 from workbench.laws.priors import Prior, is_positive, typical_value
 
 Array = np.ndarray

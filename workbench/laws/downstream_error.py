@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit
 
-from workbench.laws import _math as m
+from workbench.laws import elementwise as m
 from workbench.laws.base import ScalingLaw, register
 from workbench.laws.priors import Prior
 

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.compute import COMPUTE_PER_PARAMETER_TOKEN, training_compute
 from workbench.laws.base import SeparableLaw, register
 from workbench.laws.priors import Prior
 
-COMPUTE_PER_PARAMETER_TOKEN = 6.0
 LOG_SIX = float(np.log(COMPUTE_PER_PARAMETER_TOKEN))
 
 
@@ -54,7 +54,7 @@ class Overtraining(SeparableLaw):
     def curve(self, x, params):
         eta = params["eta"]
         tokens_per_parameter = x["D"] / x["N"]
-        compute = COMPUTE_PER_PARAMETER_TOKEN * x["N"] * x["D"]
+        compute = training_compute(x["N"], x["D"])
         return (
             params["E"]
             + (params["a"] * tokens_per_parameter**eta + params["b"] * tokens_per_parameter**-eta)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.laws import _math as m
+from workbench.laws import elementwise as m
 from workbench.laws.base import ScalingLaw, register
 from workbench.laws.priors import Prior
 

@@ -6,6 +6,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from workbench.compute import training_compute
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -17,7 +18,6 @@ from workbench.plots.style import (
     target_dimension,
 )
 from workbench.predict import curve, extrapolation_path
-from workbench.predict.extrapolate import COMPUTE_PER_PARAMETER_TOKEN
 
 TARGET_SCALE = 10.0  # default targets: this many times the largest run's size
 COMPUTE_SCALE = 1000.0  # default compute range: up to this many times the largest run's C
@@ -175,7 +175,7 @@ def observed_covariates(fit) -> dict[str, np.ndarray]:
     constant = fit.idata["constant_data"]
     values = {name: constant[name].values for name in constant.data_vars}
     if "C" not in values and {"N", "D"} <= set(values):
-        values["C"] = COMPUTE_PER_PARAMETER_TOKEN * values["N"] * values["D"]
+        values["C"] = training_compute(values["N"], values["D"])
     return values
 
 

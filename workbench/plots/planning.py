@@ -4,6 +4,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from workbench.compute import COMPUTE_PER_PARAMETER_TOKEN
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -148,8 +149,9 @@ def _target_markers(target: dict, plane: list[hv.Dimension]) -> list[hv.Element]
     a target off the (N, D) plane."""
     if "compute_optimal" in target:
         compute = target["compute_optimal"]
-        sizes = np.sqrt(compute / (6 * np.geomspace(*TOKENS_PER_PARAMETER, 50)))
-        line = hv.Curve((sizes, compute / (6 * sizes)), kdims=plane[:1], vdims=plane[1:])
+        k = COMPUTE_PER_PARAMETER_TOKEN
+        sizes = np.sqrt(compute / (k * np.geomspace(*TOKENS_PER_PARAMETER, 50)))
+        line = hv.Curve((sizes, compute / (k * sizes)), kdims=plane[:1], vdims=plane[1:])
         return [line.relabel("target compute").opts(color=DATA_COLOR, line_dash="dashed")]
     if not {"N", "D"} <= set(target):
         return []

@@ -58,11 +58,11 @@ import pandas as pd
 from scipy.special import logsumexp
 from scipy.stats import norm
 
+from workbench.compute import training_compute
 from workbench.fitting import ScalingLawFit
 from workbench.fitting.data_checks import scale_column
 from workbench.runs import read_runs
 
-COMPUTE_PER_PARAMETER_TOKEN = 6.0
 FLOOR_RAMP = 0.1
 """Decades past the data over which the floor f is reached: the error cannot jump at the edge."""
 LFO_CUTS = (0.1, 0.2, 0.3)
@@ -115,7 +115,7 @@ def training_ranges(fit: ScalingLawFit) -> dict[str, tuple[float, float]]:
     constant = fit.idata["constant_data"].to_dataset()
     values = {name: np.asarray(constant[name], dtype=float) for name in fit.law.covariates}
     if {"N", "D"} <= set(values) and "C" not in values:
-        values["C"] = COMPUTE_PER_PARAMETER_TOKEN * values["N"] * values["D"]
+        values["C"] = training_compute(values["N"], values["D"])
     return {
         name: (float(np.log10(array.min())), float(np.log10(array.max())))
         for name, array in values.items()
@@ -130,9 +130,7 @@ def extrapolation_distance(ranges: Mapping[str, tuple[float, float]], covariates
     """
     covariates = dict(covariates)
     if "C" in ranges and "C" not in covariates:
-        covariates["C"] = (
-            COMPUTE_PER_PARAMETER_TOKEN * np.asarray(covariates["N"]) * np.asarray(covariates["D"])
-        )
+        covariates["C"] = training_compute(covariates["N"], covariates["D"])
     excess = [
         np.maximum.reduce([np.zeros_like(logs), logs - high, low - logs])
         for name, (low, high) in ranges.items()

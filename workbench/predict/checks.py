@@ -9,6 +9,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from workbench.compute import training_compute
 from workbench.predict.extrapolate import predict
 
 
@@ -51,7 +52,7 @@ def extrapolation_path(fit, targets: Mapping[str, Sequence[float]], points: int 
         start_n = observed["N"][start_index]
         ratio = end_d / end_n
         n = np.geomspace(min(start_n, end_n), end_n, points)
-        return {"N": n, "D": n * ratio, "C": 6 * n * n * ratio}
+        return {"N": n, "D": n * ratio, "C": training_compute(n, n * ratio)}
     name = fit.law.covariates[0]
     end = np.max(targets[name])
     return {name: np.geomspace(min(observed[name].min(), end), end, points)}

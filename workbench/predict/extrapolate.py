@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench.compute import complete_triple, training_compute
 from workbench.runs import RunTable, parse_quantity
-
-COMPUTE_PER_PARAMETER_TOKEN = 6.0
 
 
 def interval_columns(ci_prob: Sequence[float]) -> list[str]:
@@ -62,7 +61,7 @@ def target_covariates(covariates_needed, targets=None, **arrays) -> dict[str, np
     if not from_runs:
         # A run table may count compute its own way; targets typed by a user must agree.
         _check_triple(values)
-    _complete_triple(values)
+    complete_triple(values)
     missing = [name for name in covariates_needed if name not in values]
     if missing:
         sizes_hint = " (give two of N, D and C and the third follows from C = 6·N·D)"
@@ -91,7 +90,7 @@ TRIPLE_TOLERANCE = 0.01
 def _check_triple(values: dict[str, np.ndarray]) -> None:
     if not {"N", "D", "C"} <= set(values):
         return
-    implied = COMPUTE_PER_PARAMETER_TOKEN * values["N"] * values["D"]
+    implied = training_compute(values["N"], values["D"])
     off = np.abs(values["C"] - implied) > TRIPLE_TOLERANCE * implied
     if off.any():
         first = int(np.argmax(off))
@@ -99,16 +98,6 @@ def _check_triple(values: dict[str, np.ndarray]) -> None:
             f"target {first + 1} gives C = {values['C'][first]:.4g}, but 6·N·D = "
             f"{implied[first]:.4g}: give two of N, D and C"
         )
-
-
-def _complete_triple(values: dict[str, np.ndarray]) -> None:
-    k = COMPUTE_PER_PARAMETER_TOKEN
-    if "C" not in values and {"N", "D"} <= set(values):
-        values["C"] = k * values["N"] * values["D"]
-    elif "D" not in values and {"N", "C"} <= set(values):
-        values["D"] = values["C"] / (k * values["N"])
-    elif "N" not in values and {"D", "C"} <= set(values):
-        values["N"] = values["C"] / (k * values["D"])
 
 
 INTERVALS = ("calibrated", "law")

@@ -10,9 +10,6 @@ from workbench.runs.errors import RunTableError
 COVARIATES = ("N", "D", "C")
 """Parameters, tokens seen and training FLOPs: the axes scaling laws are written in."""
 
-COMPUTE_PER_PARAMETER_TOKEN = 6.0
-"""FLOPs per parameter per token of a training step, the usual C ≈ 6·N·D approximation."""
-
 ROLE_ALIASES = {
     "run": ("run", "run_id", "name", "model", "run_name"),
     "N": (

@@ -12,9 +12,9 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from workbench.compute import complete_triple, training_compute
 from workbench.runs.errors import ImplausibleValueWarning, RunTableError, data_row
 from workbench.runs.schema import (
-    COMPUTE_PER_PARAMETER_TOKEN,
     COVARIATES,
     METADATA,
     resolve_roles,
@@ -288,7 +288,7 @@ def _compute_disagreements(numbers: dict[str, np.ndarray], roles: dict[str, str]
         return []
     # Missing, non-finite and non-positive values are problems of their own, reported above.
     with np.errstate(all="ignore"):
-        expected = COMPUTE_PER_PARAMETER_TOKEN * numbers["N"] * numbers["D"]
+        expected = training_compute(numbers["N"], numbers["D"])
         factor = np.abs(np.log10(numbers["C"] / expected))
     rows = np.flatnonzero(np.isfinite(factor) & (factor > np.log10(COMPUTE_TOLERANCE)))
     if not rows.size:
@@ -378,19 +378,11 @@ def _derive(numbers: dict[str, np.ndarray], rows: np.ndarray) -> set[str]:
     """Fill in the one missing covariate of N, D, C from C = 6·N·D; return what was derived.
 
     ``rows`` are the input positions of ``numbers``' entries, for the message."""
-    missing = [role for role in COVARIATES if role not in numbers]
-    if len(missing) != 1:
-        return set()
-    (role,) = missing
-    k = COMPUTE_PER_PARAMETER_TOKEN
     # Overflow is reported below, as a problem of the rows, not as a NumPy warning.
     with np.errstate(over="ignore", under="ignore"):
-        if role == "C":
-            numbers["C"] = k * numbers["N"] * numbers["D"]
-        elif role == "D":
-            numbers["D"] = numbers["C"] / (k * numbers["N"])
-        else:
-            numbers["N"] = numbers["C"] / (k * numbers["D"])
+        role = complete_triple(numbers)
+    if role is None:
+        return set()
     unusable = np.flatnonzero(~np.isfinite(numbers[role]) | (numbers[role] <= 0))
     if unusable.size:
         raise RunTableError(
