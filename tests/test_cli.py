@@ -40,7 +40,19 @@ def test_laws_lists_every_family(capsys):
     out = capsys.readouterr().out
     for name in ("chinchilla", "kaplan_joint", "power_law", "broken_power_law"):
         assert name in out
-    assert r"\frac{A}{N^{\alpha}}" in out
+    # Plain text in a terminal: no LaTeX.
+    assert "L = E + A/N^α + B/D^β" in out
+    assert "\\" not in out and "{" not in out
+
+
+def test_a_reader_that_stops_early_is_not_an_error(monkeypatch, capsys):
+    """`workbench laws | head -1`: the pipe closes before the output is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w", buffering=1) as closed_pipe:
+        monkeypatch.setattr("sys.stdout", closed_pipe)
+        assert main(["laws"]) == 141
+    assert capsys.readouterr().err == ""
 
 
 def test_fit_json_has_the_documented_shape(capsys, demo_csv):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from workbench.atomic import replacing
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
-from workbench.laws import LAWS, get_law
+from workbench.laws import LAWS, get_law, law_table
 from workbench.predict import (
     ExtrapolationWarning,
     LawEnsemble,
@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="workbench", description="Bayesian scaling laws with honest uncertainty.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("laws", help="list the law families with their formulas")
+    laws = commands.add_parser("laws", help="list the law families with their formulas")
+    laws.add_argument(
+        "--markdown", action="store_true", help="print the README's table of law families"
+    )
 
     fit = commands.add_parser("fit", help="fit a law to a run table")
     fit.add_argument(
@@ -324,6 +327,11 @@ def main(argv=None) -> int:
             error = error.in_file(runs)
         print(f"workbench: error: {error}".replace("\n", " "), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Whatever read stdout stopped early (`workbench laws | head`): not an error to report.
+        # Python would also fail flushing stdout at exit, so it is pointed at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a process killed by SIGPIPE, what shells expect
     except (
         UsageError,
         FitFileError,
@@ -343,11 +351,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _laws(arguments) -> int:
+    if arguments.markdown:
+        print(law_table())
+        return 0
+    width = max(map(len, LAWS)) + 2
     for name in sorted(LAWS):
         law = get_law(name)
-        print(f"{name:18s} {law.formula}")
+        print(f"{name:{width}s}{law.plain_formula}")
+        print(f"{'':{width}s}{law.purpose}")
         print(
-            f"{'':18s} covariates: {', '.join(law.covariates)}; "
+            f"{'':{width}s}covariates: {', '.join(law.covariates)}; "
             f"parameters: {', '.join(law.parameters)}; {law.reference}"
         )
     return 0

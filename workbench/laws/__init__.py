@@ -14,7 +14,7 @@ from workbench.laws import (
     parscale,
     power_law,
 )
-from workbench.laws.base import COVARIATE_UNITS, LAWS, ScalingLaw, get_law, register
+from workbench.laws.base import COVARIATE_UNITS, LAWS, ScalingLaw, get_law, law_table, register
 from workbench.laws.priors import Prior
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "get_law",
     "kaplan_batch",
     "kaplan_joint",
+    "law_table",
     "learning_curve_regimes",
     "m4",
     "optimal_hyperparameters",

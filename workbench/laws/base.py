@@ -26,6 +26,11 @@ class ScalingLaw:
 
     name: ClassVar[str]
     formula: ClassVar[str]
+    """LaTeX, for notebooks and the dashboard."""
+    plain_formula: ClassVar[str]
+    """The formula in plain text, for terminals and the README."""
+    purpose: ClassVar[str]
+    """What the family is for, in a phrase."""
     reference: ClassVar[str]
     parameters: ClassVar[tuple[str, ...]]
     covariates: tuple[str, ...] = ()
@@ -258,6 +263,16 @@ class SeparableLaw(ScalingLaw):
 
     def log_mean(self, x_centred, theta, centres):
         return centres["y"] + m.logsumexp3(*self.log_terms(x_centred, theta).values())
+
+
+def law_table() -> str:
+    """The README's table of law families, in Markdown, from the registry."""
+    lines = ["| name | formula | paper | what it is for |", "| --- | --- | --- | --- |"]
+    for name in sorted(LAWS):
+        law = LAWS[name]
+        paper = "; ".join(cited.split(", arXiv")[0] for cited in law.reference.split("; "))
+        lines.append(f"| `{name}` | {law.plain_formula} | {paper} | {law.purpose} |")
+    return "\n".join(lines)
 
 
 def register(cls: type[ScalingLaw]) -> type[ScalingLaw]:

@@ -37,6 +37,8 @@ class BrokenPowerLaw(ScalingLaw):
 
     name = "broken_power_law"
     reference = "Caballero et al. 2023, arXiv:2210.14891"
+    plain_formula = "L = E + A·X^(−c₀)·Π_i (1 + (X/d_i)^(1/f_i))^(−c_i·f_i), `breaks=1` or `2`"
+    purpose = "curves whose slope changes once or twice, which one power law cannot follow"
     covariate: str = "C"
     breaks: int = 1
 

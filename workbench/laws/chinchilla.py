@@ -29,6 +29,8 @@ class Chinchilla(SeparableLaw):
     name = "chinchilla"
     formula = r"L(N, D) = E + \frac{A}{N^{\alpha}} + \frac{B}{D^{\beta}}"
     reference = "Hoffmann et al. 2022, arXiv:2203.15556"
+    plain_formula = "L = E + A/N^α + B/D^β"
+    purpose = "loss in parameters and tokens; how to split a compute budget between them"
     parameters = ("E", "A", "B", "alpha", "beta")
     covariates: tuple[str, ...] = ("N", "D")
 

@@ -56,6 +56,10 @@ class DataConstrained(ScalingLaw):
         r"N' = U_N\left(1 + R^*_N\left(1 - e^{-R_N/R^*_N}\right)\right)"
     )
     reference = "Muennighoff et al. 2023, arXiv:2305.16264"
+    plain_formula = (
+        "L = E + A/N′^α + B/D′^β: N′, D′ discount repeated data; needs unique tokens `U`"
+    )
+    purpose = "training for several epochs on limited data: what repeated tokens are worth"
     parameters = ("E", "A", "B", "alpha", "beta", "R_D_star", "R_N_star")
     covariates: tuple[str, ...] = ("N", "D", "U")
 

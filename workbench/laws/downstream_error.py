@@ -51,6 +51,8 @@ class DownstreamError(ScalingLaw):
     name = "downstream_error"
     formula = r"\mathrm{Err}(L) = \varepsilon - k\,e^{-\gamma L}"
     reference = "Gadre et al. 2024, arXiv:2403.08540"
+    plain_formula = "Err(L) = ε − k·exp(−γL), covariate `loss`"
+    purpose = "from loss to downstream task error, chained after a loss law"
     parameters = ("epsilon", "k", "gamma")
     covariates: tuple[str, ...] = ("loss",)
 

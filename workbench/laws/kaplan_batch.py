@@ -53,6 +53,11 @@ class KaplanBatch(ScalingLaw):
         r"\; S_{\min} = \frac{S}{1 + B_* L^{-1/\alpha_B} / B}"
     )
     reference = "Kaplan et al. 2020, arXiv:2001.08361; Su et al. 2024, arXiv:2403.06563"
+    plain_formula = (
+        "L = (N_c/N)^α_N + (S_c/S_min)^α_S, S_min = S/(1 + "
+        "B*·L^(−1/α_B)/B); needs steps `S`, batch `B`"
+    )
+    purpose = "loss over training steps at a batch size, and the critical batch size"
     parameters = ("N_c", "alpha_N", "S_c", "alpha_S", "B_star", "alpha_B")
     covariates: tuple[str, ...] = ("N", "S", "B")
 

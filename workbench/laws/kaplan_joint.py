@@ -34,6 +34,10 @@ class KaplanJoint(ScalingLaw):
         r" + \frac{D_c}{D}\right]^{\alpha_D}"
     )
     reference = "Kaplan et al. 2020, arXiv:2001.08361"
+    plain_formula = "L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D"
+    purpose = (
+        "loss when model size or data is the bottleneck, with no floor; a rival to `chinchilla`"
+    )
     parameters = ("N_c", "D_c", "alpha_N", "alpha_D")
     covariates: tuple[str, ...] = ("N", "D")
 

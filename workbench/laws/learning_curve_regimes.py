@@ -46,6 +46,8 @@ class LearningCurveRegimes(ScalingLaw):
     name = "learning_curve_regimes"
     formula = r"L(X) = E + \frac{L_p - E}{1 + (X / X_0)^{\alpha}}"
     reference = "Hestness et al. 2017, arXiv:1712.00409"
+    plain_formula = "L = E + (L_p − E)/(1 + (X/X₀)^α)"
+    purpose = "small-data, power-law and irreducible-error regimes of one learning curve"
     parameters = ("E", "L_p", "X_0", "alpha")
     covariate: str = "D"
 

@@ -53,6 +53,8 @@ class M4(ScalingLaw):
     name = "m4"
     formula = r"\frac{L - L_\infty}{(L_0 - L)^{\alpha}} = \beta X^{c}"
     reference = "Alabdulmohsin et al. 2022, arXiv:2209.06640"
+    plain_formula = "(L − L∞)/(L₀ − L)^α = β·X^c, solved implicitly"
+    purpose = "learning curves in data size that start on a plateau and bend into a power law"
     parameters = ("L_inf", "L_0", "alpha", "beta", "c")
     covariate: str = "D"
 

@@ -38,6 +38,11 @@ class OptimalHyperparameters(ScalingLaw):
     name = "optimal_hyperparameters"
     formula = r"y = A \prod_i x_i^{b_i}"
     reference = "Li et al. 2025, arXiv:2503.04715"
+    plain_formula = "y = A·N^(b_N)·D^(b_D), e.g. Step Law's η_opt and B_opt"
+    purpose = (
+        "learning rate and batch size for a new model size and token "
+        "budget (see `workbench.hyperparameters`)"
+    )
     covariates: tuple[str, ...] = ("N", "D")
     falls_with_scale: ClassVar[bool] = False
 

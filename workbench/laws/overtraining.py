@@ -48,6 +48,8 @@ class Overtraining(SeparableLaw):
     name = "overtraining"
     formula = r"L(C, M) = E + \left(a\,M^{\eta} + b\,M^{-\eta}\right) C^{-\eta}"
     reference = "Gadre et al. 2024, arXiv:2403.08540"
+    plain_formula = "L = E + (a·M^η + b·M^−η)·C^−η, M = D/N"
+    purpose = "models trained far past the compute-optimal tokens per parameter"
     parameters = ("E", "a", "b", "eta")
     covariates: tuple[str, ...] = ("N", "D")
 

@@ -32,6 +32,8 @@ class ParScale(ScalingLaw):
     name = "parscale"
     formula = r"L(N, P) = E + \left(\frac{A}{N\,(k \ln P + 1)}\right)^{\alpha}"
     reference = "Chen et al. 2025, arXiv:2505.10475"
+    plain_formula = "L = E + (A/(N·(k·ln P + 1)))^α, `P` parallel streams"
+    purpose = "what P parallel streams of one model are worth in parameters"
     parameters = ("E", "A", "alpha", "k")
     covariates: tuple[str, ...] = ("N", "P")
 

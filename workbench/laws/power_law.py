@@ -28,6 +28,8 @@ class PowerLaw(ScalingLaw):
     name = "power_law"
     formula = r"L(X) = E + A\,X^{-\alpha}"
     reference = "Kaplan et al. 2020, arXiv:2001.08361"
+    plain_formula = "L = E + A·X^(−α), X one of N, D, C (`covariate=`)"
+    purpose = "one axis at a time, e.g. loss against compute along a frontier"
     covariate: str = "C"
     irreducible: bool = True
 
