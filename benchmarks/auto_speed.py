@@ -21,14 +21,16 @@ from benchmarks.backtest_speed import epoch_arguments, load, time_in_fresh_proce
 def cold_auto(url) -> dict:
     """``LawEnsemble().fit`` in a fresh interpreter; time the call and the whole process."""
     return time_in_fresh_process(
-        "from workbench.predict import LawEnsemble", url, "LawEnsemble().fit(runs, random_seed=0)"
+        "from workbench.backtesting import LawEnsemble",
+        url,
+        "LawEnsemble().fit(runs, random_seed=0)",
     )
 
 
 def warm_auto(runs, repeats: int):
     """Compile every law once, then time ``LawEnsemble.fit`` and one chinchilla fit per seed."""
+    from workbench.backtesting import LawEnsemble
     from workbench.fitting import ScalingLawFit
-    from workbench.predict import LawEnsemble
 
     ensemble = LawEnsemble().fit(runs, random_seed=0)
     auto_times, single_times = [], []

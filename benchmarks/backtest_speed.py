@@ -72,7 +72,7 @@ def cold_backtest(url) -> dict:
     """The backtest in a fresh interpreter; time the call and the whole process."""
     return time_in_fresh_process(
         "from benchmarks.backtest_speed import backtest_laws\n"
-        "from workbench.predict import backtest",
+        "from workbench.backtesting import backtest",
         url,
         f"backtest(runs, backtest_laws(), holdout_top_frac={HOLDOUT_TOP_FRAC}, random_seed=0)",
     )
@@ -80,7 +80,7 @@ def cold_backtest(url) -> dict:
 
 def warm_backtests(runs, repeats: int):
     """Compile every law once, then time backtests with new seeds."""
-    from workbench.predict import backtest
+    from workbench.backtesting import backtest
 
     backtest(runs, backtest_laws(), holdout_top_frac=HOLDOUT_TOP_FRAC, random_seed=0)
     times, result = [], None

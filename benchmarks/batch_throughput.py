@@ -64,8 +64,9 @@ def naive_fits(folder: Path, count: int, draws: int) -> list[float]:
 def job_stages(folder: Path, count: int, draws: int) -> dict[str, list[float]]:
     """CPU seconds of each stage of a batch job on the first ``count`` resamples, in this process
     with the model compiled: the share of a job that is not sampling, and where it goes."""
+    from workbench.backtesting.backtest import score_held_out
+    from workbench.backtesting.holdout import holdout_runs
     from workbench.fitting import FitWarning, ScalingLawFit
-    from workbench.predict.backtest import holdout_runs, score_held_out
     from workbench.predict.scores import summarize_scores
     from workbench.runs import read_runs
 

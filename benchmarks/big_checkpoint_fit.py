@@ -13,8 +13,8 @@ FIT.nc`` in a new process, as a user would: reading, compiling, sampling, the th
 of the calibration, and saving. The stages are timed from the progress lines the command writes
 on stderr. The saved fit is then read back, each in a new process: by ``workbench predict``, which
 reads the posterior alone, and by ``ScalingLawFit.load``, which recomputes the pointwise groups
-(the file leaves them out). A table of a tenth the rows (the same sweep, a tenth the checkpoints) is fitted first
-in the same run as the baseline. Usage:
+(the file leaves them out). A table of a tenth the rows (the same sweep, a tenth the
+checkpoints) is fitted first in the same run as the baseline. Usage:
 
     .venv/bin/python -m benchmarks.big_checkpoint_fit [--longest 2581] [--grid shared|distinct]
 """

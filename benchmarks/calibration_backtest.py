@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
-from workbench.predict import LawEnsemble, holdout_runs
+from workbench.backtesting import LawEnsemble, holdout_runs
 from workbench.predict.calibration import DEFAULT_PRIOR, Prior, population_prior
 from workbench.predict.scores import absolute_relative_error
 

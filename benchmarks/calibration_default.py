@@ -22,7 +22,7 @@ import warnings
 import pandas as pd
 
 from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
-from workbench.predict import LawEnsemble
+from workbench.backtesting import LawEnsemble
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
     Prior,

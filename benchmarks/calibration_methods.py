@@ -8,7 +8,7 @@ runs, and the candidates are mixed with the shipped LFO stacking weights:
 
 - ``mixture`` (shipped since 2026-12-06): one error δ ~ N(0, τ(d)²) for the stacked mixture of
   the laws' own predictive distributions, τ learned from the mixture's selection-free nested
-  evidence (``workbench.predict.auto.selection_free_evidence``), prior learned without the
+  evidence (``workbench.backtesting.auto.selection_free_evidence``), prior learned without the
   table's own study;
 - ``gaussian`` (shipped before): each law's own error δ ~ N(0, τ(d)²) with
   τ(d)² = (f·min(1, d/0.1))² + (s·d)², (f, s) from their grid posterior given the law's nested
@@ -49,7 +49,7 @@ from benchmarks.calibration_backtest import (
     interval_score,
 )
 from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables, loss_tables
-from workbench.predict.auto import MIN_WEIGHT, selection_free_evidence, stacking_weights
+from workbench.backtesting.auto import MIN_WEIGHT, selection_free_evidence, stacking_weights
 from workbench.predict.calibration import Calibration, Prior, discrepancy_sd
 from workbench.predict.extrapolate import predictive_draws, target_covariates, target_distance
 

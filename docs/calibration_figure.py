@@ -13,9 +13,9 @@ from pathlib import Path
 
 import holoviews as hv
 
+from workbench.backtesting import calibrate, holdout_runs
 from workbench.fitting import ScalingLawFit
 from workbench.plots import plot_calibration
-from workbench.predict import calibrate, holdout_runs
 from workbench.runs.datasets import chinchilla_epoch
 
 REPO = Path(__file__).resolve().parents[1]

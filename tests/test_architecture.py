@@ -5,8 +5,6 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 
 
@@ -66,6 +64,7 @@ def test_the_graph_is_read_from_the_code():
     # Known layers, so that a broken reader cannot pass the tests below with an empty graph.
     assert "workbench.fitting" in graph["workbench.app"]
     assert "workbench.compute" in graph["workbench.runs"]
+    assert {"workbench.fitting", "workbench.predict"} <= graph["workbench.backtesting"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
         ("a", "b"),
         ("b", "c"),
@@ -84,10 +83,5 @@ def test_no_package_imports_another_packages_private_names():
     assert private == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 §2, open: ScalingLawFit.predict and compute_optimal call workbench.predict, "
-    "whose calibration, backtest and auto modules refit with ScalingLawFit",
-)
 def test_packages_import_each_other_without_cycles():
     assert cycles(package_graph()) == []

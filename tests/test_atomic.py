@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from workbench.atomic import PARTIAL_MARK, replacing
+from workbench.backtesting import load_fit
 from workbench.fitting import FitFileError, ScalingLawFit
-from workbench.predict import load_fit
 from workbench.runs import demo
 
 WORKBENCH = Path(sys.executable).with_name("workbench")

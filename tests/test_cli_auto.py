@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from workbench.backtesting import LawEnsemble, load_fit
 from workbench.cli import main
 from workbench.fitting import FitFileError, ScalingLawFit
-from workbench.predict import LawEnsemble, load_fit
 
 FAST = ["--draws", "300", "--tune", "300"]
 

@@ -15,16 +15,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.atomic import replacing
+from workbench.backtesting import LawEnsemble, calibrate, load_fit
+from workbench.backtesting.auto import AUTO
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import LAWS, get_law, law_table
-from workbench.predict import (
-    ExtrapolationWarning,
-    LawEnsemble,
-    calibrate,
-    calibration_of,
-    load_fit,
-)
-from workbench.predict.auto import AUTO
+from workbench.predict import ExtrapolationWarning, calibration_of
 from workbench.predict.calibration import describe_calibration
 from workbench.runs import DEMO_TRUTH, RunTableError, demo, parse_quantity, read_runs
 from workbench.runs.datasets import DATASETS, DatasetError, load_dataset
@@ -978,7 +973,7 @@ def comparison_report(comparison) -> dict:
 
 
 def _backtest(arguments) -> int:
-    from workbench.predict import backtest
+    from workbench.backtesting import backtest
 
     laws = _law_set(arguments)
     runs = _load_runs(arguments)

@@ -8,7 +8,7 @@ import panel as pn
 import pytest
 
 from workbench.app import CompareView, WorkbenchState
-from workbench.predict import Backtest
+from workbench.backtesting import Backtest
 
 pytestmark = pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
 

@@ -12,8 +12,9 @@ import pytest
 from workbench.app import ChecksView, ExtrapolateView, FitView, WorkbenchState
 from workbench.app.fit_view import describe_ensemble
 from workbench.app.jobs import EnsembleJob, FitQueue
+from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
-from workbench.predict import LawEnsemble, calibration_of
+from workbench.predict import calibration_of
 from workbench.runs import from_frame
 
 

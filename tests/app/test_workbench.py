@@ -19,7 +19,8 @@ from workbench.app import (
     Workbench,
     WorkbenchState,
 )
-from workbench.predict import LawEnsemble, calibration_of, load_fit
+from workbench.backtesting import LawEnsemble, load_fit
+from workbench.predict import calibration_of
 
 
 def test_workbench_renders_inline(demo_runs):

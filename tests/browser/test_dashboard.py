@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from workbench.backtesting import calibrate
 from workbench.fitting import ScalingLawFit
-from workbench.predict import calibrate
 from workbench.runs import demo, read_runs
 
 FIT_SECONDS = 120_000  # milliseconds; a first fit compiles the law

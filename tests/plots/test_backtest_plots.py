@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from bokeh.models import LogScale
 
+from workbench.backtesting import Backtest, Holdout
 from workbench.plots import plot_backtest
-from workbench.predict.backtest import Backtest, Holdout
 
 hv.extension("bokeh")
 

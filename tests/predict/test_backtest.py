@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from workbench.backtesting import backtest, holdout_runs
 from workbench.fitting import ScalingLawFit
 from workbench.laws import get_law
-from workbench.predict import backtest, holdout_runs
 from workbench.runs import demo, read_runs
 
 pytestmark = pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")

@@ -7,24 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.backtesting import backtest, calibrate
+from workbench.backtesting.auto import LawEnsemble, selection_free_evidence, stacking_weights
+from workbench.backtesting.nested import lfo_evidence
 from workbench.fitting import ScalingLawFit
 from workbench.predict import (
     Calibration,
     ExtrapolationWarning,
-    backtest,
-    calibrate,
     calibration_of,
     extrapolation_distance,
     predict,
 )
-from workbench.predict.auto import LawEnsemble, selection_free_evidence, stacking_weights
-from workbench.predict.calibration import (
-    DEFAULT_PRIOR,
-    FLOOR_RAMP,
-    discrepancy_sd,
-    lfo_evidence,
-    training_ranges,
-)
+from workbench.predict.calibration import DEFAULT_PRIOR, FLOOR_RAMP, discrepancy_sd, training_ranges
 from workbench.runs import demo
 
 FAST = {"draws": 500, "tune": 500}

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from law_truths import TRUTHS, covariate_grid
 
+from workbench.backtesting import calibrate, load_fit
 from workbench.fitting import ScalingLawFit
 from workbench.laws import LAWS, get_law
-from workbench.predict import calibrate, calibration_of, load_fit, predict
+from workbench.predict import calibration_of, predict
 from workbench.runs import RunTable, from_frame
 
 N_RUNS = 30

@@ -9,8 +9,8 @@ import panel as pn
 import param
 
 from workbench.app.state import WorkbenchState
+from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
-from workbench.predict import LawEnsemble
 
 # The plot functions set options, which needs a loaded backend. Importing the backends, unlike
 # hv.extension, displays nothing in a notebook; Bokeh stays the default for the dashboard.

@@ -10,6 +10,7 @@ import param
 
 from workbench.app.common import error_alert, show_error
 from workbench.app.state import WorkbenchState
+from workbench.backtesting.auto import AUTO
 from workbench.plots import (
     plot_comparison,
     plot_compute_optimal,
@@ -21,7 +22,6 @@ from workbench.plots import (
     plot_residuals,
     plot_runs,
 )
-from workbench.predict.auto import AUTO
 
 PNG_DPI = 120
 # Options that mean the same to both backends; the plots set them for Bokeh only.
@@ -155,7 +155,7 @@ class ExportView(pn.viewable.Viewer):
     # -- file contents (also usable without a browser) -------------------------------------
     def fit_netcdf(self) -> io.BytesIO:
         """The fit as netCDF; for an auto fit, every stacked law and the weights
-        (``workbench.predict.load_fit`` reads either)."""
+        (``workbench.backtesting.load_fit`` reads either)."""
         fitted = self.state.ensemble if self.state.ensemble is not None else self.state.fit
         with tempfile.TemporaryDirectory() as folder:
             path = fitted.save(Path(folder) / "fit.nc")

@@ -18,11 +18,12 @@ from workbench.app.jobs import (
     limit_from_environment,
 )
 from workbench.app.state import WorkbenchState
+from workbench.backtesting import LawEnsemble, candidate_laws
+from workbench.backtesting.auto import AUTO
 from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
 from workbench.fitting.fit import DEFAULT_SAMPLER
 from workbench.laws import LAWS, Prior, get_law
-from workbench.predict import LawEnsemble, calibration_of, candidate_laws
-from workbench.predict.auto import AUTO
+from workbench.predict import calibration_of
 from workbench.predict.calibration import describe_calibration
 from workbench.runs import RunTableError
 

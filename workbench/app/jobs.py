@@ -13,12 +13,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from workbench.backtesting import Backtest, LawEnsemble, backtest, calibrate
 from workbench.emergence import PassUntilLogs
 from workbench.emergence.model import CountFit
 from workbench.fitting import FitCancelled, ScalingLawFit
 from workbench.fitting.model import is_compiled
 from workbench.fitting.structure import Structure
-from workbench.predict import Backtest, LawEnsemble, backtest, calibrate
 from workbench.runs import RunTable
 
 POLL_SECONDS = 0.2
@@ -250,7 +250,7 @@ class EnsembleJob(Job):
 
 @dataclass
 class BacktestJob(Job):
-    """A backtest of several laws (:func:`workbench.predict.backtest`); ``options`` are its
+    """A backtest of several laws (:func:`workbench.backtesting.backtest`); ``options`` are its
     keywords (``holdout_top_frac``, ``sampler``, ...)."""
 
     runs: RunTable

@@ -2,8 +2,8 @@
 
 import param
 
+from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
-from workbench.predict import LawEnsemble
 from workbench.runs import RunTable
 
 

@@ -277,11 +277,12 @@ def _save_fit(fit, path: Path) -> None:
 
 
 def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval) -> dict:
+    from workbench.backtesting.backtest import score_held_out
+    from workbench.backtesting.holdout import holdout_runs
+    from workbench.backtesting.nested import calibrate
     from workbench.fitting import FitWarning, ScalingLawFit
     from workbench.fitting.compiling import compile_count
     from workbench.laws.priors import priors_from_json
-    from workbench.predict.backtest import holdout_runs, score_held_out
-    from workbench.predict.calibration import calibrate
     from workbench.predict.scores import summarize_scores
 
     runs = unpack_runs(payload)

@@ -518,7 +518,8 @@ class ScalingLawFit:
             raise FitFileError(f"{source} is not a Scaling Workbench fit (no 'law' attribute)")
         if "law_options" not in tree.attrs:
             raise FitFileError(
-                f"{source} holds several laws (law='auto'); read it with workbench.predict.load_fit"
+                f"{source} holds several laws (law='auto'); "
+                "read it with workbench.backtesting.load_fit"
             )
         missing = [group for group in SAVED_GROUPS if group not in tree.children]
         if missing:

@@ -18,7 +18,7 @@ def plot_backtest(result, *, ci_prob: float | None = None) -> hv.Layout:
     Parameters
     ----------
     result : Backtest
-        The result of :func:`workbench.predict.backtest`.
+        The result of :func:`workbench.backtesting.backtest`.
     ci_prob : float, optional
         Which scored interval to draw as error bars; the widest by default.
 

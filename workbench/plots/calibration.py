@@ -26,7 +26,7 @@ def plot_calibration(fit_or_calibration) -> hv.Layout:
     Parameters
     ----------
     fit_or_calibration : ScalingLawFit or Calibration
-        A calibrated fit (``workbench.predict.calibrate``), or its ``Calibration``.
+        A calibrated fit (``workbench.backtesting.calibrate``), or its ``Calibration``.
 
     Returns
     -------

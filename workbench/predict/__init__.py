@@ -1,12 +1,10 @@
-"""Extrapolation with credible intervals, compute-optimal allocation, checks, comparison and
-backtests."""
+"""Extrapolation with credible intervals, the extrapolation-error model, compute-optimal
+allocation, checks and comparison, from fits made elsewhere (this package fits nothing; refits
+are in :mod:`workbench.backtesting`)."""
 
-from workbench.predict.auto import LawEnsemble, candidate_laws, load_fit
-from workbench.predict.backtest import Backtest, backtest, holdout_runs
 from workbench.predict.calibration import (
     Calibration,
     ExtrapolationWarning,
-    calibrate,
     calibration_of,
     extrapolation_distance,
 )
@@ -31,29 +29,22 @@ from workbench.predict.planning import RunPlan, plan_next_runs
 from workbench.predict.scores import absolute_relative_error, holdout_scores, summarize_scores
 
 __all__ = [
-    "Backtest",
     "Calibration",
     "Comparison",
     "DifferentDataError",
     "ExtrapolationWarning",
-    "LawEnsemble",
     "ParetoKPoint",
     "ParetoKWarning",
     "RunPlan",
     "absolute_relative_error",
-    "backtest",
-    "calibrate",
     "calibration_of",
-    "candidate_laws",
     "chained_draws",
     "compare",
     "compute_optimal",
     "curve",
     "extrapolation_distance",
     "extrapolation_path",
-    "holdout_runs",
     "holdout_scores",
-    "load_fit",
     "loo_pit",
     "model_averaged_prediction",
     "plan_next_runs",

@@ -28,7 +28,7 @@ predictive median), the law's own predictive spread :math:`\\sigma` and its dist
 log grid under a weakly informative prior (:data:`DEFAULT_PRIOR`) learned from the public
 curves in ``shared/data`` (``benchmarks/calibration_default.py`` recomputes it) with the evidence
 of ``law="auto"``'s stacked mixtures, free of the choice of laws (see
-:mod:`workbench.predict.auto`): the error of a law picked because it did best on some runs,
+:mod:`workbench.backtesting.auto`): the error of a law picked because it did best on some runs,
 measured on those same runs, is too small. A cut
 counts as one extrapolation experiment: its held-out runs share one refitted law and its error,
 so they are not independent evidence, and their log-likelihood terms carry weights summing to
@@ -46,10 +46,7 @@ References
 """
 
 import json
-import math
-import threading
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -59,18 +56,9 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from workbench.compute import training_compute
-from workbench.fitting import ScalingLawFit
-from workbench.fitting.data_checks import scale_column
-from workbench.runs import read_runs
 
 FLOOR_RAMP = 0.1
 """Decades past the data over which the floor f is reached: the error cannot jump at the edge."""
-LFO_CUTS = (0.1, 0.2, 0.3)
-"""Fractions of the training runs held out, largest first, in the nested backtests."""
-MIN_INNER_RUNS = 4
-"""A nested backtest needs at least this many runs (and one more than the law's parameters)."""
-INNER_SAMPLER = {"draws": 500, "tune": 500}
-"""The refits only supply a median and a spread per held-out run; 2 × 500 draws are plenty."""
 GRID_SIZE = 48
 GRID_LOG10_RANGE = (-4.0, 0.0)
 """f and s on a log grid from 1e-4 to 1 (log-target units; 1 is a factor e error)."""
@@ -110,7 +98,7 @@ def discrepancy_sd(distance, floor, slope):
     return np.sqrt(ramped**2 + (slope * distance) ** 2)
 
 
-def training_ranges(fit: ScalingLawFit) -> dict[str, tuple[float, float]]:
+def training_ranges(fit) -> dict[str, tuple[float, float]]:
     """log10 (min, max) of each covariate the fit was trained on, with C for laws in N and D."""
     constant = fit.idata["constant_data"].to_dataset()
     values = {name: np.asarray(constant[name], dtype=float) for name in fit.law.covariates}
@@ -237,7 +225,7 @@ class Calibration:
         (each cut weighted as one experiment), law-only and calibrated: one row per ``ci_prob``.
 
         These runs also taught the calibration its two numbers, so this is a check of fit;
-        :func:`~workbench.predict.backtest.backtest` with ``interval="calibrated"`` is the
+        :func:`~workbench.backtesting.backtest.backtest` with ``interval="calibrated"`` is the
         out-of-sample check.
         """
         weight = self.evidence["weight"].to_numpy(float)
@@ -351,95 +339,12 @@ def _weighted_median(values: np.ndarray, probability: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cumulative, 0.5)])
 
 
-def calibration_of(fit: ScalingLawFit) -> Calibration:
+def calibration_of(fit) -> Calibration:
     """The fit's stored calibration, or the default one when it was never calibrated."""
     stored = fit.idata.attrs.get("calibration")
     if not hasattr(fit, "_calibration") or fit._calibration[0] is not stored:
         fit._calibration = (stored, Calibration.from_json(stored) if stored else Calibration())
     return fit._calibration[1]
-
-
-def lfo_evidence(
-    fit: ScalingLawFit,
-    runs,
-    *,
-    fit_options: Mapping | None = None,
-    cuts=LFO_CUTS,
-    by: str | None = None,
-    min_runs: int | None = None,
-    random_seed: int | None = 0,
-    progress: Callable[[float], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> pd.DataFrame:
-    """Nested leave-future-out evidence on ``runs``: refit without the largest runs, score them.
-
-    ``fit`` supplies the law, priors, likelihood and sampler (with :data:`INNER_SAMPLER`'s draws
-    and tuning, whatever the fit's own); it is not changed. Cuts that leave fewer than
-    ``min_runs`` runs to fit (by default :data:`MIN_INNER_RUNS`, and one more than the law's
-    parameters) are skipped. ``by`` names the column whose largest runs are held out; by default
-    the table's own order (see :func:`~workbench.predict.backtest.holdout_runs`), the same for
-    every law fitted to it, so laws stacked on their evidence are scored on the same runs.
-    """
-    from workbench.predict.backtest import holdout_runs
-    from workbench.predict.extrapolate import predictive_draws, target_covariates
-
-    runs = read_runs(runs)
-    fit_options = dict(fit_options or {})
-    finals = runs.final_checkpoints()
-    minimum = min_runs or max(MIN_INNER_RUNS, len(fit.law.parameters) + 1)
-    sampler = {**fit.sampler_, **INNER_SAMPLER, "progress_bar": False}
-    rows = []
-    for index, cut in enumerate(cuts):
-        n_held = math.ceil(cut * len(finals) - 1e-9)
-        if len(finals) - n_held < minimum:
-            continue
-        holdout = holdout_runs(runs, holdout_top_frac=cut, by=by)
-        held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
-        train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
-        if len(train.final_checkpoints()) < minimum:
-            continue
-        inner = ScalingLawFit(
-            fit.law, priors=fit.priors, likelihood=fit.likelihood, sampler=sampler
-        )
-
-        def report(fraction, index=index):
-            if progress is not None:
-                progress((index + fraction) / len(cuts))
-
-        with warnings.catch_warnings():
-            # An inner refit on fewer runs may mix less well; its median and spread still serve.
-            warnings.simplefilter("ignore")
-            inner.fit(
-                train,
-                random_seed=random_seed,
-                pointwise=False,
-                progress=report,
-                cancel=cancel,
-                **fit_options,
-            )
-        covariates = target_covariates(inner.law.covariates, test)
-        covariates = {name: covariates[name] for name in inner.law.covariates}
-        groups = (
-            test.data[inner.structure_.group_column].astype(str).to_numpy()
-            if inner.groups_
-            else None
-        )
-        # The law's own spread: the error to learn must not already be in it.
-        law_draws = predictive_draws(inner, covariates, groups, interval="law")
-        log_draws = np.log(law_draws["observation"])
-        low, median, high = np.quantile(log_draws, [0.15865, 0.5, 0.84135], axis=0)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "cut": cut,
-                    "run": test.data["run"].astype(str).to_numpy(),
-                    "distance": extrapolation_distance(training_ranges(inner), covariates),
-                    "residual": np.log(test.y) - median,
-                    "spread": (high - low) / 2,
-                }
-            )
-        )
-    return pooled_evidence(rows)
 
 
 def pooled_evidence(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -449,40 +354,3 @@ def pooled_evidence(frames: list[pd.DataFrame]) -> pd.DataFrame:
     evidence = pd.concat(frames, ignore_index=True)
     evidence["weight"] = 1.0 / evidence.groupby("cut")["cut"].transform("size")
     return evidence
-
-
-def calibrate(
-    fit: ScalingLawFit,
-    runs,
-    *,
-    fit_options: Mapping | None = None,
-    cuts=LFO_CUTS,
-    by: str | None = None,
-    prior: Prior = DEFAULT_PRIOR,
-    random_seed: int | None = 0,
-    progress: Callable[[float], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> ScalingLawFit:
-    """Learn ``fit``'s extrapolation error from nested leave-future-out backtests on ``runs``.
-
-    ``runs`` must be the table ``fit`` was fitted to, and ``fit_options`` the same keywords of
-    ``ScalingLawFit.fit`` (checkpoints, run effect, groups). The calibration is stored in the
-    fit's attributes (so it is saved with it) and used by :func:`~workbench.predict.predict`.
-    ``by`` names the column whose largest runs are held out, by default the law's own scale
-    (:func:`~workbench.fitting.data_checks.scale_column`): holding out by anything else, such as
-    compute for a law in tokens alone, leaves runs inside the law's training range, which teach
-    nothing about extrapolation. ``prior`` is the default the evidence updates. Returns ``fit``.
-    """
-    runs = read_runs(runs)
-    evidence = lfo_evidence(
-        fit,
-        runs,
-        fit_options=fit_options,
-        cuts=cuts,
-        by=by or scale_column(fit.law, runs),
-        random_seed=random_seed,
-        progress=progress,
-        cancel=cancel,
-    )
-    fit.idata.attrs["calibration"] = Calibration(evidence=evidence, prior=prior).to_json()
-    return fit

@@ -30,15 +30,14 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from workbench.atomic import replacing
+from workbench.backtesting.nested import MIN_INNER_RUNS, lfo_evidence
 from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
-    MIN_INNER_RUNS,
     Calibration,
     Prior,
     calibration_of,
-    lfo_evidence,
     pooled_evidence,
 )
 from workbench.predict.compare import draw_count, loo_comparison, mix_draws, mixture_counts
