@@ -9,8 +9,7 @@ from bokeh.models.widgets.tables import NumberFormatter
 from workbench.app.common import error_alert, plot_or_alert, show_error
 from workbench.app.jobs import BacktestJob, FitJob
 from workbench.app.state import WorkbenchState
-from workbench.fitting import FitCancelled, ScalingLawFit
-from workbench.fitting.fit import DEFAULT_SAMPLER
+from workbench.fitting import DEFAULT_SAMPLER, FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, get_law
 from workbench.plots import plot_backtest, plot_comparison
 from workbench.predict import Comparison, model_averaged_prediction, predict

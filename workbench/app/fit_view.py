@@ -20,8 +20,7 @@ from workbench.app.jobs import (
 from workbench.app.state import WorkbenchState
 from workbench.backtesting import LawEnsemble, candidate_laws
 from workbench.backtesting.auto import AUTO
-from workbench.fitting import Diagnostics, FitCancelled, ScalingLawFit
-from workbench.fitting.fit import DEFAULT_SAMPLER
+from workbench.fitting import DEFAULT_SAMPLER, Diagnostics, FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, Prior, get_law
 from workbench.predict import calibration_of
 from workbench.predict.calibration import describe_calibration

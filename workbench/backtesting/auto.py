@@ -32,6 +32,7 @@ from scipy.stats import norm
 from workbench.atomic import replacing
 from workbench.backtesting.nested import MIN_INNER_RUNS, lfo_evidence
 from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
+from workbench.intervals import summary_table
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
@@ -44,7 +45,6 @@ from workbench.predict.compare import draw_count, loo_comparison, mix_draws, mix
 from workbench.predict.extrapolate import (
     check_interval,
     predictive_draws,
-    summary_table,
     target_covariates,
     target_distance,
     with_reach,

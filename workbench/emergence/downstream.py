@@ -38,8 +38,8 @@ from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.fit import NotFittedError
 from workbench.fitting.model import create_variable
+from workbench.intervals import summary_table
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
-from workbench.predict.extrapolate import summary_table
 from workbench.runs import parse_quantity
 
 RISE_MARGIN = 0.05

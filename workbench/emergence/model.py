@@ -31,9 +31,9 @@ import xarray as xr
 
 import workbench
 from workbench.emergence.logs import PassUntilLogs, read_passuntil
+from workbench.fitting import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
-from workbench.fitting.fit import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.model import create_variable, merge_sampler_options, sample
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import summary_table
+from workbench.intervals import summary_table
 from workbench.runs import parse_quantity
 
 

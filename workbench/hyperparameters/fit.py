@@ -18,8 +18,8 @@ import xarray as xr
 from scipy import stats
 
 import workbench
+from workbench.fitting import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
-from workbench.fitting.fit import DEFAULT_SAMPLER, NotFittedError
 from workbench.fitting.model import merge_sampler_options, sample
 from workbench.hyperparameters.model import OptimaModel, bowl
 from workbench.hyperparameters.sweeps import (
@@ -30,9 +30,9 @@ from workbench.hyperparameters.sweeps import (
     prepare_sweeps,
     read_sweeps,
 )
+from workbench.intervals import summary_table
 from workbench.laws import Prior, ScalingLaw, get_law
 from workbench.laws.priors import merge_priors, priors_to_json
-from workbench.predict.extrapolate import summary_table
 from workbench.runs import RunTable, parse_quantity
 
 LAW = "optimal_hyperparameters"

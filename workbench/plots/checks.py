@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench.intervals import summarize_draws
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -15,7 +16,7 @@ from workbench.plots.style import (
     covariate_dimension,
     target_dimension,
 )
-from workbench.predict import loo_pit, residuals, summarize_draws
+from workbench.predict import loo_pit, residuals
 
 PIT_BAND_PROB = 0.95
 PIT_BAND_POINTS = 201

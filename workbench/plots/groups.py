@@ -4,6 +4,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from workbench.intervals import summarize_draws
 from workbench.plots.style import (
     PLOT_SIZE,
     band_alpha,
@@ -11,7 +12,6 @@ from workbench.plots.style import (
     series_color,
     target_dimension,
 )
-from workbench.predict.extrapolate import summarize_draws
 
 
 def plot_groups(fit, comparison, *, ci_prob: float = 0.9) -> hv.Overlay:

@@ -4,8 +4,8 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
+from workbench.intervals import summarize_draws
 from workbench.plots.style import DATA_COLOR, POSTERIOR_COLOR
-from workbench.predict import summarize_draws
 
 HISTOGRAM_BINS = 40
 PAIR_PANEL_SIZE = 160  # pixels per side of each pairwise panel

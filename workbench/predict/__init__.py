@@ -22,7 +22,6 @@ from workbench.predict.extrapolate import (
     compute_optimal,
     predict,
     predictive_draws,
-    summarize_draws,
     target_covariates,
 )
 from workbench.predict.planning import RunPlan, plan_next_runs
@@ -52,7 +51,6 @@ __all__ = [
     "predict_chained",
     "predictive_draws",
     "residuals",
-    "summarize_draws",
     "summarize_scores",
     "target_covariates",
 ]

@@ -11,7 +11,8 @@ run-to-run noise of the loss.
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import predictive_draws, summary_table, target_covariates
+from workbench.intervals import summary_table
+from workbench.predict.extrapolate import predictive_draws, target_covariates
 
 
 def chained_draws(

@@ -21,9 +21,9 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from workbench.intervals import summary_table
 from workbench.predict.extrapolate import (
     predictive_draws,
-    summary_table,
     target_covariates,
     with_mixture_distance,
 )

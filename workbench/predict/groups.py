@@ -11,7 +11,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from workbench.predict.extrapolate import summarize_draws, target_covariates
+from workbench.intervals import summarize_draws
+from workbench.predict.extrapolate import target_covariates
 
 SCALE_POINTS = 200
 CROSSOVER_MIN_PROBABILITY = 0.5
