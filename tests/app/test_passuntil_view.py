@@ -56,6 +56,36 @@ def test_simulate_shows_one_row_per_size():
     assert len(view._plot) == 1 and isinstance(view._plot[0], pn.pane.HoloViews)
 
 
+def test_logs_say_where_they_came_from_and_why_the_curve_runs_below_the_points():
+    view = PassUntilView(instances=30, seed=3)
+    assert not view._plot_note.visible
+    view.simulate()
+    assert "180 rows** (simulated, seed 3)" in view._summary.object
+    assert view._plot_note.visible and "too high" in view._plot_note.object
+    frame = simulate_passuntil(SIMULATION_LAW, [1e8, 1e9], 5, 100, 0).frame
+    upload(view, frame.to_csv(index=False).encode(), "mine.csv")
+    assert "10 rows** (from mine.csv)" in view._summary.object
+
+
+def test_new_logs_clear_the_errors_about_the_old_ones():
+    view = PassUntilView(instances=20)
+    asyncio.run(view.start_fit())
+    asyncio.run(view.start_test())
+    assert view._fit_alert.visible and view._test_alert.visible
+    view.simulate()
+    assert not view._fit_alert.visible and not view._test_alert.visible
+
+
+def test_the_dashboard_opens_with_demo_logs_and_a_users_runs_without():
+    from workbench.app import Workbench
+    from workbench.runs import demo
+
+    passuntil = Workbench().views["PassUntil"]
+    assert "600 rows** (simulated, seed 0)" in passuntil._summary.object
+    assert len(passuntil._estimates.value) == 6
+    assert Workbench(runs=demo(seed=1)).views["PassUntil"].passuntil is None
+
+
 def test_too_many_draws_are_refused_before_fitting_or_testing(monkeypatch):
     monkeypatch.setenv("WORKBENCH_MAX_DRAWS", "1000")
     view = PassUntilView(instances=20, draws=600)

@@ -32,12 +32,13 @@ def test_upload_fit_and_predict_at_a_target(server, page: Page, artifacts):
     page.goto(server)
     expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
     page.get_by_text("PassUntil", exact=True).first.click()
-    expect(page.get_by_text("No PassUntil logs yet")).to_be_visible(timeout=30_000)
+    # The tab opens on simulated demo logs, as the Data tab opens on demo runs.
+    expect(page.get_by_text("(simulated, seed 0)")).to_be_visible(timeout=30_000)
     # Only the open tab is in the page (dynamic tabs); .last is the PassUntil tab's input anyway.
     page.locator("input[type=file]").last.set_input_files(
         files=[{"name": "passuntil.csv", "mimeType": "text/csv", "buffer": content}]
     )
-    expect(page.get_by_text("600 rows")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("(from passuntil.csv)")).to_be_visible(timeout=30_000)
     estimates = page.locator(".tabulator").filter(
         has=page.locator(".tabulator-col-title", has_text="pu_high")
     )

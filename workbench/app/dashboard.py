@@ -54,6 +54,9 @@ class Workbench(pn.viewable.Viewer):
         runs = read_runs(self.runs) if self.runs is not None else None
         self.state = WorkbenchState(runs=runs)
         self.views = {title: view(state=self.state) for title, view in VIEWS}
+        if runs is None:
+            # Like the Data tab's demo runs: a visitor sees logs and estimates, not an empty form.
+            self.views["PassUntil"].simulate()
         self._tabs = pn.Tabs(
             *((title, view) for title, view in self.views.items()),
             dynamic=True,

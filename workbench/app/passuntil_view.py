@@ -68,6 +68,11 @@ SIMULATION_LAW = InstanceLaw(
     mu_log_c=1.0, sd_log_c=0.8, mu_alpha=0.4, sd_alpha=0.08, reference_N=1e9
 )
 DEFAULT_SIZES = "100M, 250M, 630M, 1.6B, 4B, 10B"
+BIAS_NOTE = (
+    "The points are the per-instance estimates r/K of the PassUntil paper. Sampling until the "
+    "r-th pass makes them too high, most for the rarest passes, so a well-fitted curve runs "
+    "below them: the model counts every attempt, and the gap is the bias it removes."
+)
 TARGET_SCALE = 10.0  # default target: this many times the largest size
 CI_PROB = (0.5, 0.9)
 SCIENTIFIC = ScientificFormatter(precision=3)
@@ -231,6 +236,7 @@ class PassUntilView(pn.viewable.Viewer):
         params.setdefault("max_draws", max_draws_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
         self._job: FitJob | None = None
+        self._origin = "given"
         self._file_input = pn.widgets.FileInput(accept=",".join(ACCEPTED_SUFFIXES))
         self._sizes_input = pn.widgets.TextInput.from_param(
             self.param.sizes, label="Sizes N (parameters)", width=300
@@ -274,6 +280,7 @@ class PassUntilView(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
         self._plot = pn.Column(sizing_mode="stretch_width")
+        self._plot_note = pn.pane.Markdown(BIAS_NOTE, sizing_mode="stretch_width", visible=False)
         self._test_button = pn.widgets.Button(label="Test for emergence", color="primary")
         self._test_progress = pn.indicators.Progress(
             value=-1, max=100, width=200, visible=False, bar_color="primary"
@@ -315,6 +322,7 @@ class PassUntilView(pn.viewable.Viewer):
         except ValueError as error:
             self._fail_data(str(error))
             return
+        self._origin = f"from {filename}"
         self.passuntil = logs
 
     def simulate(self) -> None:
@@ -324,6 +332,7 @@ class PassUntilView(pn.viewable.Viewer):
         except ValueError as error:
             self._fail_data(f"Could not simulate: {error}")
             return
+        self._origin = f"simulated, seed {self.seed}"
         self.passuntil = simulate_passuntil(
             SIMULATION_LAW, sizes, self.instances, self.budget, self.seed
         )
@@ -339,14 +348,17 @@ class PassUntilView(pn.viewable.Viewer):
     @param.depends("passuntil", watch=True)
     def _on_logs(self):
         logs = self.passuntil
-        show_error(self._data_alert)
+        # Errors about the previous logs do not concern these.
+        for alert in (self._data_alert, self._fit_alert, self._target_alert, self._test_alert):
+            show_error(alert)
         self.param.update(fit=None, verdict=None, status="")
         self._verdict.object = ""
         self._test_status.object = ""
         if logs is None:
             return
         self._summary.object = (
-            f"**{len(logs)} rows** · {len(logs.instances)} instances × {logs.sizes.size} sizes · "
+            f"**{len(logs)} rows** ({self._origin}) · "
+            f"{len(logs.instances)} instances × {logs.sizes.size} sizes · "
             f"{int(logs.censored.sum())} censored (no pass within the cap)"
         )
         table = passuntil_estimate(logs)
@@ -480,6 +492,7 @@ class PassUntilView(pn.viewable.Viewer):
         self._predictions.value = predictions
 
     def _draw(self, targets=None, model=None) -> None:
+        self._plot_note.visible = self.passuntil is not None
         if self.passuntil is None:
             self._plot[:] = []
             return
@@ -584,6 +597,7 @@ class PassUntilView(pn.viewable.Viewer):
             self._source,
             self._predictions,
             self._plot,
+            self._plot_note,
             pn.pane.Markdown("### Emergence: accelerated, plain or sub-scaling?"),
             pn.Row(self._test_button, self._test_progress),
             self._test_status,
