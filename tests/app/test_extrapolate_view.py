@@ -30,6 +30,15 @@ def test_prediction_table_matches_fit_predict(fitted_state):
     assert not view._download.disabled
 
 
+def test_before_predict_the_plot_marks_the_target_in_the_fields(fitted_state):
+    view = ExtrapolateView(state=WorkbenchState(runs=fitted_state.runs))
+    view.state.fit = fitted_state.fit
+    assert (view.target_N, view.target_D) == ("70B", "1.4T")
+    overlay = view._plot[0].object
+    (marker,) = [element for element in overlay if element.label == "targets"]
+    assert marker.dimension_values("C")[0] == pytest.approx(6 * 70e9 * 1.4e12)
+
+
 def test_csv_download_is_exactly_fit_predict(fitted_state):
     state = fresh(fitted_state)
     view = ExtrapolateView(state=state, target_N="70B", target_D="1.4e12")

@@ -23,6 +23,17 @@ from workbench.backtesting import LawEnsemble, load_fit
 from workbench.predict import calibration_of
 
 
+def test_the_demo_page_says_it_is_being_fitted_and_where_to_look(demo_runs):
+    # Set after construction: outside a server, fit_on_start=True would fit right away.
+    demo_page, own_runs = Workbench(), Workbench(runs=demo_runs)
+    assert "demo" not in demo_page.introduction()
+    demo_page.fit_on_start = own_runs.fit_on_start = True
+    intro = demo_page.introduction()
+    assert "40 simulated demo runs, and a chinchilla fit" in intro
+    assert "prediction at 70B parameters and 1.4T tokens" in intro
+    assert "demo" not in own_runs.introduction()
+
+
 def test_workbench_renders_inline(demo_runs):
     workbench = Workbench(runs=demo_runs)
     root = pn.panel(workbench).get_root()

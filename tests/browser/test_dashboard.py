@@ -103,8 +103,9 @@ def take_readme_screenshot(page: Page, artifacts) -> None:
 
 def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifacts):
     page.goto(server)
-    # The first visit shows the demo runs with a fit already running or done.
+    # The first visit shows the demo runs with a fit already running or done, and says so.
     expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("40 simulated demo runs, and a chinchilla fit")).to_be_visible()
     page.screenshot(path=artifacts / "data.png", full_page=True)
 
     with open(runs_file, "rb") as handle:

@@ -34,6 +34,11 @@ INTRODUCTION = (
     "Fit Bayesian scaling laws to training runs, check the fit, and extrapolate with honest "
     "uncertainty: load runs, fit a law, check it, then extrapolate."
 )
+DEMO_INTRODUCTION = (
+    " The Data tab holds {runs} simulated demo runs, and a {law} fit of them starts as the page "
+    "opens: the Extrapolate tab shows its prediction at {N} parameters and {D} tokens. "
+    "Upload your own runs in the Data tab."
+)
 
 
 class Workbench(pn.viewable.Viewer):
@@ -66,6 +71,18 @@ class Workbench(pn.viewable.Viewer):
             # A first-time visitor should see a fit, not an empty form.
             pn.state.onload(self.views["Fit"].start_fit)
 
+    def introduction(self) -> str:
+        """What the page is for, and, on the demo, what it is already doing."""
+        if self.runs is not None or not self.fit_on_start:
+            return INTRODUCTION
+        extrapolate = self.views["Extrapolate"]
+        return INTRODUCTION + DEMO_INTRODUCTION.format(
+            runs=len(self.state.runs),
+            law=self.views["Fit"].law,
+            N=extrapolate.target_N,
+            D=extrapolate.target_D,
+        )
+
     def close(self) -> None:
         """Cancel this session's running jobs and drop its runs and fits, for a closed tab
         (``pn.state.on_session_destroyed``): its fits would hold a slot of the server's fit
@@ -81,7 +98,7 @@ class Workbench(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),
-            pn.pane.Markdown(INTRODUCTION, margin=(0, 10)),
+            pn.pane.Markdown(self.introduction(), margin=(0, 10)),
             self._tabs,
             sizing_mode="stretch_width",
         )

@@ -154,8 +154,7 @@ class ExtrapolateView(pn.viewable.Viewer):
             )
             return False
         try:
-            target = {name: parse_quantity(getattr(self, f"target_{name}")) for name in covariates}
-            target_covariates(covariates, {k: [v] for k, v in target.items()})
+            target = self.input_target()
         except (TypeError, ValueError) as error:
             show_error(self._alert, f"Invalid target: {error}")
             return False
@@ -163,6 +162,24 @@ class ExtrapolateView(pn.viewable.Viewer):
         if target not in self.targets:
             self.targets = [*self.targets, target]
         return True
+
+    def input_target(self) -> dict[str, float]:
+        """The target the inputs hold; ``ValueError`` or ``TypeError`` when they hold none."""
+        covariates = self.target_names()
+        target = {name: parse_quantity(getattr(self, f"target_{name}")) for name in covariates}
+        target_covariates(covariates, {name: [value] for name, value in target.items()})
+        return target
+
+    def shown_targets(self) -> dict[str, np.ndarray] | None:
+        """What the plot marks before Predict: the inputs' target, so the marker and the
+        fields agree (the plot's own default, 10× the largest run, is another scale)."""
+        if self.covariates_without_input(self.target_names()):
+            return None
+        try:
+            target = self.input_target()
+        except (TypeError, ValueError):
+            return None
+        return {name: np.array([value]) for name, value in target.items()}
 
     def covariates_without_input(self, covariates) -> list[str]:
         """Covariates beyond N, D and C (unique tokens, streams, ...)."""
@@ -229,7 +246,9 @@ class ExtrapolateView(pn.viewable.Viewer):
         for name, widget in self._inputs.items():
             widget.visible = fit is not None and name in covariates
         self.targets = []
-        self._plot[:] = [plot_or_alert(plot_extrapolation, fit)] if fit is not None else []
+        self._plot[:] = []
+        if fit is not None:
+            self._plot[:] = [plot_or_alert(plot_extrapolation, fit, self.shown_targets())]
         # The compute optimum holds other covariates fixed, which this tab cannot set.
         self._optimal.visible = (
             fit is not None

@@ -12,5 +12,6 @@ from workbench.app.dashboard import Workbench
 pn.extension("tabulator", "katex")
 
 workbench = Workbench(fit_on_start=True)
-pn.state.on_session_destroyed(lambda session_context: workbench.close())
+# Bound now: Bokeh may clear this script's globals before the callback runs.
+pn.state.on_session_destroyed(lambda session_context, session=workbench: session.close())
 workbench.servable(title="Scaling Workbench")
