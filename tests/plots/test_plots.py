@@ -22,6 +22,7 @@ from workbench.plots import (
     plot_residuals,
     plot_runs,
 )
+from workbench.plots.style import ROW_WIDTH
 from workbench.predict import (
     curve,
     extrapolation_path,
@@ -265,3 +266,10 @@ def test_plot_comparison_one_curve_per_law(chinchilla_fit, power_fit):
     (data,) = elements(overlay, hv.Scatter, "runs")
     assert len(data) == 40
     assert log_axes(overlay) == [(True, True)]
+
+
+def test_rows_of_three_panels_fit_a_notebook(runs, chinchilla_fit):
+    # Three 480 px panels made 1440 px rows, cut off in JupyterLab and in a 1400 px window.
+    for layout in (plot_runs(runs), plot_compute_optimal(chinchilla_fit)):
+        widths = [panel.opts.get().kwargs["width"] for panel in layout]
+        assert len(widths) == 3 and sum(widths) <= ROW_WIDTH <= 1100

@@ -9,6 +9,7 @@ from workbench.plots.style import (
     PLOT_SIZE,
     POSTERIOR_COLOR,
     REFERENCE_COLOR,
+    side_by_side,
 )
 from workbench.predict import Calibration, calibration_of
 from workbench.predict.calibration import discrepancy_sd
@@ -45,7 +46,7 @@ def plot_calibration(fit_or_calibration) -> hv.Layout:
     if calibration.source == "default":
         # No nested backtests (too few runs, or not calibrated): only the default error to show.
         return hv.Layout([_errors(calibration)]).cols(1)
-    return (_coverage(calibration) + _pit(calibration) + _errors(calibration)).cols(3)
+    return side_by_side([_coverage(calibration), _pit(calibration), _errors(calibration)])
 
 
 def _coverage(calibration: Calibration) -> hv.Overlay:

@@ -15,6 +15,7 @@ from workbench.plots.style import (
     band_alpha,
     covariate_dimension,
     series_color,
+    side_by_side,
     target_dimension,
 )
 from workbench.predict import curve, extrapolation_path
@@ -120,10 +121,10 @@ def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
     plots = [
         credible_bands(
             table[table["quantity"] == quantity], x, y, ci_prob, POSTERIOR_COLOR, ""
-        ).opts(logx=True, logy=True, title=y.label, show_legend=False, **PLOT_SIZE)
+        ).opts(logx=True, logy=True, title=y.label, show_legend=False)
         for quantity, y in panels.items()
     ]
-    return hv.Layout(plots).cols(len(plots))
+    return side_by_side(plots)
 
 
 def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) -> hv.Overlay:

@@ -7,6 +7,7 @@ from workbench.plots.style import (
     PLOT_SIZE,
     covariate_dimension,
     series_color,
+    side_by_side,
     target_dimension,
 )
 from workbench.runs import RunTable
@@ -31,7 +32,7 @@ def plot_runs(runs: RunTable, *, covariates=None) -> hv.Layout:
         hovering shows the run id and its values.
     """
     names = covariates or [name for name in SIZE_COVARIATES if runs.has(name)]
-    return hv.Layout([_runs_panel(runs, name) for name in names]).cols(len(names))
+    return side_by_side([_runs_panel(runs, name) for name in names])
 
 
 def _runs_panel(runs: RunTable, covariate: str) -> hv.Overlay:

@@ -21,7 +21,17 @@ SERIES_COLORS = (
 
 TARGET_UNITS = {"loss": "nats/token"}
 PLOT_SIZE = {"width": 480, "height": 360}
+ROW_WIDTH = 1080
+"""The widest a row of plots may be, so that it fits a JupyterLab notebook and the dashboard in
+a 1400 px window (three 480 px panels made a row 1440 px wide, cut off on the right)."""
 WHISKERS = {"lower_head": None, "upper_head": None}  # plain interval lines, in the bar colour
+
+
+def side_by_side(panels) -> hv.Layout:
+    """``panels`` in one row, each narrowed from :data:`PLOT_SIZE` so the row fits ROW_WIDTH."""
+    width = min(PLOT_SIZE["width"], ROW_WIDTH // len(panels))
+    height = round(width * PLOT_SIZE["height"] / PLOT_SIZE["width"])
+    return hv.Layout([panel.opts(width=width, height=height) for panel in panels]).cols(len(panels))
 
 
 def series_color(index: int) -> str:
