@@ -89,3 +89,18 @@ def test_renders_with_log_axes_for_the_predictions(result):
     figures = [child[0] for child in root.children]
     assert isinstance(figures[0].x_scale, LogScale) and isinstance(figures[0].y_scale, LogScale)
     assert not isinstance(figures[1].y_scale, LogScale)
+
+
+def test_coverage_bars_are_greys_by_interval_with_a_legend(result):
+    from bokeh.models import CategoricalColorMapper, Legend
+
+    figure = hv.render(plot_backtest(result)[1])
+    (legend,) = figure.select(type=Legend)
+    (item,) = legend.items
+    # Bokeh makes one entry per distinct value of the bars' interval column.
+    source = item.renderers[0].data_source
+    assert sorted(set(source.data[item.label.field])) == ["50 %", "90 %"]
+    (mapper,) = figure.select(type=CategoricalColorMapper)
+    shades = dict(zip(mapper.factors, mapper.palette, strict=True))
+    # Not the law colours of the predicted-vs-true panel beside it; the narrower interval darker.
+    assert shades == {"50 %": "#495057", "90 %": "#adb5bd"}

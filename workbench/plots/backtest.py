@@ -73,6 +73,10 @@ def predicted_against_true(result, ci_prob: float | None = None) -> hv.Overlay:
     )
 
 
+INTERVAL_GREYS = ("#495057", "#adb5bd", "#dee2e6")
+"""Bar fills from the narrowest interval to the widest."""
+
+
 def coverage_bars(result) -> hv.Overlay:
     rows = [
         {"law": law, "interval": f"{100 * prob:g} %", "coverage": coverage}
@@ -84,10 +88,27 @@ def coverage_bars(result) -> hv.Overlay:
         pd.DataFrame(rows),
         kdims=[hv.Dimension("law"), hv.Dimension("interval")],
         vdims=[hv.Dimension("coverage", label="fraction of held-out runs covered", range=(0, 1))],
-    ).opts(tools=["hover"], ylim=(0, 1.05))
+    ).opts(
+        tools=["hover"],
+        ylim=(0, 1.05),
+        # Shades of one grey by interval: the law colours of the other panel would read as laws.
+        color="interval",
+        cmap=interval_shades(result.ci_prob),
+        show_legend=True,
+        legend_position="top_left",
+    )
     nominal = [
         hv.HLine(prob).opts(color=REFERENCE_COLOR, line_dash="dashed") for prob in result.ci_prob
     ]
     return hv.Overlay([bars, *nominal]).opts(
-        title="Interval coverage on held-out runs", **PLOT_SIZE
+        title="Interval coverage on held-out runs (dashed: nominal)", **PLOT_SIZE
     )
+
+
+def interval_shades(ci_prob) -> dict[str, str]:
+    """A grey per interval, darker for narrower ones, as credible bands are drawn darker."""
+    ordered = sorted(ci_prob)
+    return {
+        f"{100 * prob:g} %": INTERVAL_GREYS[min(index, len(INTERVAL_GREYS) - 1)]
+        for index, prob in enumerate(ordered)
+    }
