@@ -32,6 +32,13 @@ def test_the_demo_page_says_it_is_being_fitted_and_where_to_look(demo_runs):
     assert "40 simulated demo runs, and a chinchilla fit" in intro
     assert "prediction at 70B parameters and 1.4T tokens" in intro
     assert "demo" not in own_runs.introduction()
+    # Other runs loaded in the Data tab: the sentence about the demo goes, and comes back with
+    # the demo runs.
+    demo_runs_shown = demo_page.state.runs
+    demo_page.state.runs = demo_runs
+    assert "demo" not in demo_page._introduction.object
+    demo_page.state.runs = demo_runs_shown
+    assert "40 simulated demo runs" in demo_page._introduction.object
 
 
 def test_workbench_renders_inline(demo_runs):

@@ -67,13 +67,21 @@ class Workbench(pn.viewable.Viewer):
             dynamic=True,
             sizing_mode="stretch_width",
         )
+        self._demo_runs = self.state.runs if runs is None else None
+        self._introduction = pn.pane.Markdown(self.introduction(), margin=(0, 10))
+        # Once the visitor loads other runs, the demo sentence would describe runs not shown.
+        self.state.param.watch(self._on_runs, "runs")
         if self.fit_on_start:
             # A first-time visitor should see a fit, not an empty form.
             pn.state.onload(self.views["Fit"].start_fit)
 
+    def _on_runs(self, event) -> None:
+        self._introduction.object = self.introduction()
+
     def introduction(self) -> str:
         """What the page is for, and, on the demo, what it is already doing."""
-        if self.runs is not None or not self.fit_on_start:
+        on_demo = self._demo_runs is not None and self.state.runs is self._demo_runs
+        if not (on_demo and self.fit_on_start):
             return INTRODUCTION
         extrapolate = self.views["Extrapolate"]
         return INTRODUCTION + DEMO_INTRODUCTION.format(
@@ -98,7 +106,7 @@ class Workbench(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),
-            pn.pane.Markdown(self.introduction(), margin=(0, 10)),
+            self._introduction,
             self._tabs,
             sizing_mode="stretch_width",
         )
