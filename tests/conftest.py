@@ -19,3 +19,62 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"real-data test: {folder} is absent (set WORKBENCH_SHARED_DATA to its path)")
     return folder
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the fast tier: skip every test that samples with NUTS (the full tier runs them)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--fast"):
+        return
+    skip = pytest.mark.skip(reason="fast tier: samples with NUTS in another process")
+    for item in items:
+        if item.get_closest_marker("sampling"):
+            item.add_marker(skip)
+
+
+_running: dict[str, str] = {}
+_reached_sampler: set[str] = set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running["test"] = item.nodeid
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_tier_skips_sampling(request):
+    """In the fast tier, a test whose code (or fixture) reaches the compiler or the sampler is
+    skipped there and then; tests that sample in other processes carry the ``sampling`` marker."""
+    if not request.config.getoption("--fast"):
+        yield
+        return
+    import nutpie
+
+    from workbench.fitting import compiling
+
+    def skip(*args, **kwargs):
+        _reached_sampler.add(_running["test"])
+        pytest.skip("fast tier: samples with NUTS")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiling, "compile_pymc_model", skip)
+        patch.setattr(nutpie, "sample", skip)
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A dashboard job samples in a thread, where the skip above ends the job, not the test;
+    the test then fails on the missing result. In the fast tier that is a skip too."""
+    report = yield
+    if report.failed and item.nodeid in _reached_sampler:
+        report.outcome = "skipped"
+        reason = "Skipped: fast tier: samples with NUTS"
+        report.longrepr = (str(item.path), item.location[1], reason)
+    return report

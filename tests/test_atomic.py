@@ -89,6 +89,7 @@ def test_saves_killed_at_many_points_never_leave_a_part(saved_fit, tmp_path):
     assert all(PARTIAL_MARK in path.name for path in leftovers)
 
 
+@pytest.mark.sampling
 def test_a_killed_fit_command_keeps_the_previous_fit(saved_fit, tmp_path):
     """SIGKILL ``workbench fit -o`` at points spread over its run, its write included."""
     target = tmp_path / "fit.nc"

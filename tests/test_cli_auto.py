@@ -1,6 +1,8 @@
 """`workbench fit --law auto` and calibrated `predict`: the contract an independent evaluation
 uses (fit on a table of one or two covariates, predict JSON with calibrated intervals)."""
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -37,11 +39,12 @@ def auto_run(tokens_csv, tmp_path_factory):
     """The saved file and the JSON report of `fit --law auto` on the token curve."""
     path = tmp_path_factory.mktemp("fits") / "auto.nc"
     argv = ["fit", str(tokens_csv), "--law", "auto", *FAST, "--json", "-o", str(path)]
-    with pytest.MonkeyPatch.context() as patch:
-        lines = []
-        patch.setattr("builtins.print", lambda *args, **kwargs: lines.append(args))
+    # A module-scoped fixture cannot use capsys. Redirecting stdout (not patching print, which
+    # also caught Numba's prints into its own buffers) keeps exactly what the command wrote.
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
         assert main(argv) == 0
-    return path, json.loads(lines[0][0])
+    return path, json.loads(out.getvalue())
 
 
 @pytest.fixture(scope="module")

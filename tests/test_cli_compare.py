@@ -30,6 +30,7 @@ def run_cli(*argv) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.sampling
 def test_compare_json_carries_elpd_and_weights(demo_csv):
     result = run_cli("compare", demo_csv, "--laws", LAWS, *FAST, "--json")
     assert result.returncode == 0, result.stderr
@@ -54,6 +55,7 @@ def test_compare_json_carries_elpd_and_weights(demo_csv):
     assert sum(row["weight"] for row in lfo.values()) == pytest.approx(1.0)
 
 
+@pytest.mark.sampling
 def test_backtest_json_carries_errors_and_coverage(demo_csv):
     result = run_cli(
         "backtest", demo_csv, "--laws", LAWS, "--holdout-top-frac", "0.2", *FAST, "--json"

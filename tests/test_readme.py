@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from project_files import REPO
 
 from workbench.emergence import InstanceLaw, simulate_passuntil
@@ -71,6 +72,7 @@ def run_bash_block(source: str, line: int, skipped: set) -> None:
         assert result.returncode == 0, f"{where}: {text}\n{result.stdout}\n{result.stderr}"
 
 
+@pytest.mark.sampling
 def test_every_code_block_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     logs = simulate_passuntil(PASSUNTIL_LAW, np.geomspace(1e8, 1e10, 5), 20, 1000, 3)

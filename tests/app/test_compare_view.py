@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import pytest
+from polling import wait_until
 
 from workbench.app import CompareView, WorkbenchState
 from workbench.backtesting import Backtest
@@ -99,8 +100,9 @@ def test_backtest_can_be_cancelled(demo_runs):
 
     async def start_then_cancel():
         task = asyncio.ensure_future(view.run_backtest())
-        while view._backtest_job is None or view._backtest_job.fraction == 0:
-            await asyncio.sleep(0.1)
+        await wait_until(
+            lambda: view._backtest_job is not None and view._backtest_job.fraction > 0, task
+        )
         view.cancel_backtest()
         await asyncio.wait_for(task, timeout=60)
 

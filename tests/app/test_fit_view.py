@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from polling import wait_until
 
 from workbench.app import ChecksView, ExtrapolateView, FitView, WorkbenchState
 from workbench.app.fit_view import describe_ensemble
@@ -58,8 +59,7 @@ def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs
 async def fit_then_cancel(view: FitView) -> None:
     """Start a fit, press Cancel once sampling has begun, and wait for the view to settle."""
     task = asyncio.ensure_future(view.start_fit())
-    while view._job is None or view._job.fraction == 0:
-        await asyncio.sleep(0.1)
+    await wait_until(lambda: view._job is not None and view._job.fraction > 0, task)
     view.cancel()
     await asyncio.wait_for(task, timeout=60)
 
@@ -134,8 +134,7 @@ def test_a_fit_waits_for_a_free_slot_and_shows_its_place(demo_runs, monkeypatch)
         occupied = object()
         assert queue.admit(occupied) == 0
         task = asyncio.ensure_future(view.start_fit())
-        while not view.status.startswith("Waiting"):
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: view.status.startswith("Waiting"), task)
         seen.append(view._status.object)
         queue.release()
         await asyncio.wait_for(task, timeout=120)
@@ -329,8 +328,7 @@ def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
 
     async def cancel_once_queued():
         task = asyncio.ensure_future(view.start_fit())
-        while view._job is None:
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: view._job is not None, task)
         assert isinstance(view._job, EnsembleJob)
         view.cancel()
         await asyncio.wait_for(task, timeout=60)

@@ -9,6 +9,7 @@ import panel as pn
 import pytest
 import xarray as xr
 from bokeh.models import Button, Tabs
+from polling import wait_until
 
 from workbench.app import (
     VIEWS,
@@ -90,8 +91,7 @@ def test_closing_a_session_cancels_its_fit_and_drops_its_state(demo_runs, fitted
 
     async def fit_then_close():
         task = asyncio.ensure_future(fit_view.start_fit())
-        while fit_view._job is None:
-            await asyncio.sleep(0.05)
+        await wait_until(lambda: fit_view._job is not None, task)
         workbench.close()
         await asyncio.wait_for(task, timeout=60)
 

@@ -18,7 +18,7 @@ import yaml
 
 from workbench.batch import read_results, run_batch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sampling]
 
 SCORES = ["are", "coverage_50", "coverage_90", "elpd"]
 KILL_AFTER_FITS = 4

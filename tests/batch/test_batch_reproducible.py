@@ -8,10 +8,14 @@ other jobs, on one worker or on two.
 import os
 
 import numpy as np
+import pytest
 
 from workbench.batch import parse_spec, run_batch
 from workbench.fitting import ScalingLawFit
 from workbench.runs import demo
+
+# Jobs sample in Dask worker processes.
+pytestmark = pytest.mark.sampling
 
 
 def spec(folder, holdout_top_frac):

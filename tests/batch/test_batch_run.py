@@ -14,6 +14,9 @@ from workbench.batch import parse_spec, read_results, run_batch
 from workbench.cli import main
 from workbench.runs import demo
 
+# Jobs sample in Dask worker processes.
+pytestmark = pytest.mark.sampling
+
 DRAWS = 200
 SCORES = ["are", "coverage_50", "coverage_90", "elpd"]
 

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,6 +26,9 @@ SERVER_START_SECONDS = 120
 
 
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.path):
+            item.add_marker(pytest.mark.sampling)  # the served dashboard fits
     if not CHROMIUM.exists():
         skip = pytest.mark.skip(
             reason="browser test: /usr/bin/chromium is absent (./run test installs it)"
@@ -32,6 +36,40 @@ def pytest_collection_modifyitems(items):
         for item in items:
             if "tests/browser" in str(item.path):
                 item.add_marker(skip)
+
+
+# pytest-playwright's session-scoped fixtures keep Playwright's event loop running on the main
+# thread until the session ends, and ``asyncio.run`` then fails in every later test of the process
+# (the app tests use it). Module scope stops the loop after each browser module, so the tests pass
+# in any order and however pytest-xdist shares them out.
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright, browser_name):
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(browser_type_launch_args, browser_type):
+    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
+
+
+@pytest.fixture(scope="module")
+def browser_context_args():
+    """Plain contexts: the plugin's version reads devices and video options, which we don't use,
+    from the session-scoped driver."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser):
+    browser = launch_browser()
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,7 @@ def test_every_law_has_a_recovery_design():
     assert set(DESIGNS) == set(LAWS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LAWS))
 def test_parameter_recovery_coverage(name):
     covered = []
@@ -136,6 +137,7 @@ def test_every_variant_design_matches_its_law():
         assert set(truth) == set(law.parameters) and set(ranges) == set(law.covariates)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", sorted(VARIANT_DESIGNS))
 def test_variant_recovery_coverage(label):
     name, options, truth, ranges = VARIANT_DESIGNS[label]

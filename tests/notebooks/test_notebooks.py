@@ -9,6 +9,9 @@ from nbclient import NotebookClient
 
 from workbench.tutorial import DRAWS_VARIABLE, SHARED_DATA_VARIABLE
 
+# The notebooks sample in their own kernels.
+pytestmark = pytest.mark.sampling
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TUTORIAL_DRAWS = "300"
 CELL_TIMEOUT_SECONDS = 600

@@ -189,6 +189,7 @@ def relative_width(frame: pd.DataFrame) -> float:
     return float(((frame["ci_high_90"] - frame["ci_low_90"]) / frame["observed"]).mean())
 
 
+@pytest.mark.slow
 def test_well_specified_law_keeps_its_coverage(well_specified_backtests):
     """Where the law is right, calibrated 90 % intervals still cover ≥ 85 % of held-out runs."""
     assert well_specified_backtests["calibrated"]["covered_90"].mean() >= 0.85
@@ -200,6 +201,7 @@ def test_well_specified_law_keeps_its_coverage(well_specified_backtests):
     "selection-free evidence (2026-12-06), which lifted real-data coverage; no evidence within a "
     "table tells a well-specified law from Epoch's runs, which follow their law as closely",
 )
+@pytest.mark.slow
 def test_well_specified_law_keeps_its_sharpness(well_specified_backtests):
     """Honesty should not cost sharpness where the law is right: at most 25 % wider."""
     frames = well_specified_backtests

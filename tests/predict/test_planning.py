@@ -215,6 +215,7 @@ def acceptance():
     return width, covered, flops
 
 
+@pytest.mark.slow
 def test_planner_interval_is_30_percent_narrower_at_equal_flops(acceptance):
     width, covered, flops = acceptance
     assert flops["planner"] == pytest.approx(flops["random"], rel=0.05)

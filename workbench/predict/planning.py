@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from workbench.predict.extrapolate import target_covariates
 from workbench.runs import parse_quantity
@@ -323,21 +323,25 @@ class _Problem:
     tails: tuple[float, float]
 
     def __post_init__(self):
+        self.quantity_squared = self.quantity**2
         self.order = np.argsort(self.quantity)
         self.sorted_target = np.exp(self.quantity[self.order])
 
     def summaries(self, log_weights: np.ndarray):
         """Mean over scenarios (leading axes) of the weighted variance, interval width and ESS."""
-        weights = np.exp(log_weights - logsumexp(log_weights, axis=-1, keepdims=True))
+        # One exponential per value (logsumexp would take a second): this is the planner's
+        # innermost loop.
+        weights = np.exp(log_weights - log_weights.max(axis=-1, keepdims=True))
+        weights /= weights.sum(axis=-1, keepdims=True)
         mean = weights @ self.quantity
-        variance = weights @ self.quantity**2 - mean**2
-        cumulative = np.cumsum(weights[..., self.order], axis=-1)
+        variance = weights @ self.quantity_squared - mean**2
+        cumulative = np.cumsum(np.take(weights, self.order, axis=-1), axis=-1)
         last = self.quantity.size - 1
         low, high = (
             self.sorted_target[np.minimum((cumulative < tail).sum(axis=-1), last)]
             for tail in self.tails
         )
-        ess = 1 / np.sum(weights**2, axis=-1)
+        ess = 1 / np.einsum("...i,...i->...", weights, weights)
         return (np.maximum(variance, 0).mean(axis=0), (high - low).mean(axis=0), ess.mean(axis=0))
 
     def simulate(self, scenarios: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -362,7 +366,9 @@ class _Problem:
         means = self.log_means[:, candidates].T  # (candidates, draws)
         outcomes = means[:, source] + sigma[source] * standard  # (candidates, scenarios)
         residual = outcomes[:, :, None] - means[:, None, :]
-        return scenarios[None] + _log_likelihood(residual, sigma, nu)
+        updated = _log_likelihood(residual, sigma, nu)
+        updated += scenarios[None]
+        return updated
 
     def score(self, scenarios, options: np.ndarray, source, standard) -> dict[str, np.ndarray]:
         """Expected variance, interval width and ESS after one more run at each of ``options``."""
@@ -378,17 +384,23 @@ class _Problem:
 
 
 def _log_likelihood(residual: np.ndarray, sigma: np.ndarray, nu: np.ndarray | None) -> np.ndarray:
-    """Log density of log-scale residuals per draw (last axis), up to a constant."""
-    scaled = residual / sigma
+    """Log density of log-scale residuals per draw (last axis), up to a constant.
+
+    Computed in place in ``residual``'s memory, which it returns: this is the planner's largest
+    array, and every temporary copy of it cost as much as the arithmetic.
+    """
+    density = residual
+    density /= sigma
+    np.square(density, out=density)
     if nu is None:
-        return -0.5 * scaled**2 - np.log(sigma)
-    return (
-        gammaln((nu + 1) / 2)
-        - gammaln(nu / 2)
-        - 0.5 * np.log(nu)
-        - np.log(sigma)
-        - (nu + 1) / 2 * np.log1p(scaled**2 / nu)
-    )
+        density *= -0.5
+        density -= np.log(sigma)
+        return density
+    density /= nu
+    np.log1p(density, out=density)
+    density *= -(nu + 1) / 2
+    density += gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu) - np.log(sigma)
+    return density
 
 
 # -- outputs -----------------------------------------------------------------------------------
