@@ -4,7 +4,7 @@ intervals past the data, the law's own intervals inside it, and a calibration th
 import numpy as np
 import pandas as pd
 import pytest
-from law_truths import TRUTHS, covariate_grid
+from law_cases import CASES, covariate_grid
 
 from workbench.backtesting import calibrate, load_fit
 from workbench.fitting import ScalingLawFit
@@ -25,13 +25,13 @@ def simulated_runs(name: str) -> RunTable:
     covariates = covariate_grid(N_RUNS, seed=1)
     # Larger runs reach lower losses, as in a real table, so the largest runs held out by
     # compute take a law of downstream error to losses below the data.
-    covariates["loss"] = get_law("chinchilla").curve(covariates, TRUTHS["chinchilla"])
+    covariates["loss"] = get_law("chinchilla").curve(covariates, CASES["chinchilla"].values)
     noise = np.exp(np.random.default_rng(2).normal(0.0, NOISE_SD, N_RUNS))
     target = TARGETS.get(name, "loss")
     # Every run has a size and a token count, as in a real table, whatever the law reads.
     columns = dict.fromkeys(("N", "D", *law.covariates))
     frame = pd.DataFrame({column: covariates[column] for column in columns})
-    frame[target] = law.curve(covariates, TRUTHS[name]) * noise
+    frame[target] = law.curve(covariates, CASES[name].values) * noise
     return from_frame(frame, target=target)
 
 

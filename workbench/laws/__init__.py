@@ -1,40 +1,20 @@
-"""Scaling-law families. Each module registers one family in ``LAWS``."""
+"""Scaling-law families. Each module of this package registers one family in ``LAWS``; importing
+the package imports every module, so a new family is one new module (and one test case in
+``tests/law_cases.py``)."""
 
-from workbench.laws import (
-    broken_power_law,
-    chinchilla,
-    data_constrained,
-    downstream_error,
-    kaplan_batch,
-    kaplan_joint,
-    learning_curve_regimes,
-    m4,
-    optimal_hyperparameters,
-    overtraining,
-    parscale,
-    power_law,
-)
+import importlib
+import pkgutil
+
 from workbench.laws.base import COVARIATE_UNITS, LAWS, ScalingLaw, get_law, law_table, register
 from workbench.laws.priors import Prior
 
-__all__ = [
-    "COVARIATE_UNITS",
-    "LAWS",
-    "Prior",
-    "ScalingLaw",
-    "broken_power_law",
-    "chinchilla",
-    "data_constrained",
-    "downstream_error",
-    "get_law",
-    "kaplan_batch",
-    "kaplan_joint",
-    "law_table",
-    "learning_curve_regimes",
-    "m4",
-    "optimal_hyperparameters",
-    "overtraining",
-    "parscale",
-    "power_law",
-    "register",
-]
+SUPPORT_MODULES = {"base", "elementwise", "priors"}
+"""Modules of this package that hold no family."""
+
+# Sorted by module name (pkgutil sorts), which fixes the order of LAWS and of every law listing.
+for module in pkgutil.iter_modules(__path__):
+    if module.name not in SUPPORT_MODULES:
+        importlib.import_module(f"{__name__}.{module.name}")
+del module
+
+__all__ = ["COVARIATE_UNITS", "LAWS", "Prior", "ScalingLaw", "get_law", "law_table", "register"]
