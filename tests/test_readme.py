@@ -21,6 +21,7 @@ import pytest
 from project_files import REPO
 
 from workbench.emergence import InstanceLaw, simulate_passuntil
+from workbench.hyperparameters import simulate_sweeps
 from workbench.laws import LAWS, law_table
 from workbench.runs.schema import ROLE_ALIASES, normalize_name
 
@@ -77,6 +78,8 @@ def test_every_code_block_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     logs = simulate_passuntil(PASSUNTIL_LAW, np.geomspace(1e8, 1e10, 5), 20, 1000, 3)
     logs.frame.to_csv("logs.csv", index=False)
+    settings = [(N, ratio * N) for N in (1e8, 3e8, 1e9) for ratio in (20, 100)]
+    simulate_sweeps(settings, random_seed=1).to_csv("sweeps.csv", index=False)
     namespace = {"__name__": "__readme__"}
     skipped = set()
     blocks = code_blocks()

@@ -204,15 +204,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="model sizes to predict at (default: 10x the largest)",
     )
     passuntil.add_argument("--k", nargs="+", type=int, default=[1, 10], help="pass@k to report")
-    passuntil.add_argument(
-        "--draws", type=whole_number(1), help="posterior draws per chain (model default)"
-    )
-    passuntil.add_argument(
-        "--tune", type=whole_number(0), help="tuning steps per chain (model default)"
-    )
-    passuntil.add_argument("--seed", type=int, default=0)
-    passuntil.add_argument("--ci-prob", type=probability, default=0.9)
+    _add_model_sampler_arguments(passuntil)
     passuntil.add_argument("--json", action="store_true", help="print one JSON object")
+
+    steplaw = commands.add_parser(
+        "steplaw",
+        help="optimal learning rate and batch size from LR/batch sweeps (Li et al.'s Step Law)",
+    )
+    steplaw.add_argument(
+        "source",
+        help="sweeps (CSV/Parquet/JSON: N, D, learning rate, batch size, loss), or a fit saved "
+        "with -o (.nc) to report and predict from without sampling again",
+    )
+    steplaw.add_argument("--lr", default="lr", help="the learning-rate column (default lr)")
+    steplaw.add_argument(
+        "--batch", default="B", help="the batch-size column, in tokens (default B)"
+    )
+    steplaw.add_argument("--target", help="the loss column (default loss)")
+    for name in ("N", "D"):
+        steplaw.add_argument(
+            f"--{name}", nargs="+", type=quantity, help=f"target {name} values (7e9 or 7B)"
+        )
+    steplaw.add_argument(
+        "--seq-len", type=quantity, help="tokens per sequence: also report the batch in sequences"
+    )
+    _add_model_sampler_arguments(steplaw)
+    steplaw.add_argument("-o", "--output", help="save the fit to this netCDF file")
+    steplaw.add_argument("--json", action="store_true", help="print one JSON object")
 
     compare = commands.add_parser(
         "compare", help="fit several laws to one run table and compare them by PSIS-LOO"
@@ -730,11 +748,7 @@ def _passuntil(arguments) -> int:
     )
 
     logs = read_passuntil(arguments.logs)
-    sampler = {
-        name: value
-        for name, value in (("draws", arguments.draws), ("tune", arguments.tune))
-        if value is not None
-    }
+    sampler = model_sampler(arguments)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)
         fit = PassUntilFit(sampler=sampler).fit(logs, random_seed=arguments.seed)
@@ -827,6 +841,24 @@ def _population_parameters(fit, ci_prob: float) -> dict:
         }
         for name in ("mu_b", "mu_alpha", "sd_b", "sd_alpha")
     }
+
+
+def _add_model_sampler_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sampling options of a command whose model sets its own draws and tuning steps."""
+    parser.add_argument(
+        "--draws", type=whole_number(1), help="posterior draws per chain (model default)"
+    )
+    parser.add_argument(
+        "--tune", type=whole_number(0), help="tuning steps per chain (model default)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ci-prob", type=probability, default=0.9)
+
+
+def model_sampler(arguments) -> dict:
+    """The sampler options given on the command line (the model's defaults fill the rest)."""
+    given = {"draws": arguments.draws, "tune": arguments.tune}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _add_law_set_arguments(parser: argparse.ArgumentParser, laws_required: bool = True) -> None:
@@ -1180,12 +1212,58 @@ def _batch_report(arguments) -> int:
     return 0
 
 
+def _steplaw(arguments) -> int:
+    from workbench.hyperparameters import StepLawFit
+
+    if (arguments.N is None) != (arguments.D is None):
+        raise UsageError("predict at a new setting with both --N and --D")
+    if arguments.output:
+        check_output_path(arguments.output)
+    if Path(arguments.source).suffix == ".nc":
+        fit = StepLawFit.load(arguments.source)
+    else:
+        sampler = model_sampler(arguments)
+        fit = StepLawFit(arguments.lr, arguments.batch, arguments.target, sampler=sampler)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit.fit(arguments.source, random_seed=arguments.seed)
+        for warning in caught:
+            print(f"warning: {warning.message}", file=sys.stderr)
+    if arguments.output:
+        fit.save(arguments.output)
+    report = fit.report(
+        ci_prob=arguments.ci_prob,
+        targets=None if arguments.N is None else {"N": arguments.N, "D": arguments.D},
+        seq_len=arguments.seq_len,
+    )
+    if arguments.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{fit.label}: {report['n_settings']} (N, D) settings, {report['n_runs']} runs")
+    percent = f"{100 * arguments.ci_prob:g} %"
+    print(f"\nParameters (posterior median, {percent} interval, R-hat, bulk ESS):")
+    for name, row in report["parameters"].items():
+        print(
+            f"  {name:14s}{row['median']:>11.4g}  [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+            f"  R-hat {row['r_hat']:.3f}  ESS {row['ess_bulk']:.0f}"
+        )
+    for row in report["predictions"]:
+        print(
+            f"{row['quantity']} at N={row['N']:.3g}, D={row['D']:.3g}: {row['median']:.4g} "
+            f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] ({percent}, a new setting's optimum)"
+        )
+    if arguments.output:
+        print(f"Saved: {arguments.output}")
+    return 0
+
+
 COMMANDS = {
     "laws": _laws,
     "fit": _fit,
     "predict": _predict,
     "demo": _demo,
     "passuntil": _passuntil,
+    "steplaw": _steplaw,
     "compare": _compare,
     "backtest": _backtest,
     "calibrate": _calibrate,

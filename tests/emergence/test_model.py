@@ -13,7 +13,7 @@ from workbench.emergence import (
     simulate_passuntil,
     true_pu,
 )
-from workbench.fitting.fit import NotFittedError
+from workbench.fitting import NotFittedError
 
 SIZES = np.geomspace(1e8, 1e10, 6)
 TARGET = 1e11  # ten times the largest size

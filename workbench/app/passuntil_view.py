@@ -54,8 +54,7 @@ from workbench.emergence import (
     read_passuntil,
     simulate_passuntil,
 )
-from workbench.emergence.model import DEFAULT_SAMPLER
-from workbench.fitting import FitCancelled
+from workbench.fitting import DEFAULT_SAMPLER, FitCancelled
 from workbench.plots import plot_passuntil
 from workbench.runs import RunTableError, parse_quantity
 from workbench.runs.errors import UnreadableFileError

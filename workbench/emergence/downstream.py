@@ -26,18 +26,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import nutpie
 import pandas as pd
 import pymc as pm
 import xarray as xr
 
 import workbench
-from workbench.emergence.logs import read_task_scores
-from workbench.emergence.model import DEFAULT_SAMPLER
+from workbench.emergence.logs import TaskScores, read_task_scores
+from workbench.fitting import BayesianFit
+from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
-from workbench.fitting.fit import NotFittedError
-from workbench.fitting.model import create_variable
+from workbench.fitting.diagnostics import warn_if_untrustworthy
+from workbench.fitting.model import create_variable, sample
 from workbench.intervals import summary_table
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.runs import parse_quantity
@@ -51,7 +50,7 @@ def sigmoid_accuracy(log_n, chance, gap, slope, midpoint):
     return chance + (1 - chance) * (1 - gap) / (1 + np.exp(-slope * (log_n - midpoint)))
 
 
-class SigmoidScoreFit:
+class SigmoidScoreFit(BayesianFit):
     """Bayesian sigmoid of accuracy against log N with a chance floor (module docstring).
 
     Parameters
@@ -74,6 +73,7 @@ class SigmoidScoreFit:
     # midpoint by the onset of the rise, or by the accuracies at the smallest and largest sizes,
     # did not help.
     sampler_defaults: ClassVar[dict] = {"draws": 4000, "tune": 2000, "target_accept": 0.99}
+    fit_call = "fit(scores, random_seed=...)"
 
     def __init__(self, chance: float = 0.0, priors=None, sampler=None):
         self.chance = chance
@@ -92,13 +92,20 @@ class SigmoidScoreFit:
     def priors_(self) -> dict[str, Prior]:
         return merge_priors(self.default_priors(), self.priors, self.name)
 
+    def config(self) -> dict:
+        return {
+            "chance": self.chance,
+            "priors": priors_config(self.priors),
+            "sampler": self.sampler,
+        }
+
     def fit(self, scores, random_seed: int | None = None) -> "SigmoidScoreFit":
         """Sample the posterior; sets ``idata_`` and ``scores_`` and returns self."""
         scores = read_task_scores(scores)
         if not 0 <= self.chance < 1:
             raise ValueError(f"chance must lie in [0, 1), got {self.chance}")
         priors = self.priors_
-        options = DEFAULT_SAMPLER | self.sampler_defaults | dict(self.sampler or {})
+        options = self.sampler_
         centre = float(np.mean(np.log(scores.N)))
         binomial = scores.n_items is not None
         data = {
@@ -110,7 +117,7 @@ class SigmoidScoreFit:
             data["n_items"] = scores.n_items
         compiled = self._compiled(priors, binomial, data)
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
-        trace = nutpie.sample(compiled, seed=seed, save_warmup=False, **options)
+        trace = sample(compiled, seed, options)
         self.scores_ = scores
         tree = xr.DataTree.from_dict(
             {
@@ -160,24 +167,14 @@ class SigmoidScoreFit:
             pm.Normal("score", mu=accuracy, sigma=sigma, observed=containers["score_data"])
 
     # -- results -------------------------------------------------------------------------
-    @property
-    def idata(self) -> xr.DataTree:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(
-                "this SigmoidScoreFit has no posterior yet: call .fit(scores, random_seed=...)"
-            )
-        return self.idata_
+    def diagnostic_names(self) -> list[str]:
+        return list(self.var_names)
 
-    def draws(self) -> dict[str, np.ndarray]:
-        posterior = self.idata["posterior"].to_dataset()
-        return {name: value.values.reshape(-1) for name, value in posterior.data_vars.items()}
+    def input_table(self) -> pd.DataFrame:
+        return self.scores_.frame
 
-    def diagnostics(self) -> Diagnostics:
-        return diagnose(
-            self.idata["posterior"].to_dataset(),
-            self.idata["sample_stats"].to_dataset(),
-            list(self.var_names),
-        )
+    def restore_inputs(self, table: pd.DataFrame) -> None:
+        self.scores_ = TaskScores(table)
 
     def accuracy(self, N) -> np.ndarray:
         """Posterior draws of the mean accuracy at sizes N: shape (draws, len(N))."""

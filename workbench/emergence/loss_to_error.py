@@ -20,15 +20,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from workbench.fitting.diagnostics import Diagnostics
-from workbench.fitting.fit import NotFittedError, ScalingLawFit
+from workbench.fitting import BayesianFit, NotFittedError, ScalingLawFit
+from workbench.fitting.base import priors_config
 from workbench.laws.downstream_error import error_from_loss
 from workbench.runs import RunTable
 
 __all__ = ["ErrorFromLossFit", "error_from_loss"]
 
 
-class ErrorFromLossFit:
+class ErrorFromLossFit(BayesianFit):
     """Bayesian fit of Err(L) to matching arrays of losses and downstream errors.
 
     Parameters
@@ -40,6 +40,7 @@ class ErrorFromLossFit:
     """
 
     name = "error_from_loss"
+    fit_call = "fit(loss, error)"
 
     def __init__(self, priors=None, sampler=None):
         self.priors = priors
@@ -64,11 +65,14 @@ class ErrorFromLossFit:
         self.scaling_fit_ = fit.fit(RunTable(frame, target="error"), random_seed=random_seed)
         return self
 
+    def config(self) -> dict:
+        return {"priors": priors_config(self.priors), "sampler": self.sampler}
+
     @property
     def scaling_fit(self) -> ScalingLawFit:
         if not hasattr(self, "scaling_fit_"):
             raise NotFittedError(
-                "this ErrorFromLossFit has no posterior yet: call .fit(loss, error)"
+                f"this ErrorFromLossFit has no posterior yet: call .{self.fit_call}"
             )
         return self.scaling_fit_
 
@@ -76,8 +80,22 @@ class ErrorFromLossFit:
     def idata(self) -> xr.DataTree:
         return self.scaling_fit.idata
 
-    def diagnostics(self) -> Diagnostics:
-        return self.scaling_fit.diagnostics()
+    def diagnostic_names(self) -> list[str]:
+        return self.scaling_fit.diagnostic_names()
+
+    def summary_names(self) -> list[str]:
+        return self.scaling_fit.summary_names()
+
+    def saved_tree(self) -> xr.DataTree:
+        tree = self.scaling_fit.saved_tree()
+        tree.attrs |= self.provenance()
+        return tree
+
+    @classmethod
+    def from_tree(cls, tree: xr.DataTree, source="this tree") -> "ErrorFromLossFit":
+        fit = cls.from_config(cls.saved_config(tree, source))
+        fit.scaling_fit_ = ScalingLawFit.from_tree(tree, source=source)
+        return fit
 
     def predict(self, loss, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
         """Median and intervals of the mean error and of a new measurement at each loss."""

@@ -25,16 +25,18 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
 import workbench
 from workbench.emergence.logs import PassUntilLogs, read_passuntil
-from workbench.fitting import DEFAULT_SAMPLER, NotFittedError
+from workbench.fitting import BayesianFit
+from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
-from workbench.fitting.model import create_variable, merge_sampler_options, sample
+from workbench.fitting.diagnostics import warn_if_untrustworthy
+from workbench.fitting.model import create_variable, sample
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 
 # The circuits of a bent task law hand over within about ±0.1 in ln N (10 % in N). A hard hinge
@@ -91,7 +93,7 @@ def instance_signal(logs: PassUntilLogs) -> float:
     return float(z.var() - 1.0)
 
 
-class CountFit:
+class CountFit(BayesianFit):
     """Shared machinery of the PassUntil models: priors, compile cache, sampling, DataTree.
 
     Subclasses define ``default_priors``, ``data``, ``build`` (the PyMC model given ``pm.Data``
@@ -100,7 +102,7 @@ class CountFit:
 
     name: ClassVar[str]
     var_names: ClassVar[tuple[str, ...]]
-    sampler_defaults: ClassVar[dict] = {}
+    fit_call = "fit(logs, random_seed=...)"
 
     def __init__(self, priors: Mapping | None = None, sampler: Mapping | None = None):
         self.priors = priors
@@ -115,9 +117,8 @@ class CountFit:
         """Default priors with the user's overrides applied."""
         return merge_priors(self.default_priors(), self.priors, self.name)
 
-    @property
-    def sampler_(self) -> dict:
-        return merge_sampler_options(DEFAULT_SAMPLER | self.sampler_defaults, self.sampler)
+    def config(self) -> dict:
+        return {"priors": priors_config(self.priors), "sampler": self.sampler}
 
     # -- model pieces --------------------------------------------------------------------
     def data(self, logs: PassUntilLogs, centre: float) -> dict[str, np.ndarray]:
@@ -220,14 +221,6 @@ class CountFit:
         return {}
 
     # -- results -------------------------------------------------------------------------
-    @property
-    def idata(self) -> xr.DataTree:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} has no posterior yet: call .fit(logs, random_seed=...)"
-            )
-        return self.idata_
-
     @staticmethod
     def _flat(posterior: xr.Dataset) -> dict[str, np.ndarray]:
         return {
@@ -235,16 +228,14 @@ class CountFit:
             for name, value in posterior.data_vars.items()
         }
 
-    def draws(self) -> dict[str, np.ndarray]:
-        """Posterior draws flattened over chains (draws on axis 0), by variable name."""
-        return self._flat(self.idata["posterior"].to_dataset())
+    def diagnostic_names(self) -> list[str]:
+        return list(self.var_names)
 
-    def diagnostics(self) -> Diagnostics:
-        return diagnose(
-            self.idata["posterior"].to_dataset(),
-            self.idata["sample_stats"].to_dataset(),
-            list(self.var_names),
-        )
+    def input_table(self) -> pd.DataFrame:
+        return self.logs_.frame
+
+    def restore_inputs(self, table: pd.DataFrame) -> None:
+        self.logs_ = PassUntilLogs(table)
 
     def pass_rates(self, N) -> np.ndarray:
         """Posterior draws of p at sizes N: shape (draws, units, len(N))."""

@@ -5,18 +5,20 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp, poch
 
 import workbench
-from workbench.atomic import replacing
+from workbench.fitting.base import (
+    BayesianFit,
+    FitFileError,
+    priors_config,
+)
 from workbench.fitting.data_checks import DataShapeWarning, shape_problems
-from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
+from workbench.fitting.diagnostics import warn_if_untrustworthy
 from workbench.fitting.model import (
     FitCancelled,  # noqa: F401 - re-exported
     check_likelihood,
@@ -25,7 +27,6 @@ from workbench.fitting.model import (
     default_priors,
     design_columns,
     draw_log_noise,
-    merge_sampler_options,
     model_data,
     sample,
 )
@@ -43,25 +44,10 @@ from workbench.laws.base import centred_logs
 from workbench.laws.priors import is_positive, merge_priors, priors_from_json, priors_to_json
 from workbench.runs import RunTable, RunTableError, read_runs
 
-DEFAULT_SAMPLER = {
-    "draws": 1000,
-    "tune": 1000,
-    "chains": 2,
-    "cores": 2,
-    "adaptation": "low_rank",
-    "target_accept": 0.9,
-    "progress_bar": False,
-}
-
-
 POINTWISE_BLOCK_VALUES = 2**20
 """Values per block of draws when computing the pointwise groups. The allocator reuses
 temporaries of 8 MB; blocks ten times larger are fresh memory each time, and took the pointwise
 groups of 100,000 checkpoints from 13-15 to 19-25 CPU s."""
-
-
-class NotFittedError(RuntimeError):
-    """A result was asked of a fit that has not been fitted or loaded."""
 
 
 SAVED_GROUPS = ("posterior", "sample_stats", "observed_data", "constant_data")
@@ -73,11 +59,7 @@ FIT_GROUPS = (*SAVED_GROUPS, *POINTWISE_GROUPS)
 """The groups of a fit with its pointwise groups, in memory or loaded."""
 
 
-class FitFileError(ValueError):
-    """A saved fit that cannot be loaded as asked."""
-
-
-class ScalingLawFit:
+class ScalingLawFit(BayesianFit):
     """Bayesian fit of one scaling-law family to a run table.
 
     Parameters
@@ -124,9 +106,22 @@ class ScalingLawFit:
         """Priors of the fitted model, or of a plain fit (no run effect, no groups) before it."""
         return self.priors_for(self.structure_ if hasattr(self, "idata_") else Structure())
 
-    @property
-    def sampler_(self) -> dict:
-        return merge_sampler_options(DEFAULT_SAMPLER, self.sampler)
+    fit_call = "fit(runs) or ScalingLawFit.load(path)"
+
+    def config(self) -> dict:
+        return {
+            "law": self.law.name,
+            "law_options": self.law.options,
+            "priors": priors_config(self.priors),
+            "likelihood": self.likelihood,
+            "sampler": self.sampler,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ScalingLawFit":
+        config = dict(config)
+        law = get_law(config.pop("law"), **config.pop("law_options"))
+        return cls(law, **config)
 
     # -- fitting -------------------------------------------------------------------------
     def fit(
@@ -284,15 +279,6 @@ class ScalingLawFit:
 
     # -- results -------------------------------------------------------------------------
     @property
-    def idata(self) -> xr.DataTree:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(
-                "this ScalingLawFit has no posterior yet: "
-                "call .fit(runs) or ScalingLawFit.load(path)"
-            )
-        return self.idata_
-
-    @property
     def centres_(self) -> dict[str, float]:
         return json.loads(self.idata.attrs["centres"])
 
@@ -309,12 +295,6 @@ class ScalingLawFit:
     @property
     def groups_(self) -> tuple[str, ...]:
         return self.structure_.groups
-
-    def draws(self, var_names=None) -> dict[str, np.ndarray]:
-        """Posterior draws flattened over chains, by variable name: (draws, *other dims)."""
-        posterior = self.idata["posterior"].to_dataset()
-        names = var_names or list(posterior.data_vars)
-        return {name: _flat_draws(posterior[name]) for name in names}
 
     def log_mean_draws(self, covariates, groups=None) -> np.ndarray:
         """log of the law's mean at the covariates, per posterior draw: (draws, targets).
@@ -370,48 +350,21 @@ class ScalingLawFit:
         fit time); empty when none, or for a fit saved before they were recorded."""
         return json.loads(self.idata.attrs.get("data_problems", "[]"))
 
-    def diagnostics(self) -> Diagnostics:
-        """R-hat, ESS and divergences; computed once per posterior (``fit`` already needs them
-        for its warning)."""
-        tree = self.idata
-        if getattr(self, "_diagnosed", (None,))[0] is not tree:
-            posterior = tree["posterior"].to_dataset()
-            names = [*self.law.sampler_parameters, "sigma", *self.law.parameters]
-            names += [name for name in ("nu", "run_sd") if name in posterior]
-            for name in self.law.sampler_parameters if self.groups_ else ():
-                names += [f"{name}_pop", f"{name}_sd"]
-            # Exponents such as alpha are both sampler and paper parameters: diagnose them once.
-            names = list(dict.fromkeys(names))
-            self._diagnosed = (tree, diagnose(posterior, tree["sample_stats"].to_dataset(), names))
-        return self._diagnosed[1]
-
-    def summary(self, ci_prob: float = 0.9) -> pd.DataFrame:
-        """Median, central ``ci_prob`` interval, ESS and R-hat of the paper's parameters.
-
-        Grouped fits have one row per parameter and group, named like ``alpha[c4]``.
-        """
-        posterior = self.idata["posterior"].to_dataset()
-        names = [*self.law.parameters, *self.law.derived(self.draws(self.law.parameters)), "sigma"]
+    def diagnostic_names(self) -> list[str]:
+        posterior = self.idata["posterior"]
+        names = [*self.law.sampler_parameters, "sigma", *self.law.parameters]
         names += [name for name in ("nu", "run_sd") if name in posterior]
-        tail = (1 - ci_prob) / 2
-        ess_bulk, ess_tail, rhat = (
-            az.ess(posterior[names], method="bulk"),
-            az.ess(posterior[names], method="tail"),
-            az.rhat(posterior[names]),
-        )
-        rows = {}
-        for name in names:
-            for label, index in _group_entries(posterior[name]):
-                value = posterior[name].sel(index)
-                rows[f"{name}{label}"] = {
-                    "median": float(value.median()),
-                    "ci_low": float(value.quantile(tail)),
-                    "ci_high": float(value.quantile(1 - tail)),
-                    "ess_bulk": float(ess_bulk[name].sel(index)),
-                    "ess_tail": float(ess_tail[name].sel(index)),
-                    "r_hat": float(rhat[name].sel(index)),
-                }
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
+        for name in self.law.sampler_parameters if self.groups_ else ():
+            names += [f"{name}_pop", f"{name}_sd"]
+        # Exponents such as alpha are both sampler and paper parameters: diagnose them once.
+        return list(dict.fromkeys(names))
+
+    def summary_names(self) -> list[str]:
+        """The paper's parameters, derived quantities such as a = β/(α+β), and the noise.
+        Grouped fits have one row per parameter and group, named like ``alpha[c4]``."""
+        posterior = self.idata["posterior"]
+        names = [*self.law.parameters, *self.law.derived(self.draws(self.law.parameters)), "sigma"]
+        return names + [name for name in ("nu", "run_sd") if name in posterior]
 
     def predict(
         self, targets=None, ci_prob=(0.5, 0.9), interval="calibrated", **covariates
@@ -436,15 +389,6 @@ class ScalingLawFit:
         return compute_optimal(self, compute, ci_prob=ci_prob, **fixed)
 
     # -- persistence ---------------------------------------------------------------------
-    def save(self, path) -> Path:
-        """Write the fit to netCDF, whole or not at all: :meth:`saved_tree`."""
-        path = Path(path)
-        with replacing(path) as partial:
-            # The netCDF C library writes a fit's ~40 small variables 5-6x faster than h5netcdf;
-            # ``load`` reads the file back identically either way.
-            self.saved_tree().to_netcdf(partial, engine="netcdf4")
-        return path
-
     def saved_tree(self) -> xr.DataTree:
         """The DataTree a file holds: posterior, sampler statistics, data and provenance.
 
@@ -452,7 +396,7 @@ class ScalingLawFit:
         recomputes them.
         """
         tree = xr.DataTree.from_dict({name: self.idata[name].to_dataset() for name in SAVED_GROUPS})
-        tree.attrs = dict(self.idata.attrs)
+        tree.attrs = dict(self.idata.attrs) | self.provenance()
         return tree
 
     def fitted_runs(self) -> RunTable:
@@ -495,15 +439,6 @@ class ScalingLawFit:
         """
         return cls.from_tree(cls.read_tree(path), law, source=path, pointwise=pointwise)
 
-    @staticmethod
-    def read_tree(path) -> xr.DataTree:
-        """The DataTree of a saved fit file, read into memory."""
-        try:
-            with xr.open_datatree(path, engine="h5netcdf") as stored:
-                return stored.load()
-        except (OSError, ValueError) as error:
-            raise FitFileError(f"cannot read a fit from {path}: {error}") from None
-
     @classmethod
     def from_tree(
         cls,
@@ -533,10 +468,14 @@ class ScalingLawFit:
                 f"{source} holds a fit of {saved.label}, not of {get_law(law).label}; "
                 f"load it with law={saved.name!r} or without law="
             )
-        structure = json.loads(tree.attrs.get("structure", '{"run_effect": false}'))
-        fit = cls(saved, likelihood=None if structure["run_effect"] else tree.attrs["likelihood"])
-        fit.priors = priors_from_json(tree.attrs["priors"])
-        fit.sampler = json.loads(tree.attrs["sampler"])
+        if tree.attrs.get("fit_class") == cls.__name__:
+            fit = cls.from_config(json.loads(tree.attrs["config"]))
+        else:  # written before fits recorded their configuration, or inside another fit's file
+            structure = json.loads(tree.attrs.get("structure", '{"run_effect": false}'))
+            likelihood = None if structure["run_effect"] else tree.attrs["likelihood"]
+            fit = cls(saved, likelihood=likelihood)
+            fit.priors = priors_from_json(tree.attrs["priors"])
+            fit.sampler = json.loads(tree.attrs["sampler"])
         fit.idata_ = tree
         if pointwise and any(group not in tree.children for group in POINTWISE_GROUPS):
             fit._recompute_pointwise_groups()
@@ -552,22 +491,11 @@ class ScalingLawFit:
         )
 
 
-def _flat_draws(values: xr.DataArray) -> np.ndarray:
-    stacked = values.values
-    return stacked.reshape(-1, *stacked.shape[2:])
-
-
 def _as_labels(groups, n_targets: int, known: tuple[str, ...]) -> np.ndarray:
     if groups is None:
         raise ValueError(f"this fit is grouped: name each target's group, one of {list(known)}")
     labels = np.asarray(groups, dtype=str)
     return np.full(n_targets, labels.item()) if labels.ndim == 0 else labels
-
-
-def _group_entries(values: xr.DataArray):
-    if "group" not in values.dims:
-        return [("", {})]
-    return [(f"[{label}]", {"group": label}) for label in values["group"].values]
 
 
 def _with_group_parameters(posterior: xr.Dataset, law, priors, groups) -> xr.Dataset:

@@ -11,16 +11,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
 
 import workbench
-from workbench.fitting import DEFAULT_SAMPLER, NotFittedError
-from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
-from workbench.fitting.model import merge_sampler_options, sample
+from workbench.fitting import BayesianFit
+from workbench.fitting.base import priors_config
+from workbench.fitting.diagnostics import warn_if_untrustworthy
+from workbench.fitting.model import sample
 from workbench.hyperparameters.model import OptimaModel, bowl
 from workbench.hyperparameters.sweeps import (
     DEFAULT_WINDOW,
@@ -30,7 +30,7 @@ from workbench.hyperparameters.sweeps import (
     prepare_sweeps,
     read_sweeps,
 )
-from workbench.intervals import summary_table
+from workbench.intervals import interval_columns, summary_table
 from workbench.laws import Prior, ScalingLaw, get_law
 from workbench.laws.priors import merge_priors, priors_to_json
 from workbench.runs import RunTable, parse_quantity
@@ -41,7 +41,7 @@ QUANTITIES = {"lr": "learning_rate", "batch": "batch_size"}
 ROLES = {"lr": "learning rate", "batch": "batch size"}
 
 
-class OptimaFit:
+class OptimaFit(BayesianFit):
     """Shared machinery: sweeps → per-setting optima → laws, in one PyMC model sampled by nutpie.
 
     Subclasses set ``laws_`` (the law of each bowl axis), ``columns_`` (the swept column of each
@@ -51,6 +51,7 @@ class OptimaFit:
     min_runs_default: ClassVar[int] = 8
     centred: ClassVar[bool] = True
     sampler_defaults: ClassVar[dict] = {"target_accept": 0.95}
+    fit_call = "fit(sweeps, random_seed=...)"
 
     def __init__(
         self,
@@ -87,9 +88,16 @@ class OptimaFit:
         """The run-table column a law covariate is read from: ``B`` is the batch-size column."""
         return self.batch_size if name == "B" else name
 
-    @property
-    def sampler_(self) -> dict:
-        return merge_sampler_options(DEFAULT_SAMPLER | self.sampler_defaults, self.sampler)
+    def config(self) -> dict:
+        return {
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "target": self.target,
+            "window": self.window,
+            "min_runs": self.min_runs,
+            "priors": priors_config(self.priors),
+            "sampler": self.sampler,
+        }
 
     @property
     def label(self) -> str:
@@ -262,15 +270,6 @@ class OptimaFit:
 
     # -- results -------------------------------------------------------------------------
     @property
-    def idata(self) -> xr.DataTree:
-        if not hasattr(self, "idata_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} has no posterior yet: "
-                "call .fit(sweeps, random_seed=...) first"
-            )
-        return self.idata_
-
-    @property
     def parameter_names(self) -> list[str]:
         """The laws' parameters in the paper's convention, then their scatter."""
         names = []
@@ -278,43 +277,11 @@ class OptimaFit:
             names += [f"{axis}_{name}" for name in law.parameters] + [f"{axis}_scatter"]
         return names
 
-    def draws(self, var_names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        """Posterior draws flattened over chains (draws on axis 0), by variable name."""
-        posterior = self.idata["posterior"].to_dataset()
-        names = var_names or list(posterior.data_vars)
-        return {
-            name: posterior[name].values.reshape(-1, *posterior[name].shape[2:]) for name in names
-        }
+    def diagnostic_names(self) -> list[str]:
+        return [*self.parameter_names, "sigma", "nu", *(f"log_{axis}_opt" for axis in self.laws_)]
 
-    def diagnostics(self) -> Diagnostics:
-        names = [*self.parameter_names, "sigma", "nu"]
-        names += [f"log_{axis}_opt" for axis in self.laws_]
-        return diagnose(
-            self.idata["posterior"].to_dataset(), self.idata["sample_stats"].to_dataset(), names
-        )
-
-    def summary(self, ci_prob: float = 0.9) -> pd.DataFrame:
-        """Median, central ``ci_prob`` interval, ESS and R-hat of the laws' parameters."""
-        posterior = self.idata["posterior"].to_dataset()
-        names = [*self.parameter_names, "sigma", "nu"]
-        tail = (1 - ci_prob) / 2
-        ess_bulk, ess_tail, rhat = (
-            az.ess(posterior[names], method="bulk"),
-            az.ess(posterior[names], method="tail"),
-            az.rhat(posterior[names]),
-        )
-        rows = {
-            name: {
-                "median": float(posterior[name].median()),
-                "ci_low": float(posterior[name].quantile(tail)),
-                "ci_high": float(posterior[name].quantile(1 - tail)),
-                "ess_bulk": float(ess_bulk[name]),
-                "ess_tail": float(ess_tail[name]),
-                "r_hat": float(rhat[name]),
-            }
-            for name in names
-        }
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("parameter")
+    def summary_names(self) -> list[str]:
+        return [*self.parameter_names, "sigma", "nu"]
 
     def optima(self, ci_prob: float = 0.9) -> pd.DataFrame:
         """Each setting's located optimum: posterior median and central ``ci_prob`` interval.
@@ -406,6 +373,34 @@ class OptimaFit:
         table = pd.concat(frames, ignore_index=True)
         first = [*values, "quantity", "kind"]
         return table[first + [column for column in table.columns if column not in first]]
+
+    def report(self, ci_prob: float = 0.9, targets=None, seq_len: float | None = None) -> dict:
+        """What the fit says, JSON-ready: its data, the parameters' summary, the diagnostics
+        and, at ``targets`` (covariate arrays), where a new setting's optima should fall."""
+        attrs = self.idata.attrs
+        report = {
+            "model": type(self).__name__,
+            "n_runs": int(attrs["n_obs"]),
+            "n_settings": int(attrs["n_groups"]),
+            "ci_prob": ci_prob,
+            "parameters": self.summary(ci_prob).to_dict(orient="index"),
+            "diagnostics": self.diagnostics().to_dict(),
+            "predictions": [],
+        }
+        if targets is not None:
+            table = self.predict(targets, ci_prob=(ci_prob,), seq_len=seq_len)
+            low, high = interval_columns((ci_prob,))
+            report["predictions"] = [
+                {name: float(row[name]) for name in targets}
+                | {
+                    "quantity": row["quantity"],
+                    "median": float(row["median"]),
+                    "ci_low": float(row[low]),
+                    "ci_high": float(row[high]),
+                }
+                for _, row in table[table["kind"] == "setting"].iterrows()
+            ]
+        return report
 
     def log_law_draws(self, axis: str, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
         """Log of an axis's law at the covariates, per posterior draw: (draws, targets)."""
@@ -501,6 +496,12 @@ class StepLawFit(OptimaFit):
         self.lr_covariates = tuple(lr_covariates)
         self.batch_covariates = tuple(batch_covariates)
 
+    def config(self) -> dict:
+        return super().config() | {
+            "lr_covariates": list(self.lr_covariates),
+            "batch_covariates": list(self.batch_covariates),
+        }
+
     @property
     def laws_(self):
         return {
@@ -565,6 +566,9 @@ class LearningRateBatchRule(OptimaFit):
             sampler=sampler,
         )
         self.covariates = tuple(covariates)
+
+    def config(self) -> dict:
+        return super().config() | {"covariates": list(self.covariates)}
 
     @property
     def laws_(self):
