@@ -164,6 +164,29 @@ def test_plot_posteriors_marks_each_median(chinchilla_fit):
     log_axes(layout)
 
 
+class Draws:
+    """A fit as plot_posteriors reads it: draws by name."""
+
+    def __init__(self, draws):
+        self.values = draws
+
+    def draws(self, names):
+        return {name: self.values[name] for name in names}
+
+
+def test_plot_posteriors_puts_scale_parameters_on_a_log_axis():
+    rng = np.random.default_rng(0)
+    # Kaplan's N_c is identified only in its order of magnitude; alpha is not a scale.
+    fit = Draws({"N_c": 10 ** rng.uniform(12, 81, 2000), "alpha": rng.normal(0.3, 0.02, 2000)})
+    layout = plot_posteriors(fit, var_names=["N_c", "alpha"])
+    assert log_axes(layout) == [(True, False), (False, False)]
+    (scale,) = elements(layout[0], hv.Histogram)
+    edges = scale.interface.coords(scale, "N_c", edges=True)
+    np.testing.assert_allclose(np.diff(np.log(edges)), np.log(edges[1] / edges[0]))
+    # Log-spaced bins spread the draws: no bar holds most of them, as one linear bin would.
+    assert scale.dimension_values(1).max() < 0.1 * 2000
+
+
 def test_plot_pair_thins_draws_deterministically(chinchilla_fit):
     names = ["E", "alpha", "beta"]
     layout = plot_pair(chinchilla_fit, names, max_points=200)

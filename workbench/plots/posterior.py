@@ -8,6 +8,10 @@ from workbench.intervals import summarize_draws
 from workbench.plots.style import DATA_COLOR, POSTERIOR_COLOR
 
 HISTOGRAM_BINS = 40
+LOG_AXIS_SPREAD = 100.0
+"""Positive draws whose largest is this many times their smallest get log-spaced bins on a log
+axis: a scale parameter such as Kaplan's N_c spans tens of decades, which linear bins put in one
+bar."""
 PAIR_PANEL_SIZE = 160  # pixels per side of each pairwise panel
 
 
@@ -32,14 +36,18 @@ def plot_posteriors(fit, var_names=None) -> hv.Layout:
 
 
 def _marginal(name: str, values: np.ndarray) -> hv.Overlay:
-    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+    log_axis = bool(values.min() > 0 and values.max() > LOG_AXIS_SPREAD * values.min())
+    bins = (
+        np.geomspace(values.min(), values.max(), HISTOGRAM_BINS + 1) if log_axis else HISTOGRAM_BINS
+    )
+    counts, edges = np.histogram(values, bins=bins)
     median = float(summarize_draws(values, ())["median"])
     return (
         hv.Histogram((edges, counts), kdims=[name], vdims=["draws"]).opts(
             color=POSTERIOR_COLOR, alpha=0.5, line_color=POSTERIOR_COLOR
         )
         * hv.VLine(median).opts(color=DATA_COLOR, line_width=2)
-    ).opts(title=f"{name}: median {median:.4g}", xrotation=30, width=300, height=240)
+    ).opts(title=f"{name}: median {median:.4g}", xrotation=30, width=300, height=240, logx=log_axis)
 
 
 def plot_pair(fit, var_names=None, *, max_points: int = 1000) -> hv.Layout:
