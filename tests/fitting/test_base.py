@@ -136,10 +136,9 @@ def test_summary_is_arviz_median_interval_ess_and_rhat(saved):
     summary = fitted.summary(ci_prob=0.8)
     assert list(summary.columns) == ["median", "ci_low", "ci_high", "ess_bulk", "ess_tail", "r_hat"]
     name = summary.index[0]
-    values = fitted.draws().get(name)
-    if values is not None and values.ndim == 1:
-        np.testing.assert_allclose(
-            summary.loc[name, ["ci_low", "median", "ci_high"]].to_numpy(dtype=float),
-            np.quantile(values, [0.1, 0.5, 0.9]),
-            rtol=1e-12,
-        )
+    values = fitted.draws([name])[name]
+    np.testing.assert_allclose(
+        summary.loc[name, ["ci_low", "median", "ci_high"]].to_numpy(dtype=float),
+        np.quantile(values, [0.1, 0.5, 0.9]),
+        rtol=1e-12,
+    )
