@@ -50,7 +50,7 @@ def main() -> None:
     arguments = parser.parse_args()
     overrides = {"draws": arguments.draws, "tune": arguments.tune}
     sampler = {name: value for name, value in overrides.items() if value is not None}
-    options = PassUntilFit(sampler=sampler).sampler_
+    options = PassUntilFit(sampler=sampler).sampler_options
     rows = [("cold (compile + sample)", timed_fit(0, sampler))]
     rows += [
         (f"warm #{seed}", timed_fit(seed, sampler)) for seed in range(1, arguments.repeats + 1)

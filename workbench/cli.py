@@ -452,7 +452,7 @@ def _fit(arguments) -> int:
                 progress=progress.stage("fitting every law", "each calibrated by nested refits"),
                 **fit_options,
             )
-            report = ensemble_report(fit, arguments.ci_prob)
+            report = fit.report(arguments.ci_prob)
         else:
             options = {"covariate": arguments.covariate} if arguments.covariate else {}
             law = get_law(arguments.law, **options)
@@ -475,7 +475,7 @@ def _fit(arguments) -> int:
                         "calibrating", "nested refits without the largest runs"
                     ),
                 )
-            report = fit_report(fit, arguments.ci_prob)
+            report = fit.report(arguments.ci_prob)
     if arguments.output:
         progress.line(f"saving to {arguments.output}")
         fit.save(arguments.output)
@@ -521,19 +521,6 @@ class StderrProgress:
             sys.stderr.flush()
 
 
-def ensemble_report(ensemble: LawEnsemble, ci_prob: float) -> dict:
-    """The `fit --law auto --json` object: the laws considered with their stacking weights,
-    where the weights came from, and each kept law's own report."""
-    return {
-        "law": AUTO,
-        "weights": ensemble.weights_.to_dict(),
-        "weights_from": ensemble.weights_from_,
-        "considered": ensemble.considered_,
-        "laws": {label: fit_report(fit, ci_prob) for label, fit in ensemble.fits_.items()},
-        "ci_prob": ci_prob,
-    }
-
-
 def format_ensemble(ensemble: LawEnsemble, report: dict) -> str:
     source = {"lfo": "nested leave-future-out", "psis-loo": "PSIS-LOO (too few runs for LFO)"}
     lines = [
@@ -544,35 +531,6 @@ def format_ensemble(ensemble: LawEnsemble, report: dict) -> str:
     for label, fit in ensemble.fits_.items():
         lines += ["", format_report(fit, report["laws"][label])]
     return "\n".join(lines)
-
-
-def fit_report(fit: ScalingLawFit, ci_prob: float) -> dict:
-    summary = fit.summary(ci_prob=ci_prob)
-
-    def rows(names):
-        return {
-            name: {
-                "median": summary.loc[name, "median"],
-                "ci_low": summary.loc[name, "ci_low"],
-                "ci_high": summary.loc[name, "ci_high"],
-            }
-            for name in names
-        }
-
-    noise = [name for name in ("sigma", "nu", "run_sd") if name in summary.index]
-    params = [name for name in summary.index if name.split("[")[0] in fit.law.parameters]
-    derived = [name for name in summary.index if name not in (*params, *noise)]
-    return {
-        "law": fit.law.name,
-        "n_obs": int(fit.idata.attrs["n_obs"]),
-        "groups": list(fit.groups_),
-        "params": rows(params),
-        "derived": rows(derived),
-        "noise": rows(noise),
-        "diagnostics": fit.diagnostics().to_dict(),
-        "calibration": calibration_of(fit).summary(),
-        "ci_prob": ci_prob,
-    }
 
 
 def format_report(fit: ScalingLawFit, report: dict) -> str:
@@ -714,7 +672,7 @@ def _demo(arguments) -> int:
     fit = ScalingLawFit(arguments.law, sampler={"progress_bar": sys.stderr.isatty()})
     fit.fit(runs, random_seed=arguments.seed)
     calibrate(fit, runs, random_seed=arguments.seed)
-    print(format_report(fit, fit_report(fit, 0.9)))
+    print(format_report(fit, fit.report(0.9)))
     largest = runs.data.loc[runs.data["C"].idxmax()]
     scale = np.array([1.0, 3.0, 10.0])
     targets = {"N": largest["N"] * scale, "D": largest["D"] * scale}

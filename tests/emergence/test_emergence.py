@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from workbench.emergence import TAU, emergence_test, simulate_task
-from workbench.emergence.emergence import class_probabilities
+from workbench.emergence.verdict import class_probabilities
 
 SIZES = np.geomspace(1e8, 1e10, 6)
 # F = log(-log PU) against x = log(N / 1e8): one line, or the minimum of a shallow and a steep

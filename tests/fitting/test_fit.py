@@ -119,7 +119,7 @@ def test_diagnostics_grade_each_check(rhat, ess, divergences, expected):
 
 def test_compiled_model_is_reused_for_new_data(demo_fit, demo_runs):
     law = demo_fit.law
-    assert is_compiled(law, demo_fit.priors_, "student_t")
+    assert is_compiled(law, demo_fit.effective_priors, "student_t")
     fewer = demo_runs.filter(np.arange(len(demo_runs)) % 2 == 0)
     refit = ScalingLawFit("chinchilla", sampler=FAST).fit(fewer, random_seed=2)
     assert refit.idata["observed_data"].sizes["obs"] == len(fewer)
@@ -165,9 +165,9 @@ def test_prior_override_and_unknown_name(demo_runs):
     fit = ScalingLawFit(
         "chinchilla", priors={"alpha": {"distribution": "Gamma", "alpha": 3, "beta": 8}}
     )
-    assert fit.priors_["alpha"] == Prior("Gamma", alpha=3, beta=8)
+    assert fit.effective_priors["alpha"] == Prior("Gamma", alpha=3, beta=8)
     with pytest.raises(ValueError, match="priors can be set for"):
-        _ = ScalingLawFit("chinchilla", priors={"gamma": Prior("Normal")}).priors_
+        _ = ScalingLawFit("chinchilla", priors={"gamma": Prior("Normal")}).effective_priors
 
 
 def test_using_results_before_fit_says_what_to_call():
@@ -177,14 +177,14 @@ def test_using_results_before_fit_says_what_to_call():
 
 def test_unknown_sampler_option():
     with pytest.raises(ValueError, match="unknown sampler options"):
-        _ = ScalingLawFit("chinchilla", sampler={"draw": 10}).sampler_
+        _ = ScalingLawFit("chinchilla", sampler={"draw": 10}).sampler_options
 
 
 def test_save_load_predict_identical(demo_fit, tmp_path):
     path = demo_fit.save(tmp_path / "fit.nc")
     loaded = ScalingLawFit.load(path)
     assert loaded.law == demo_fit.law
-    assert loaded.priors_ == demo_fit.priors_
+    assert loaded.effective_priors == demo_fit.effective_priors
     targets = {"N": [1e9, 1e10], "D": [2e10, 2e11]}
     before, after = demo_fit.predict(targets), loaded.predict(targets)
     np.testing.assert_array_equal(

@@ -90,11 +90,6 @@ class StaleNote(pn.viewable.Viewer):
         return self._alert
 
 
-def plot_pane(**params) -> pn.pane.HoloViews:
-    """An empty HoloViews pane that keeps the width of its container."""
-    return pn.pane.HoloViews(None, sizing_mode="stretch_width", **params)
-
-
 def plot_or_alert(function, *args, **kwargs):
     """``function(*args, **kwargs)`` as a pane, or an alert saying why it could not be drawn.
 
@@ -108,10 +103,6 @@ def plot_or_alert(function, *args, **kwargs):
             f"Could not draw this plot: {error}", alert_type="warning", sizing_mode="stretch_width"
         )
     return pn.pane.HoloViews(plot, sizing_mode="stretch_width")
-
-
-def is_plot(obj) -> bool:
-    return isinstance(obj, hv.core.Dimensioned)
 
 
 def short_number(value: float) -> str:

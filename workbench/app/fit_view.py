@@ -244,7 +244,7 @@ class FitView(pn.viewable.Viewer):
         self._formula.object = f"$${law.formula}$$"
         self._reference.object = f"**{law.label}** · parameters {', '.join(law.parameters)} · " \
             f"{law.reference}"  # fmt: skip
-        self._default_rows = prior_rows(ScalingLawFit(law).priors_)
+        self._default_rows = prior_rows(ScalingLawFit(law).effective_priors)
         self._priors.value = self._default_rows.copy()
         show_error(self._priors_alert)
 
@@ -283,7 +283,7 @@ class FitView(pn.viewable.Viewer):
         fit = ScalingLawFit(
             self.configured_law(), priors=self.prior_overrides(), sampler=self.sampler_options()
         )
-        fit.priors_  # noqa: B018 - raises now, in the form, rather than in the worker thread
+        fit.effective_priors  # noqa: B018 - raises now, in the form, rather than in the worker thread
         return fit
 
     def make_job(self) -> FitJob | EnsembleJob:

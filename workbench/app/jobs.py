@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from workbench.backtesting import Backtest, LawEnsemble, backtest, calibrate
 from workbench.emergence import PassUntilLogs
-from workbench.emergence.model import CountFit
+from workbench.emergence.model import PassCountFit
 from workbench.fitting import FitCancelled, ScalingLawFit
 from workbench.fitting.model import is_compiled
 from workbench.fitting.structure import Structure
@@ -191,7 +191,7 @@ class FitJob(Job):
     """One fit: a ``ScalingLawFit`` on a run table (``options`` are ``fit`` keywords such as
     ``groups``), or a PassUntil model on its logs."""
 
-    fit: "ScalingLawFit | CountFit"
+    fit: "ScalingLawFit | PassCountFit"
     runs: "RunTable | PassUntilLogs"
     random_seed: int | None = None
     options: dict = field(default_factory=dict)
@@ -200,7 +200,7 @@ class FitJob(Job):
     def needs_compiling(self) -> bool:
         """Whether this law and these priors are compiled for the first time in this process."""
         fit = self.fit
-        return not is_compiled(fit.law, fit.priors_, fit.likelihood_for(Structure()))
+        return not is_compiled(fit.law, fit.effective_priors, fit.likelihood_for(Structure()))
 
     calibrate: bool = True
     """Whether a scaling-law fit also learns its extrapolation error by nested backtests."""
@@ -209,7 +209,7 @@ class FitJob(Job):
     def calibrates(self) -> bool:
         return self.calibrate and isinstance(self.fit, ScalingLawFit)
 
-    def work(self) -> "ScalingLawFit | CountFit":
+    def work(self) -> "ScalingLawFit | PassCountFit":
         # The three nested refits take about three times the fit; progress is split to match.
         share = FIT_SHARE if self.calibrates else 1.0
         fitted = self.fit.fit(

@@ -277,6 +277,18 @@ class LawEnsemble:
         return with_reach(table, distance, self.calibration_.max_distance, interval, warn)
 
     # -- persistence ---------------------------------------------------------------------
+    def report(self, ci_prob: float = 0.9) -> dict:
+        """JSON-ready (``workbench fit --law auto --json``): the laws considered with their
+        stacking weights, where the weights came from, and each kept law's own report."""
+        return {
+            "law": AUTO,
+            "weights": self.weights_.to_dict(),
+            "weights_from": self.weights_from_,
+            "considered": self.considered_,
+            "laws": {label: fit.report(ci_prob) for label, fit in self.fits_.items()},
+            "ci_prob": ci_prob,
+        }
+
     def save(self, path) -> Path:
         """One netCDF file: each kept law's fit as a group, the weights in the root's attributes."""
         path = Path(path)

@@ -61,7 +61,7 @@ def lfo_evidence(
     fit_options = dict(fit_options or {})
     finals = runs.final_checkpoints()
     minimum = min_runs or max(MIN_INNER_RUNS, len(fit.law.parameters) + 1)
-    sampler = {**fit.sampler_, **INNER_SAMPLER, "progress_bar": False}
+    sampler = {**fit.sampler_options, **INNER_SAMPLER, "progress_bar": False}
     rows = []
     for index, cut in enumerate(cuts):
         n_held = math.ceil(cut * len(finals) - 1e-9)

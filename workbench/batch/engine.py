@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from workbench.atomic import replacing
@@ -404,8 +403,3 @@ class _TextProgress:
     def close(self) -> None:
         if self.counts:
             print(file=sys.stderr, flush=True)
-
-
-def finite_scores(results: pd.DataFrame) -> np.ndarray:
-    """Whether each row has finite ARE, coverages and elpd."""
-    return np.isfinite(results[list(SCORE_COLUMNS)].to_numpy(dtype=float)).all(axis=1)

@@ -23,7 +23,6 @@ from workbench.emergence.downstream import (
     SigmoidScoreFit,
     emergence_within_range,
 )
-from workbench.emergence.emergence import TAU, EmergenceVerdict, emergence_test
 from workbench.emergence.estimators import (
     censored_upper_bound,
     instance_estimates,
@@ -31,6 +30,7 @@ from workbench.emergence.estimators import (
     passuntil_estimate,
     unbiased_estimate,
 )
+from workbench.emergence.forecast import predict_passuntil
 from workbench.emergence.logs import PassUntilLogs, TaskScores, read_passuntil, read_task_scores
 from workbench.emergence.loss_to_error import ErrorFromLossFit, error_from_loss
 from workbench.emergence.mixture import (
@@ -46,8 +46,8 @@ from workbench.emergence.model import (
     TaskLawFit,
 )
 from workbench.emergence.planning import SamplingPlan, plan_sampling
-from workbench.emergence.predict import predict_passuntil
 from workbench.emergence.simulate import InstanceLaw, simulate_passuntil, simulate_task, true_pu
+from workbench.emergence.verdict import TAU, EmergenceVerdict, emergence_test
 
 __all__ = [
     "TAU",

@@ -89,7 +89,7 @@ class SigmoidScoreFit(BayesianFit):
         }
 
     @property
-    def priors_(self) -> dict[str, Prior]:
+    def effective_priors(self) -> dict[str, Prior]:
         return merge_priors(self.default_priors(), self.priors, self.name)
 
     def config(self) -> dict:
@@ -104,8 +104,8 @@ class SigmoidScoreFit(BayesianFit):
         scores = read_task_scores(scores)
         if not 0 <= self.chance < 1:
             raise ValueError(f"chance must lie in [0, 1), got {self.chance}")
-        priors = self.priors_
-        options = self.sampler_
+        priors = self.effective_priors
+        options = self.sampler_options
         centre = float(np.mean(np.log(scores.N)))
         binomial = scores.n_items is not None
         data = {

@@ -17,7 +17,6 @@ import pandas as pd
 from workbench.runs.errors import RunTableError
 from workbench.runs.readers import read_frame
 
-PASSUNTIL_COLUMNS = ("model", "N", "instance", "attempts", "passes", "max_attempts")
 SCORE_COLUMNS = ("model", "N", "score", "n_items")
 AGGREGATED = {"n_samples": "attempts", "n_correct": "passes"}
 ALIASES = {

@@ -28,8 +28,8 @@ import pandas as pd
 from workbench.emergence.discrepancy import extrapolation_sd
 from workbench.emergence.logs import read_passuntil
 from workbench.emergence.model import (
-    CountFit,
     MultipleCircuitsFit,
+    PassCountFit,
     PassUntilFit,
     SubScalingFit,
     TaskLawFit,
@@ -57,7 +57,7 @@ class TaskLawMixture:
 
     Attributes
     ----------
-    fits_ : dict of str to CountFit
+    fits_ : dict of str to PassCountFit
         The fitted laws by label (``"plain"``, ``"accelerated"``, ``"subscaling"``).
     loo_ : DataFrame
         ``az.compare`` of the three laws, indexed by the laws' model names.
@@ -99,7 +99,7 @@ class TaskLawMixture:
             )
 
     def pass_rates(self, N, *, discrepancy: bool = True) -> np.ndarray:
-        """Mixture draws of PU at sizes N: shape (draws, 1, len(N)), as ``CountFit.pass_rates``.
+        """Mixture draws of PU at sizes N: shape (draws, 1, len(N)), as ``PassCountFit.pass_rates``.
 
         ``discrepancy=False`` leaves out the extrapolation discrepancy (the laws alone).
         """
@@ -131,7 +131,7 @@ class TaskLawMixture:
         return f"TaskLawMixture({state})"
 
 
-def law_eta(fit: CountFit, N) -> np.ndarray:
+def law_eta(fit: PassCountFit, N) -> np.ndarray:
     """η = log(−log p) draws of a fitted task law at sizes N: shape (draws, 1, len(N))."""
     x = np.log(np.asarray(N, dtype=float)) - fit.idata.attrs["centre_log_N"]
     return fit.eta(fit.draws(), x[None, None, :])

@@ -93,8 +93,9 @@ def instance_signal(logs: PassUntilLogs) -> float:
     return float(z.var() - 1.0)
 
 
-class CountFit(BayesianFit):
-    """Shared machinery of the PassUntil models: priors, compile cache, sampling, DataTree.
+class PassCountFit(BayesianFit):
+    """Fits of pass counts (``passes`` of ``attempts`` per model size and instance): the shared
+    machinery of the PassUntil models, their priors, data, compiled model and DataTree.
 
     Subclasses define ``default_priors``, ``data``, ``build`` (the PyMC model given ``pm.Data``
     containers) and ``eta`` (η per posterior draw, unit and size, in NumPy).
@@ -113,7 +114,7 @@ class CountFit(BayesianFit):
         raise NotImplementedError
 
     @property
-    def priors_(self) -> dict[str, Prior]:
+    def effective_priors(self) -> dict[str, Prior]:
         """Default priors with the user's overrides applied."""
         return merge_priors(self.default_priors(), self.priors, self.name)
 
@@ -143,7 +144,7 @@ class CountFit(BayesianFit):
         *,
         progress: Callable[[float], None] | None = None,
         cancel: threading.Event | None = None,
-    ) -> "CountFit":
+    ) -> "PassCountFit":
         """Sample the posterior with nutpie NUTS; sets ``idata_`` and ``logs_``, returns self.
 
         ``progress`` and ``cancel`` work as in :meth:`workbench.fitting.ScalingLawFit.fit`.
@@ -151,7 +152,7 @@ class CountFit(BayesianFit):
         logs = read_passuntil(logs)
         if logs.sizes.size < 2:
             raise ValueError(f"{self.name} needs logs from at least two model sizes")
-        priors, options = self.priors_, self.sampler_
+        priors, options = self.effective_priors, self.sampler_options
         centre = float(np.mean(np.log(logs.sizes)))
         data = self.data(logs, centre)
         compiled = self._compiled(priors, data, logs)
@@ -248,7 +249,7 @@ class CountFit(BayesianFit):
         return f"{type(self).__name__}({state})"
 
 
-class PassUntilFit(CountFit):
+class PassUntilFit(PassCountFit):
     r"""Per-instance pass rates with partial pooling across a task's instances.
 
     .. math::
@@ -383,7 +384,7 @@ class PassUntilFit(CountFit):
         return posterior["b"][:, :, None] - posterior["alpha"][:, :, None] * x
 
 
-class TaskLawFit(CountFit):
+class TaskLawFit(PassCountFit):
     r"""The paper's task-level law on counts pooled over instances per size.
 
     .. math::

@@ -86,7 +86,7 @@ class BayesianFit:
 
     # -- configuration -------------------------------------------------------------------
     @property
-    def sampler_(self) -> dict:
+    def sampler_options(self) -> dict:
         """nutpie options of a fit: the package's, the class's, then the user's."""
         return merge_sampler_options(DEFAULT_SAMPLER | self.sampler_defaults, self.sampler)
 

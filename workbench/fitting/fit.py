@@ -102,7 +102,7 @@ class ScalingLawFit(BayesianFit):
         return merge_priors(default_priors(self.law, likelihood, structure), self.priors, owner)
 
     @property
-    def priors_(self) -> dict[str, Prior]:
+    def effective_priors(self) -> dict[str, Prior]:
         """Priors of the fitted model, or of a plain fit (no run effect, no groups) before it."""
         return self.priors_for(self.structure_ if hasattr(self, "idata_") else Structure())
 
@@ -185,7 +185,7 @@ class ScalingLawFit(BayesianFit):
         data_problems = shape_problems(self.law, runs)
         for problem in data_problems:
             warnings.warn(f"{self.law.label}: {problem}", DataShapeWarning, stacklevel=2)
-        priors, options = self.priors_for(structure), self.sampler_
+        priors, options = self.priors_for(structure), self.sampler_options
         x = {name: runs.column(name) for name in self.law.covariates}
         centres = self.law.centres(x, runs.y)
         data = model_data(self.law, x, runs.y, centres, structure, runs)
@@ -378,6 +378,33 @@ class ScalingLawFit(BayesianFit):
         from workbench.predict import predict
 
         return predict(self, targets, ci_prob=ci_prob, interval=interval, **covariates)
+
+    def report(self, ci_prob: float = 0.9) -> dict:
+        """What the fit says, JSON-ready (``workbench fit --json``): the paper's parameters,
+        derived quantities and noise (median and central ``ci_prob`` interval), diagnostics and
+        the calibration of its extrapolation error."""
+        from workbench.predict.calibration import calibration_of
+
+        summary = self.summary(ci_prob=ci_prob)
+
+        def rows(names):
+            columns = ["median", "ci_low", "ci_high"]
+            return {name: summary.loc[name, columns].to_dict() for name in names}
+
+        noise = [name for name in ("sigma", "nu", "run_sd") if name in summary.index]
+        params = [name for name in summary.index if name.split("[")[0] in self.law.parameters]
+        derived = [name for name in summary.index if name not in (*params, *noise)]
+        return {
+            "law": self.law.name,
+            "n_obs": int(self.idata.attrs["n_obs"]),
+            "groups": list(self.groups_),
+            "params": rows(params),
+            "derived": rows(derived),
+            "noise": rows(noise),
+            "diagnostics": self.diagnostics().to_dict(),
+            "calibration": calibration_of(self).summary(),
+            "ci_prob": ci_prob,
+        }
 
     def compute_optimal(self, compute, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
         """N_opt, D_opt, the loss there and tokens per parameter at each compute budget C.

@@ -44,8 +44,8 @@ ROLES = {"lr": "learning rate", "batch": "batch size"}
 class OptimaFit(BayesianFit):
     """Shared machinery: sweeps → per-setting optima → laws, in one PyMC model sampled by nutpie.
 
-    Subclasses set ``laws_`` (the law of each bowl axis), ``columns_`` (the swept column of each
-    axis) and ``keys`` (the columns that define a setting).
+    Subclasses set ``axis_laws`` (the law of each bowl axis), ``axis_columns`` (the swept column
+    of each axis) and ``keys`` (the columns that define a setting).
     """
 
     min_runs_default: ClassVar[int] = 8
@@ -74,11 +74,11 @@ class OptimaFit(BayesianFit):
 
     # -- configuration (subclasses) ------------------------------------------------------
     @property
-    def laws_(self) -> dict[str, ScalingLaw]:
+    def axis_laws(self) -> dict[str, ScalingLaw]:
         raise NotImplementedError
 
     @property
-    def columns_(self) -> dict[str, str]:
+    def axis_columns(self) -> dict[str, str]:
         raise NotImplementedError
 
     def keys(self, runs: RunTable) -> tuple[str, ...]:
@@ -101,12 +101,12 @@ class OptimaFit(BayesianFit):
 
     @property
     def label(self) -> str:
-        laws = ", ".join(f"{axis}: {law.label}" for axis, law in self.laws_.items())
+        laws = ", ".join(f"{axis}: {law.label}" for axis, law in self.axis_laws.items())
         return f"{type(self).__name__}({laws})"
 
     def priors_for(self, n_groups: int) -> dict[str, Prior]:
         """Default priors with the user's overrides applied."""
-        defaults = OptimaModel(self.laws_, n_groups, self.centred).default_priors()
+        defaults = OptimaModel(self.axis_laws, n_groups, self.centred).default_priors()
         return merge_priors(defaults, self.priors, self.label)
 
     # -- fitting -------------------------------------------------------------------------
@@ -132,17 +132,17 @@ class OptimaFit(BayesianFit):
         runs = read_sweeps(sweeps, self.target)
         located = prepare_sweeps(
             runs,
-            columns=list(self.columns_.values()),
+            columns=list(self.axis_columns.values()),
             keys=self.keys(runs),
             window=self.window,
             min_runs=self.min_runs or self.min_runs_default,
-            roles={self.columns_[axis]: ROLES[axis] for axis in self.columns_},
+            roles={self.axis_columns[axis]: ROLES[axis] for axis in self.axis_columns},
         )
-        needed = {name for law in self.laws_.values() for name in law.covariates}
+        needed = {name for law in self.axis_laws.values() for name in law.covariates}
         by_column = group_values(runs, located, sorted({self.covariate_column(n) for n in needed}))
         covariates = {name: by_column[self.covariate_column(name)] for name in needed}
-        model = OptimaModel(self.laws_, len(located.groups), self.centred)
-        priors, options = self.priors_for(model.n_groups), self.sampler_
+        model = OptimaModel(self.axis_laws, len(located.groups), self.centred)
+        priors, options = self.priors_for(model.n_groups), self.sampler_options
         data, centres = self._data(located, covariates)
         compiled = model.compiled(data, priors)
         seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
@@ -161,8 +161,8 @@ class OptimaFit(BayesianFit):
             - np.log(groups["best_loss"].to_numpy())[group],
         }
         centres = {}
-        for axis, law in self.laws_.items():
-            column = self.columns_[axis]
+        for axis, law in self.axis_laws.items():
+            column = self.axis_columns[axis]
             best = np.log(groups[f"best_{column}"].to_numpy())
             logs = {name: np.log(covariates[name]) for name in law.covariates}
             centres[axis] = {name: float(np.mean(value)) for name, value in logs.items()}
@@ -179,7 +179,7 @@ class OptimaFit(BayesianFit):
         groups = sweeps.groups
         best_loss = xr.DataArray(groups["best_loss"].to_numpy(), dims="group")
         derived = {"loss_opt": best_loss * np.exp(posterior["loss_offset"])}
-        for axis, law in self.laws_.items():
+        for axis, law in self.axis_laws.items():
             theta = {name: posterior[f"{axis}_{name}"] for name in law.sampler_parameters}
             paper = law.to_paper(theta, centres[axis])
             derived |= {f"{axis}_{name}": value for name, value in paper.items()}
@@ -225,8 +225,8 @@ class OptimaFit(BayesianFit):
         tree.attrs = {
             "workbench_version": workbench.__version__,
             "model": type(self).__name__,
-            "laws": json.dumps({axis: law.options for axis, law in self.laws_.items()}),
-            "columns": json.dumps(self.columns_),
+            "laws": json.dumps({axis: law.options for axis, law in self.axis_laws.items()}),
+            "columns": json.dumps(self.axis_columns),
             "keys": json.dumps(list(sweeps.keys)),
             "window": self.window,
             "priors": priors_to_json(priors),
@@ -242,7 +242,7 @@ class OptimaFit(BayesianFit):
         return tree
 
     def _log_law(self, axis, theta, covariates, centres, dim):
-        law = self.laws_[axis]
+        law = self.axis_laws[axis]
         x = {
             name: xr.DataArray(np.log(covariates[name]) - centres[name], dims=dim)
             for name in law.covariates
@@ -253,7 +253,7 @@ class OptimaFit(BayesianFit):
         """log p(log loss_r | draw), on the (chain, draw, obs) grid, for LOO and WAIC."""
         group = data["run_group"]
         deltas, log_curvatures = [], []
-        for axis in self.laws_:
+        for axis in self.axis_laws:
             log_optimum = posterior[f"log_{axis}_opt"].values[..., group]
             best = data[f"{axis}_best"][group]
             deltas.append(data[f"{axis}_run"] + best - log_optimum)
@@ -273,12 +273,17 @@ class OptimaFit(BayesianFit):
     def parameter_names(self) -> list[str]:
         """The laws' parameters in the paper's convention, then their scatter."""
         names = []
-        for axis, law in self.laws_.items():
+        for axis, law in self.axis_laws.items():
             names += [f"{axis}_{name}" for name in law.parameters] + [f"{axis}_scatter"]
         return names
 
     def diagnostic_names(self) -> list[str]:
-        return [*self.parameter_names, "sigma", "nu", *(f"log_{axis}_opt" for axis in self.laws_)]
+        return [
+            *self.parameter_names,
+            "sigma",
+            "nu",
+            *(f"log_{axis}_opt" for axis in self.axis_laws),
+        ]
 
     def summary_names(self) -> list[str]:
         return [*self.parameter_names, "sigma", "nu"]
@@ -295,7 +300,9 @@ class OptimaFit(BayesianFit):
         table = groups.copy()
         draws = self.draws()
         tail = (1 - ci_prob) / 2
-        names = {f"{axis}_opt": QUANTITIES[axis] for axis in self.laws_} | {"loss_opt": "loss_opt"}
+        names = {f"{axis}_opt": QUANTITIES[axis] for axis in self.axis_laws} | {
+            "loss_opt": "loss_opt"
+        }
         for variable, name in names.items():
             values = draws[variable]
             table[name] = np.median(values, axis=0)
@@ -349,7 +356,7 @@ class OptimaFit(BayesianFit):
         seed = self.idata.attrs["random_seed"] if random_seed is None else random_seed
         rng = np.random.default_rng(seed)
         draws, frames = self.draws(), []
-        for axis, law in self.laws_.items():
+        for axis, law in self.axis_laws.items():
             if not set(law.covariates) <= set(values):
                 continue
             log_mean = self.log_law_draws(axis, values)
@@ -366,7 +373,7 @@ class OptimaFit(BayesianFit):
                     )
                 )
         if not frames:
-            needed = {QUANTITIES[axis]: law.covariates for axis, law in self.laws_.items()}
+            needed = {QUANTITIES[axis]: law.covariates for axis, law in self.axis_laws.items()}
             raise ValueError(
                 f"no quantity can be predicted from {sorted(values)}; covariates needed: {needed}"
             )
@@ -404,7 +411,7 @@ class OptimaFit(BayesianFit):
 
     def log_law_draws(self, axis: str, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
         """Log of an axis's law at the covariates, per posterior draw: (draws, targets)."""
-        law = self.laws_[axis]
+        law = self.axis_laws[axis]
         centres = json.loads(self.idata.attrs["centres"])[axis]
         draws = self.draws([f"{axis}_{name}" for name in law.sampler_parameters])
         theta = {name: draws[f"{axis}_{name}"][:, None] for name in law.sampler_parameters}
@@ -503,14 +510,14 @@ class StepLawFit(OptimaFit):
         }
 
     @property
-    def laws_(self):
+    def axis_laws(self):
         return {
             "lr": get_law(LAW, covariates=self.lr_covariates),
             "batch": get_law(LAW, covariates=self.batch_covariates),
         }
 
     @property
-    def columns_(self):
+    def axis_columns(self):
         return {"lr": self.learning_rate, "batch": self.batch_size}
 
     def keys(self, runs):
@@ -571,11 +578,11 @@ class LearningRateBatchRule(OptimaFit):
         return super().config() | {"covariates": list(self.covariates)}
 
     @property
-    def laws_(self):
+    def axis_laws(self):
         return {"lr": get_law(LAW, covariates=self.covariates)}
 
     @property
-    def columns_(self):
+    def axis_columns(self):
         return {"lr": self.learning_rate}
 
     def keys(self, runs):

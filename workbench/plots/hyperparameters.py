@@ -55,7 +55,7 @@ def plot_hyperparameter_law(
         On log–log axes.
     """
     axis = _axis(fit, quantity)
-    law = fit.laws_[axis]
+    law = fit.axis_laws[axis]
     x = x or law.covariates[-1]
     if x not in law.covariates:
         raise ValueError(
@@ -99,7 +99,7 @@ def plot_hyperparameter_law(
 
 
 def _axis(fit, quantity: str) -> str:
-    axes = {QUANTITIES[axis]: axis for axis in fit.laws_}
+    axes = {QUANTITIES[axis]: axis for axis in fit.axis_laws}
     if quantity not in axes:
         raise ValueError(f"this fit has no {quantity!r}; choose one of {sorted(axes)}")
     return axes[quantity]
@@ -109,7 +109,7 @@ def _optima_with_covariates(fit, axis: str, ci_prob: float) -> pd.DataFrame:
     """The optima table with each law covariate's value per setting."""
     optima = fit.optima(ci_prob=ci_prob)
     constant = fit.idata["constant_data"].to_dataset()
-    for name in fit.laws_[axis].covariates:
+    for name in fit.axis_laws[axis].covariates:
         optima[name] = constant[f"covariate_{name}"].values
     return optima
 

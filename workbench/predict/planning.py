@@ -142,7 +142,7 @@ def plan_next_runs(
     noise = _noise(fit)
     ranking_seed, *batch_seeds = np.random.SeedSequence(random_seed).spawn(3)
     tail = (1 - ci_prob) / 2
-    problem = _Problem(quantity, log_means, noise, (tail, 1 - tail))
+    problem = _Preposterior(quantity, log_means, noise, (tail, 1 - tail))
 
     scenarios = np.zeros((n_simulations, quantity.size))  # log weights, one row per scenario
     prior_variance, prior_width, _ = problem.summaries(scenarios)
@@ -316,7 +316,7 @@ def _noise(fit) -> dict[str, np.ndarray]:
 
 # -- preposterior arithmetic -------------------------------------------------------------------
 @dataclass
-class _Problem:
+class _Preposterior:
     quantity: np.ndarray  # (draws,) log target per draw
     log_means: np.ndarray  # (draws, candidates)
     noise: dict[str, np.ndarray]

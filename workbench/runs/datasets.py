@@ -36,7 +36,6 @@ MISFITTING_URL = (
     "1f3708c0a12df0effb0ee906b1da5f9f0ff4f4f1/data/scaling_results.csv"
 )
 MISFITTING_SHA256 = "193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58"
-MISFITTING_RUN_KEYS = ["model", "peak_lr", "total_steps"]
 
 
 class DatasetError(RuntimeError):

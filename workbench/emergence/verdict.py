@@ -54,7 +54,6 @@ from workbench.emergence.mixture import LABELS, TaskLawMixture
 
 TAU = 0.15
 DECISION_PROB = 0.9
-VERDICTS = ("accelerated", "plain", "subscaling", "undetermined")
 # Past this many times the current instances, :func:`required_factor` gives up: the curvature
 # sits too close to ±τ for any practical design to decide.
 MAX_DESIGN_FACTOR = 100.0
