@@ -242,7 +242,7 @@ def main():
 
 
 def interval(row: dict) -> str:
-    return f"{row['median']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+    return f"{row['median']:.4g} [{row['ci_low_90']:.4g}, {row['ci_high_90']:.4g}]"
 
 
 def print_row(label: str, cells) -> None:

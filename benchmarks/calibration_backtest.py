@@ -79,7 +79,9 @@ def score_split(name: str, runs, cut: float, seed: int, prior: Prior) -> pd.Data
         warnings.simplefilter("ignore")  # see fit_below_cut
         ensemble, test, targets = fit_below_cut(runs, cut, seed, prior)
         tables = {
-            interval: ensemble.predict(targets, ci_prob=CI_PROB, interval=interval)
+            interval: ensemble.predict(
+                targets, ci_prob=max(CI_PROB), inner_prob=min(CI_PROB), interval=interval
+            )
             for interval in ("calibrated", "law")
         }
         single = {

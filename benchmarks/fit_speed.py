@@ -112,7 +112,7 @@ def main():
     print(f"{'param':<8s}{'Bayes median':>14s}{'90% interval':>26s}{'Huber point':>14s}")
     for name in PARAMETERS:
         row = summary.loc[name]
-        interval = f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+        interval = f"[{row['ci_low_90']:.4g}, {row['ci_high_90']:.4g}]"
         print(f"{name:<8s}{row['median']:>14.4g}{interval:>26s}{baseline[name]:>14.4g}")
 
 

@@ -35,7 +35,7 @@ def test_fit_is_calibrated_like_the_command_line():
     assert isinstance(fit, wb.ScalingLawFit)
     assert calibration_of(fit).summary()["source"] == "nested_lfo"
     summary = fit.summary(ci_prob=0.9)
-    assert summary.loc["E", "ci_low"] < DEMO_TRUTH["E"] < summary.loc["E", "ci_high"]
+    assert summary.loc["E", "ci_low_90"] < DEMO_TRUTH["E"] < summary.loc["E", "ci_high_90"]
     table = fit.predict(N=[7e10], D=[1.4e12])
     assert (table["interval"] == "calibrated").all()
 

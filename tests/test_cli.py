@@ -61,7 +61,7 @@ def test_fit_json_has_the_documented_shape(capsys, demo_csv):
     assert report["n_obs"] == len(pd.read_csv(demo_csv))
     assert set(report["params"]) == {"E", "A", "B", "alpha", "beta"}
     for row in report["params"].values():
-        assert row["ci_low"] < row["median"] < row["ci_high"]
+        assert row["ci_low_90"] < row["median"] < row["ci_high_90"]
     assert set(report["diagnostics"]) >= {"rhat_max", "ess_bulk_min", "divergences"}
     assert report["ci_prob"] == 0.9
     assert 1.7 < report["params"]["E"]["median"] < 1.9

@@ -186,7 +186,7 @@ def test_calibrate_reports_nominal_against_observed_coverage(capsys, tokens_csv)
     )
     ((label, entry),) = report["laws"].items()
     assert label.startswith("power_law")
-    coverage = pd.DataFrame(entry["coverage"]).set_index("ci_prob")
+    coverage = pd.DataFrame(entry["coverage"]).set_index("nominal")
     assert list(coverage.index) == [0.5, 0.8, 0.9, 0.95]
     assert (coverage["calibrated"] >= coverage["law"]).all()
     pit = np.array(entry["pit"]["calibrated"])

@@ -36,12 +36,12 @@ def test_fit_reports_parameters_diagnostics_and_a_new_settings_optima(fitted):
     assert (report["n_settings"], report["n_runs"]) == (len(SETTINGS), 65)
     assert report["ci_prob"] == 0.9
     exponent = report["parameters"]["lr_b_N"]
-    assert exponent["ci_low"] < exponent["median"] < exponent["ci_high"] < 0
+    assert exponent["ci_low_90"] < exponent["median"] < exponent["ci_high_90"] < 0
     assert set(report["diagnostics"]) == {"rhat_max", "ess_bulk_min", "ess_tail_min", "divergences"}
     rows = {row["quantity"]: row for row in report["predictions"]}
     assert set(rows) == {"learning_rate", "batch_size"}
     assert rows["learning_rate"]["N"] == 7e9 and rows["learning_rate"]["D"] == 1.4e12
-    assert 0 < rows["learning_rate"]["ci_low"] < rows["learning_rate"]["ci_high"] < 1
+    assert 0 < rows["learning_rate"]["ci_low_90"] < rows["learning_rate"]["ci_high_90"] < 1
 
 
 def test_the_saved_fit_reports_and_predicts_the_same_without_sampling(fitted):

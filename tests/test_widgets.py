@@ -21,7 +21,7 @@ def test_slider_updates_readout_with_the_library_prediction(demo_fit):
     explorer.size.value = 7e10
     explorer.tokens_per_parameter.value = 20.0
     row = (
-        demo_fit.predict(N=[7e10], D=[1.4e12], ci_prob=(0.9,), warn=False)
+        demo_fit.predict(N=[7e10], D=[1.4e12], ci_prob=0.9, warn=False)
         .query("kind == 'observation'")
         .iloc[0]
     )

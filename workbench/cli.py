@@ -18,6 +18,15 @@ from workbench.atomic import replacing
 from workbench.backtesting import LawEnsemble, calibrate, load_fit
 from workbench.backtesting.auto import AUTO
 from workbench.fitting import FitFileError, FitWarning, ScalingLawFit
+from workbench.intervals import (
+    INNER_PROB,
+    interval_columns,
+    interval_levels,
+    interval_names,
+    percent,
+    resolve_ci_prob,
+    summarize_draws,
+)
 from workbench.laws import LAWS, get_law, law_table
 from workbench.predict import ExtrapolationWarning, calibration_of
 from workbench.predict.calibration import describe_calibration
@@ -144,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--tune", type=whole_number(0), default=1000)
     fit.add_argument("--chains", type=whole_number(1), default=2)
     fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument("--ci-prob", type=probability, default=0.9)
+    add_ci_prob_argument(fit)
     fit.add_argument(
         "--no-calibrate",
         action="store_true",
@@ -181,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibrated (default): widened by the extrapolation error past the training runs; "
         "law: the law's own interval, as if it held at any scale",
     )
-    predict.add_argument("--ci-prob", type=probability, default=0.9)
+    add_ci_prob_argument(predict)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
 
     calibrate_command = commands.add_parser(
@@ -318,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="batch-results", help="results folder (default: %(default)s)"
     )
     batch.add_argument("--retry-failed", action="store_true", help="run failed jobs again")
+    add_ci_prob_argument(
+        batch, "scored credible level (default: the spec's ci_prob, else the project's)"
+    )
 
     batch_report = commands.add_parser(
         "batch-report", help="rank the fitting choices of a batch's results"
@@ -327,9 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_ci_prob_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument(
+        "--ci-prob",
+        type=probability,
+        help=help
+        or "credible level of every interval (default: the project's, workbench.intervals.CI_PROB)",
+    )
+
+
 def main(argv=None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
+        if getattr(arguments, "ci_prob", None) is None and arguments.command != "batch":
+            # Resolved at run time, so that the project's level set in one place applies here.
+            arguments.ci_prob = resolve_ci_prob(None) if hasattr(arguments, "ci_prob") else None
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return COMMANDS[arguments.command](arguments)
@@ -534,19 +558,17 @@ def format_ensemble(ensemble: LawEnsemble, report: dict) -> str:
 
 
 def format_report(fit: ScalingLawFit, report: dict) -> str:
-    percent = f"{100 * report['ci_prob']:g}%"
+    low, high = interval_names(report["ci_prob"])
     lines = [
         f"{fit.law.label}: {fit.law.formula}",
         f"{report['n_obs']} observations of {fit.target_}, "
         f"{fit.idata.attrs['likelihood']} likelihood",
         "",
-        f"{'parameter':>12s} {'median':>12s}   {percent} interval",
+        f"{'parameter':>12s} {'median':>12s}   {percent(report['ci_prob'])}% interval",
     ]
     for group in ("params", "derived", "noise"):
         for name, row in report[group].items():
-            lines.append(
-                f"{name:>12s} {row['median']:12.5g}   [{row['ci_low']:.5g}, {row['ci_high']:.5g}]"
-            )
+            lines.append(f"{name:>12s} {row['median']:12.5g}   [{row[low]:.5g}, {row[high]:.5g}]")
     diagnostics = report["diagnostics"]
     lines += [
         "",
@@ -575,11 +597,15 @@ def _predict(arguments) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ExtrapolationWarning)
         table = fit.predict(
-            ci_prob=(0.5, arguments.ci_prob), interval=arguments.interval, **covariates
+            ci_prob=arguments.ci_prob,
+            inner_prob=INNER_PROB,
+            interval=arguments.interval,
+            **covariates,
         )
     table = table[table["kind"] == arguments.kind]
     messages = [str(w.message) for w in caught if issubclass(w.category, ExtrapolationWarning)]
-    high = f"{100 * arguments.ci_prob:g}"
+    levels = interval_levels(arguments.ci_prob, INNER_PROB)
+    low, high = interval_names(arguments.ci_prob)
     calibrations = (
         fit.calibrations() if ensemble else {fit.law.label: calibration_of(fit).summary()}
     )
@@ -588,10 +614,10 @@ def _predict(arguments) -> int:
             {
                 **{name: row[name] for name in names if name in row},
                 "median": row["median"],
-                "ci_low": row[f"ci_low_{high}"],
-                "ci_high": row[f"ci_high_{high}"],
-                "ci_low_50": row["ci_low_50"],
-                "ci_high_50": row["ci_high_50"],
+                **{name: row[name] for name in interval_columns(levels)},
+                # The ci_prob interval under level-free names, for scripts that predate them.
+                "ci_low": row[low],
+                "ci_high": row[high],
                 "distance": row["distance"],
                 "interval": row["interval"],
                 "beyond_evidence": bool(row["beyond_evidence"]),
@@ -672,7 +698,7 @@ def _demo(arguments) -> int:
     fit = ScalingLawFit(arguments.law, sampler={"progress_bar": sys.stderr.isatty()})
     fit.fit(runs, random_seed=arguments.seed)
     calibrate(fit, runs, random_seed=arguments.seed)
-    print(format_report(fit, fit.report(0.9)))
+    print(format_report(fit, fit.report()))
     largest = runs.data.loc[runs.data["C"].idxmax()]
     scale = np.array([1.0, 3.0, 10.0])
     targets = {"N": largest["N"] * scale, "D": largest["D"] * scale}
@@ -684,12 +710,13 @@ def _demo(arguments) -> int:
     print(shown.to_string(index=False))
     if fit.law.has_compute_optimum:
         budgets = largest["C"] * np.array([10.0, 100.0])
-        optimum = fit.compute_optimal(budgets, ci_prob=(0.9,))
+        optimum = fit.compute_optimal(budgets)
+        low, high = interval_names()
         print("\nCompute-optimal allocation at 10x and 100x the largest run's compute:")
         for _, row in optimum.iterrows():
             print(
                 f"  C={row['C']:.3g} {row['quantity']:>21s}: {row['median']:.4g} "
-                f"[{row['ci_low_90']:.4g}, {row['ci_high_90']:.4g}] (90%)"
+                f"[{row[low]:.4g}, {row[high]:.4g}] ({percent(resolve_ci_prob())}%)"
             )
     return 0
 
@@ -713,21 +740,19 @@ def _passuntil(arguments) -> int:
         verdict = emergence_test(logs, sampler=sampler, random_seed=arguments.seed)
     choice = choose_predictions(fit, verdict.mixture)
     targets = arguments.target_N or [10 * float(logs.sizes.max())]
-    probabilities = (0.5, arguments.ci_prob)
-    high = f"{100 * arguments.ci_prob:g}"
+    interval = interval_names(arguments.ci_prob)
 
     def rows(table):
         return [
             {
                 **{k: row[k] for k in ("N", "quantity")},
                 "median": row["median"],
-                "ci_low": row[f"ci_low_{high}"],
-                "ci_high": row[f"ci_high_{high}"],
+                **{name: row[name] for name in interval},
             }
             for _, row in table.iterrows()
         ]
 
-    observed = predict_passuntil(fit, logs.sizes, ci_prob=probabilities, k=[1])
+    observed = predict_passuntil(fit, logs.sizes, ci_prob=arguments.ci_prob, k=[1])
     naive = passuntil_estimate(logs).set_index("N")
     estimates = [
         {
@@ -737,7 +762,7 @@ def _passuntil(arguments) -> int:
         }
         for row in rows(observed[observed["quantity"] == "PU"])
     ]
-    predicted = predict_passuntil(choice.model, targets, ci_prob=probabilities, k=arguments.k)
+    predicted = predict_passuntil(choice.model, targets, ci_prob=arguments.ci_prob, k=arguments.k)
     predictions = [
         {**row, "distance_decades": float(extrapolation_distance(row["N"], logs.sizes.max()))}
         for row in rows(predicted)
@@ -769,17 +794,18 @@ def _passuntil(arguments) -> int:
         print(json.dumps(report))
     else:
         print(f"PassUntil: {report['n_instances']} instances at {report['n_models']} model sizes")
-        print(f"\nPU per size (posterior median, {high}% interval):")
+        level = percent(arguments.ci_prob)
+        print(f"\nPU per size (posterior median, {level}% interval):")
         for row in estimates:
             print(
-                f"  N={row['N']:.3g}  {row['median']:.3g} [{row['ci_low']:.3g}, "
-                f"{row['ci_high']:.3g}]  ({row['censored']} of {row['instances']} censored)"
+                f"  N={row['N']:.3g}  {row['median']:.3g} [{row[interval[0]]:.3g}, "
+                f"{row[interval[1]]:.3g}]  ({row['censored']} of {row['instances']} censored)"
             )
-        print(f"\n{choice.text}\nPredictions ({high}% interval):")
+        print(f"\n{choice.text}\nPredictions ({level}% interval):")
         for row in predictions:
             print(
                 f"  N={row['N']:.3g} {row['quantity']:>8s}: {row['median']:.4g} "
-                f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+                f"[{row[interval[0]]:.4g}, {row[interval[1]]:.4g}]"
             )
         print(f"\nEmergence: {verdict.text}")
     for warning in caught:
@@ -789,13 +815,11 @@ def _passuntil(arguments) -> int:
 
 def _population_parameters(fit, ci_prob: float) -> dict:
     """Median and central interval of the population-level task-law parameters."""
-    tail = (1 - ci_prob) / 2
     posterior = fit.idata["posterior"]
     return {
         name: {
-            "median": float(posterior[name].median()),
-            "ci_low": float(posterior[name].quantile(tail)),
-            "ci_high": float(posterior[name].quantile(1 - tail)),
+            key: float(value)
+            for key, value in summarize_draws(posterior[name].values.ravel(), (ci_prob,)).items()
         }
         for name in ("mu_b", "mu_alpha", "sd_b", "sd_alpha")
     }
@@ -810,7 +834,7 @@ def _add_model_sampler_arguments(parser: argparse.ArgumentParser) -> None:
         "--tune", type=whole_number(0), help="tuning steps per chain (model default)"
     )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ci-prob", type=probability, default=0.9)
+    add_ci_prob_argument(parser)
 
 
 def model_sampler(arguments) -> dict:
@@ -851,6 +875,7 @@ def _add_law_set_arguments(parser: argparse.ArgumentParser, laws_required: bool 
     parser.add_argument("--tune", type=whole_number(0), default=1000)
     parser.add_argument("--chains", type=whole_number(1), default=2)
     parser.add_argument("--seed", type=int, default=0)
+    add_ci_prob_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -900,8 +925,11 @@ def _compare(arguments) -> int:
         fits = dict(zip(laws, ensemble.candidates_.values(), strict=True))
         comparison = compare(fits)
     report = comparison_report(comparison)
-    lfo = ensemble.lfo_table().rename(index=dict(zip(ensemble.candidates_, laws, strict=True)))
+    lfo = ensemble.lfo_table(arguments.ci_prob).rename(
+        index=dict(zip(ensemble.candidates_, laws, strict=True))
+    )
     report["lfo"] = json.loads(lfo.to_json(orient="index", double_precision=15))
+    report["ci_prob"] = arguments.ci_prob
     if arguments.json:
         print(json.dumps(report))
     else:
@@ -977,6 +1005,7 @@ def _backtest(arguments) -> int:
             cut=None if arguments.cut is None else parse_quantity(arguments.cut),
             fit_options=CHECKPOINT_POLICIES[arguments.checkpoints],
             sampler=_law_set_sampler(arguments),
+            ci_prob=arguments.ci_prob,
             random_seed=arguments.seed,
         )
     report = backtest_report(result)
@@ -1006,7 +1035,8 @@ def backtest_report(result) -> dict:
         },
         "laws": json.loads(result.table.to_json(orient="index", double_precision=15)),
         "predictions": json.loads(result.frame.to_json(orient="records", double_precision=15)),
-        "ci_prob": list(result.ci_prob),
+        "ci_prob": result.ci_prob,
+        "inner_prob": result.inner_prob,
     }
 
 
@@ -1033,7 +1063,7 @@ def _calibrate(arguments) -> int:
             print(f"  {'interval':>10s} {'law-only':>9s} {'calibrated':>11s}")
             for row in entry["coverage"]:
                 print(
-                    f"  {100 * row['ci_prob']:>9g}% {row['law']:>9.2f} {row['calibrated']:>11.2f}"
+                    f"  {100 * row['nominal']:>9g}% {row['law']:>9.2f} {row['calibrated']:>11.2f}"
                 )
     _print_warnings(caught, FitWarning)
     return 0
@@ -1128,6 +1158,7 @@ def _batch(arguments) -> int:
             scheduler=arguments.scheduler,
             workers=arguments.workers,
             retry_failed=arguments.retry_failed,
+            ci_prob=arguments.ci_prob,
         )
     except ConnectionError as error:
         raise UsageError(str(error)) from None
@@ -1198,17 +1229,18 @@ def _steplaw(arguments) -> int:
         print(json.dumps(report))
         return 0
     print(f"{fit.label}: {report['n_settings']} (N, D) settings, {report['n_runs']} runs")
-    percent = f"{100 * arguments.ci_prob:g} %"
-    print(f"\nParameters (posterior median, {percent} interval, R-hat, bulk ESS):")
+    level = f"{percent(arguments.ci_prob)} %"
+    low, high = interval_names(arguments.ci_prob)
+    print(f"\nParameters (posterior median, {level} interval, R-hat, bulk ESS):")
     for name, row in report["parameters"].items():
         print(
-            f"  {name:14s}{row['median']:>11.4g}  [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+            f"  {name:14s}{row['median']:>11.4g}  [{row[low]:.4g}, {row[high]:.4g}]"
             f"  R-hat {row['r_hat']:.3f}  ESS {row['ess_bulk']:.0f}"
         )
     for row in report["predictions"]:
         print(
             f"{row['quantity']} at N={row['N']:.3g}, D={row['D']:.3g}: {row['median']:.4g} "
-            f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}] ({percent}, a new setting's optimum)"
+            f"[{row[low]:.4g}, {row[high]:.4g}] ({level}, a new setting's optimum)"
         )
     if arguments.output:
         print(f"Saved: {arguments.output}")

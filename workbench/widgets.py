@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
+from workbench.intervals import interval_names, percent, resolve_ci_prob
 from workbench.plots import plot_extrapolation
 
 
@@ -22,13 +23,14 @@ class Explorer:
     ----------
     fit : ScalingLawFit
         A fitted law.
-    ci_prob : float
-        Probability of the interval in the readout.
+    ci_prob : float, optional
+        Probability of the interval in the readout and the plot's outer band; the project's
+        credible level by default.
     """
 
-    def __init__(self, fit, ci_prob: float = 0.9):
+    def __init__(self, fit, ci_prob: float | None = None):
         self.fit = fit
-        self.ci_prob = ci_prob
+        self.ci_prob = resolve_ci_prob(ci_prob)
         self.covariate = "N" if "N" in fit.law.covariates else fit.law.covariates[0]
         observed = fit.idata["constant_data"][self.covariate].values
         low, high = np.log10(observed.min()), np.log10(observed.max())
@@ -74,11 +76,10 @@ class Explorer:
         targets = self.targets()
         # Every slider move predicts again: the readout says when the target is past the
         # calibration's evidence, instead of a warning per move.
-        table = self.fit.predict(targets, ci_prob=(self.ci_prob,), warn=False)
+        table = self.fit.predict(targets, ci_prob=self.ci_prob, warn=False)
         row = table.query("kind == 'observation'").iloc[0]
-        percent = f"{100 * self.ci_prob:g}"
         where = ", ".join(f"{name} = {values[0]:.3g}" for name, values in targets.items())
-        low, high = row[f"ci_low_{percent}"], row[f"ci_high_{percent}"]
+        low, high = (row[name] for name in interval_names(self.ci_prob))
         beyond = (
             f"; {row['distance']:.2g} decades past the data, beyond the evidence of the "
             "calibration: the interval may be too narrow"
@@ -87,14 +88,14 @@ class Explorer:
         )
         self.readout.value = html.escape(
             f"{self.fit.target_} at {where}: {row['median']:.4f} "
-            f"[{low:.4f}, {high:.4f}] ({percent}% interval){beyond}"
+            f"[{low:.4f}, {high:.4f}] ({percent(self.ci_prob)}% interval){beyond}"
         )
-        self.figure = plot_extrapolation(self.fit, targets)
+        self.figure = plot_extrapolation(self.fit, targets, ci_prob=self.ci_prob)
         self.plot.clear_output(wait=True)
         with self.plot:
             display(self.figure)
 
 
-def explore(fit, ci_prob: float = 0.9) -> widgets.VBox:
+def explore(fit, ci_prob: float | None = None) -> widgets.VBox:
     """The quick explorer widget for ``fit`` (see :class:`Explorer`)."""
     return Explorer(fit, ci_prob=ci_prob).widget

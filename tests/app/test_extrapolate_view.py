@@ -9,7 +9,7 @@ import pytest
 
 from workbench.app import ExtrapolateView, WorkbenchState
 
-COLUMNS = ["N", "D", "C", "kind", "median", "ci_low_50", "ci_high_50", "ci_low_90", "ci_high_90"]
+COLUMNS = ["N", "D", "C", "kind", "median", "ci_low_90", "ci_high_90"]
 COLUMNS += ["distance", "interval", "beyond_evidence"]
 
 

@@ -54,6 +54,18 @@ def test_job_ids_are_stable_and_depend_on_what_changes_the_fit():
     assert ids[0].startswith("epoch-chinchilla-final-h0.1-")
 
 
+def test_scored_level_is_the_projects_unless_the_spec_sets_one(monkeypatch):
+    import workbench.intervals
+
+    assert parse_spec(MINIMAL).levels == (0.5, 0.9)
+    monkeypatch.setattr(workbench.intervals, "CI_PROB", 0.8)
+    assert parse_spec(MINIMAL).levels == (0.5, 0.8)
+    spec = parse_spec(MINIMAL | {"ci_prob": 0.95})
+    assert spec.levels == (0.5, 0.95)
+    # A job scored at another level is another job.
+    assert spec.job_id(spec.jobs()[0]) != parse_spec(MINIMAL).job_id(spec.jobs()[0])
+
+
 def test_named_prior_sets_are_a_grid_axis():
     priors = {"default": None, "tight": {"sigma": {"distribution": "HalfNormal", "sigma": 0.01}}}
     spec = parse_spec(MINIMAL | {"priors": priors})
@@ -79,6 +91,8 @@ def test_named_prior_sets_are_a_grid_axis():
         ({"save_fits": "yes"}, "save_fits: 'yes' is not true or false"),
         ({"laws": [["chinchilla"]]}, r"laws: \['chinchilla'\] is not a law name"),
         ({"datasets": {"x": {"path": 5}}}, "datasets.x.path: 5 is not a file name"),
+        ({"ci_prob": 1.5}, "ci_prob: ci_prob must lie strictly between 0 and 1"),
+        ({"ci_prob": [0.5, 0.9]}, "ci_prob: ci_prob is one credible level"),
     ],
 )
 def test_invalid_specs_raise_one_clear_error(change, message):

@@ -30,12 +30,12 @@ def test_json_report(logs_csv, capsys):
     assert report["n_models"] == 6 and report["n_instances"] == 60
     assert [row["N"] for row in report["estimates"]] == pytest.approx(list(SIZES))
     for row in report["estimates"]:
-        assert row["ci_low"] <= row["median"] <= row["ci_high"]
+        assert row["ci_low_90"] <= row["median"] <= row["ci_high_90"]
     assert report["estimates"][0]["censored"] > 0  # the budget censors the smallest model
     assert set(report["params"]) == {"mu_b", "mu_alpha", "sd_b", "sd_alpha"}
     assert 0.3 < report["params"]["mu_alpha"]["median"] < 0.5  # simulated with 0.4
     (pu,) = [row for row in report["predictions"] if row["quantity"] == "PU"]
-    assert pu["N"] == 1e11 and pu["ci_low"] < pu["median"] < pu["ci_high"]
+    assert pu["N"] == 1e11 and pu["ci_low_90"] < pu["median"] < pu["ci_high_90"]
     assert {row["quantity"] for row in report["predictions"]} == {"PU", "pass@1", "pass@10"}
     emergence = report["emergence"]
     assert emergence["verdict"] in {"accelerated", "plain", "subscaling", "undetermined"}
@@ -62,7 +62,7 @@ def test_predictions_follow_an_accelerated_verdict(tmp_path, capsys):
     assert f"accelerated {report['weights']['accelerated']:.2f}" in report["prediction_text"]
     (pu,) = [row for row in report["predictions"] if row["quantity"] == "PU"]
     truth = float(true_pu(logs, 1e11)[0])
-    assert pu["ci_low"] <= truth <= pu["ci_high"]
+    assert pu["ci_low_90"] <= truth <= pu["ci_high_90"]
     assert "warning" not in captured.err  # every fit converged at the defaults
 
 

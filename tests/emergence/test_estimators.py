@@ -63,7 +63,7 @@ def test_beta_posteriors_match_scipy_and_numerical_integration():
         InstanceLaw(1.0, 0.8, 0.4, 0.05, reference_N=1e8), [1e8, 1e9], 30, 500, 3
     )
     prior = (0.5, 2.0)
-    table = instance_posteriors(logs, prior=prior, ci_prob=(0.5, 0.9))
+    table = instance_posteriors(logs, prior=prior, ci_prob=0.9)
     r, k = logs.passes, logs.attempts
     np.testing.assert_allclose(table["mean"], stats.beta.mean(prior[0] + r, prior[1] + k - r))
     np.testing.assert_allclose(

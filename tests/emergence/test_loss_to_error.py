@@ -24,7 +24,7 @@ def test_recovers_parameters_and_predicts_lower_losses():
         low, high = np.quantile(posterior[name].values, [0.05, 0.95])
         assert low <= value <= high, name
     target = np.array([2.2])
-    row = fit.predict(target, ci_prob=(0.9,)).query("kind == 'mean'").iloc[0]
+    row = fit.predict(target, ci_prob=0.9).query("kind == 'mean'").iloc[0]
     assert row.ci_low_90 <= error_from_loss(target, **TRUTH)[0] <= row.ci_high_90
 
 

@@ -38,7 +38,7 @@ def recovery():
     for seed in range(10):
         logs = simulated(seed)
         fit = fitted(logs, seed)
-        table = predict_passuntil(fit, TARGET, ci_prob=(0.9,))
+        table = predict_passuntil(fit, TARGET, ci_prob=0.9)
         pu = table[table["quantity"] == "PU"].iloc[0]
         results.append((logs, fit, pu, float(true_pu(logs, TARGET)[0])))
     return results
@@ -97,7 +97,7 @@ def test_censoring_matters(recovery):
 
 def test_predict_passuntil_columns(recovery):
     fit = recovery[0][1]
-    table = predict_passuntil(fit, ["10B", 1e11], ci_prob=(0.5, 0.9), k=(1, 10))
+    table = predict_passuntil(fit, ["10B", 1e11], ci_prob=0.9, inner_prob=0.5, k=(1, 10))
     assert set(table["quantity"]) == {"PU", "pass@1", "pass@10"}
     pu = table[table["quantity"] == "PU"]["median"].to_numpy()
     pass1 = table[table["quantity"] == "pass@1"]["median"].to_numpy()

@@ -50,7 +50,7 @@ def test_lambada_from_small_models_predicts_large_ones(final_scores):
     lambada, _ = final_scores
     small = lambada[lambada["N"] <= 1.5e9]
     assert len(small) == 5
-    table = fit(small, chance=0.0).predict([6857302016, 11846072320], ci_prob=(0.9,))
+    table = fit(small, chance=0.0).predict([6857302016, 11846072320], ci_prob=0.9)
     observed = table[table["kind"] == "observation"].reset_index()
     for row, accuracy in zip(observed.itertuples(), (0.6728, 0.7046), strict=True):
         assert row.ci_low_90 <= accuracy <= row.ci_high_90
@@ -95,7 +95,7 @@ def test_lambada_error_from_loss_predicts_large_models(shared_data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = ErrorFromLossFit(sampler=SAMPLER).fit(loss[:5], error[:5], random_seed=2)
-    table = fit.predict(loss[6:], ci_prob=(0.9,)).query("kind == 'observation'")
+    table = fit.predict(loss[6:], ci_prob=0.9).query("kind == 'observation'")
     for row, observed in zip(table.itertuples(), error[6:], strict=True):
         assert row.ci_low_90 <= observed <= row.ci_high_90
         assert abs(row.median - observed) < 0.05

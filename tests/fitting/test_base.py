@@ -134,11 +134,12 @@ def test_a_file_of_another_fit_is_refused_by_name(saved):
 def test_summary_is_arviz_median_interval_ess_and_rhat(saved):
     fitted, _, _, _ = saved
     summary = fitted.summary(ci_prob=0.8)
-    assert list(summary.columns) == ["median", "ci_low", "ci_high", "ess_bulk", "ess_tail", "r_hat"]
+    columns = ["median", "ci_low_80", "ci_high_80", "ess_bulk", "ess_tail", "r_hat"]
+    assert list(summary.columns) == columns
     name = summary.index[0]
     values = fitted.draws([name])[name]
     np.testing.assert_allclose(
-        summary.loc[name, ["ci_low", "median", "ci_high"]].to_numpy(dtype=float),
+        summary.loc[name, ["ci_low_80", "median", "ci_high_80"]].to_numpy(dtype=float),
         np.quantile(values, [0.1, 0.5, 0.9]),
         rtol=1e-12,
     )

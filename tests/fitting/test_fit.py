@@ -56,9 +56,9 @@ def test_demo_truth_is_recovered(demo_fit):
     summary = demo_fit.summary(ci_prob=0.9)
     for parameter in ("E", "alpha", "beta"):
         assert (
-            summary.loc[parameter, "ci_low"]
+            summary.loc[parameter, "ci_low_90"]
             < DEMO_TRUTH[parameter]
-            < summary.loc[parameter, "ci_high"]
+            < summary.loc[parameter, "ci_high_90"]
         )
     assert summary.loc["E", "median"] == pytest.approx(DEMO_TRUTH["E"], rel=0.05)
 

@@ -46,7 +46,7 @@ def test_parameter_recovery_coverage(name):
         fit = ScalingLawFit(law, sampler={"draws": 1000, "tune": 1000}).fit(runs, random_seed=seed)
         summary = fit.summary(ci_prob=0.9)
         covered += [
-            summary.loc[p, "ci_low"] <= value <= summary.loc[p, "ci_high"]
+            summary.loc[p, "ci_low_90"] <= value <= summary.loc[p, "ci_high_90"]
             for p, value in truth.items()
         ]
     coverage = np.mean(covered)
@@ -80,7 +80,7 @@ def test_variant_recovery_coverage(label):
         fit = ScalingLawFit(law, sampler={"draws": 1000, "tune": 1000})
         summary = fit.fit(pd.DataFrame({**x, "loss": y}), random_seed=seed).summary(ci_prob=0.9)
         covered += [
-            summary.loc[p, "ci_low"] <= value <= summary.loc[p, "ci_high"]
+            summary.loc[p, "ci_low_90"] <= value <= summary.loc[p, "ci_high_90"]
             for p, value in truth.items()
         ]
     coverage = np.mean(covered)

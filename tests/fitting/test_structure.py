@@ -169,14 +169,14 @@ def test_run_effect_fit_recovers_the_run_spread(run_effect_fit, simulated):
     assert tree.attrs["n_obs"] == len(simulated)
     assert tree["posterior_predictive"]["loss"].shape == (2, 1000, len(simulated))
     summary = run_effect_fit.summary()
-    assert summary.loc["run_sd", "ci_low"] < 0.03 < summary.loc["run_sd", "ci_high"]
+    assert summary.loc["run_sd", "ci_low_90"] < 0.03 < summary.loc["run_sd", "ci_high_90"]
     assert summary.loc["sigma", "median"] < 0.01
     # This data set puts the true alpha at the 94th-96th percentile of its posterior (8 seeds of
     # 4 x 2000 draws), on the edge of the 90 % interval, where the seed decided the test: the
     # 98 % interval leaves sampling noise no say.
     wide = run_effect_fit.summary(ci_prob=0.98)
     for name in ("alpha", "beta"):
-        assert wide.loc[name, "ci_low"] < TRUTH[name] < wide.loc[name, "ci_high"], name
+        assert wide.loc[name, "ci_low_98"] < TRUTH[name] < wide.loc[name, "ci_high_98"], name
 
 
 def test_a_new_runs_interval_includes_the_run_spread(run_effect_fit, simulated):
@@ -187,7 +187,7 @@ def test_a_new_runs_interval_includes_the_run_spread(run_effect_fit, simulated):
     width = {}
     for name, fit in (("effect", run_effect_fit), ("naive", naive)):
         # The law's own interval: the run offset, not the extrapolation error, is under test.
-        table = predict(fit, target, ci_prob=(0.9,), interval="law")
+        table = predict(fit, target, ci_prob=0.9, interval="law")
         row = table.query("kind == 'observation'").iloc[0]
         width[name] = row["ci_high_90"] / row["ci_low_90"]
     # A new run's own offset (sd 0.03) makes its 90 % interval at least ±5 % wide.
@@ -273,7 +273,7 @@ def test_compare_groups_finds_the_crossover(grouped):
     )
     true_crossover = n[np.flatnonzero(np.diff(np.sign(gap)))[0]]
     assert pair["p_crossover"] > 0.9
-    assert pair["crossover_ci_low"] < true_crossover < pair["crossover_ci_high"]
+    assert pair["crossover_ci_low_90"] < true_crossover < pair["crossover_ci_high_90"]
     assert pair["p_a_beats_b"] < 0.1
 
 

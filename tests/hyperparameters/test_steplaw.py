@@ -80,12 +80,14 @@ def test_learning_rate_d_exponent_agrees_with_the_papers_estimator_on_these_runs
     coefficients = np.linalg.lstsq(design, np.log(near["lr"]), rcond=None)[0]
     summary = fit.summary(ci_prob=0.95)
     assert coefficients[2] == pytest.approx(0.197, abs=0.001)
-    assert summary.loc["lr_b_D", "ci_low"] < coefficients[2] < summary.loc["lr_b_D", "ci_high"]
-    assert summary.loc["lr_b_N", "ci_low"] < coefficients[1] < summary.loc["lr_b_N", "ci_high"]
+    for name, value in (("lr_b_D", coefficients[2]), ("lr_b_N", coefficients[1])):
+        assert summary.loc[name, "ci_low_95"] < value < summary.loc[name, "ci_high_95"], name
 
 
 def test_prediction_at_seven_billion_parameters_is_near_the_paper(fit):
-    table = fit.predict(N=PAPER_PREDICTION["N"], D=PAPER_PREDICTION["D"], seq_len=STEPLAW_SEQ_LEN)
+    table = fit.predict(
+        N=PAPER_PREDICTION["N"], D=PAPER_PREDICTION["D"], seq_len=STEPLAW_SEQ_LEN, inner_prob=0.5
+    )
     columns = ["ci_low_90", "ci_low_50", "median", "ci_high_50", "ci_high_90"]
     assert (np.diff(table[columns].to_numpy(), axis=1) > 0).all()
     mean = table.query("kind == 'mean'").set_index("quantity")
@@ -109,8 +111,8 @@ def test_optima_sit_near_each_settings_lowest_loss_run(fit):
     optima = fit.optima(ci_prob=0.9)
     assert len(optima) == 17
     for quantity, best in (("learning_rate", "best_lr"), ("batch_size", "best_B")):
-        assert (optima[f"{quantity}_low"] < optima[quantity]).all()
-        assert (optima[quantity] < optima[f"{quantity}_high"]).all()
+        assert (optima[f"{quantity}_ci_low_90"] < optima[quantity]).all()
+        assert (optima[quantity] < optima[f"{quantity}_ci_high_90"]).all()
         ratio = optima[quantity] / optima[best]
         assert ((ratio > 0.5) & (ratio < 2.0)).all(), quantity
 

@@ -44,7 +44,7 @@ def test_recovers_the_step_law_from_simulated_sweeps(step_fit):
         "batch_b_D": STEP_LAW_TRUTH["batch"]["b_D"],
     }
     for name, value in truth.items():
-        assert summary.loc[name, "ci_low"] < value < summary.loc[name, "ci_high"], name
+        assert summary.loc[name, "ci_low_95"] < value < summary.loc[name, "ci_high_95"], name
         assert summary.loc[name, "median"] == pytest.approx(value, abs=0.08), name
     diagnostics = step_fit.diagnostics()
     assert diagnostics.divergences == 0
@@ -54,11 +54,11 @@ def test_recovers_the_step_law_from_simulated_sweeps(step_fit):
 def test_located_optima_cover_the_true_ones(step_fit, sweeps):
     optima = step_fit.optima(ci_prob=0.9)
     truth = sweeps.groupby(["N", "D"], sort=True)[["lr_opt", "B_opt"]].first().to_numpy()
-    inside_lr = (optima["learning_rate_low"] < truth[:, 0]) & (
-        truth[:, 0] < optima["learning_rate_high"]
+    inside_lr = (optima["learning_rate_ci_low_90"] < truth[:, 0]) & (
+        truth[:, 0] < optima["learning_rate_ci_high_90"]
     )
-    inside_batch = (optima["batch_size_low"] < truth[:, 1]) & (
-        truth[:, 1] < optima["batch_size_high"]
+    inside_batch = (optima["batch_size_ci_low_90"] < truth[:, 1]) & (
+        truth[:, 1] < optima["batch_size_ci_high_90"]
     )
     assert inside_lr.mean() >= 0.75
     assert inside_batch.mean() >= 0.75
@@ -66,7 +66,7 @@ def test_located_optima_cover_the_true_ones(step_fit, sweeps):
 
 
 def test_predict_gives_ordered_intervals_in_tokens_and_sequences(step_fit):
-    table = step_fit.predict(N="7B", D="1.4T", seq_len=2048)
+    table = step_fit.predict(N="7B", D="1.4T", seq_len=2048, inner_prob=0.5)
     assert set(table["quantity"]) == {"learning_rate", "batch_size", "batch_sequences"}
     assert set(table["kind"]) == {"mean", "setting"}
     columns = ["ci_low_90", "ci_low_50", "median", "ci_high_50", "ci_high_90"]
@@ -110,7 +110,7 @@ def test_lr_batch_rule_recovers_the_exponent(exponent):
         warnings.simplefilter("error", OptimumAtEdgeWarning)
         rule = lr_batch_rule(sweeps, random_seed=0)
     summary = rule.summary(ci_prob=0.95)
-    assert summary.loc["lr_b_B", "ci_low"] < exponent < summary.loc["lr_b_B", "ci_high"]
+    assert summary.loc["lr_b_B", "ci_low_95"] < exponent < summary.loc["lr_b_B", "ci_high_95"]
     assert np.median(rule.exponent_) == pytest.approx(exponent, abs=0.1)
     assert set(rule.predict(B=[1e5, 1e6])["quantity"]) == {"learning_rate"}
 

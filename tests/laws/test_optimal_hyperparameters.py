@@ -44,5 +44,5 @@ def test_batch_size_covariate_is_read_from_a_run_table_column():
     runs = pd.DataFrame({"N": 1e9, "B": batch, "loss": lr})
     fit = ScalingLawFit(get_law("optimal_hyperparameters", covariates=("B",)))
     summary = fit.fit(runs, random_seed=0).summary(ci_prob=0.95)
-    assert summary.loc["b_B", "ci_low"] < 0.5 < summary.loc["b_B", "ci_high"]
+    assert summary.loc["b_B", "ci_low_95"] < 0.5 < summary.loc["b_B", "ci_high_95"]
     assert summary.loc["A", "median"] == pytest.approx(3e-6, rel=0.1)

@@ -37,11 +37,11 @@ def test_posterior_median_inside_epoch_bootstrap_interval(epoch_fit, parameter):
 
 def test_hoffmann_irreducible_loss_is_excluded(epoch_fit):
     interval = epoch_fit.summary(ci_prob=0.99).loc["E"]
-    assert not interval["ci_low"] <= HOFFMANN_E <= interval["ci_high"]
+    assert not interval["ci_low_99"] <= HOFFMANN_E <= interval["ci_high_99"]
 
 
 def test_tokens_per_parameter_at_chinchilla_compute(epoch_fit):
-    table = epoch_fit.compute_optimal(CHINCHILLA_COMPUTE, ci_prob=(0.9,))
+    table = epoch_fit.compute_optimal(CHINCHILLA_COMPUTE, ci_prob=0.9)
     ratio = table.query("quantity == 'tokens_per_parameter'").iloc[0]
     assert 10 < ratio["median"] < 35
     assert ratio["ci_low_90"] < ratio["median"] < ratio["ci_high_90"]

@@ -83,7 +83,7 @@ def relative_error(predicted, observed):
 def test_loss_extrapolation_matches_the_paper(loss_fit, targets):
     # Five runs up to 411M predicting 1.4B and 6.9B reach past the calibration's evidence.
     with pytest.warns(ExtrapolationWarning, match="beyond the"):
-        table = loss_fit.predict({"N": targets["N"], "D": targets["D"]}, ci_prob=(0.9,))
+        table = loss_fit.predict({"N": targets["N"], "D": targets["D"]}, ci_prob=0.9)
     observation = table[table["kind"] == "observation"].reset_index(drop=True)
     for row, (run, truth) in zip(observation.itertuples(), targets["loss"].items(), strict=True):
         error = relative_error(row.median, truth)
@@ -93,7 +93,7 @@ def test_loss_extrapolation_matches_the_paper(loss_fit, targets):
 
 def test_chained_error_prediction_matches_the_paper(loss_fit, error_fit, targets):
     sizes = {"N": targets["N"].to_numpy(), "D": targets["D"].to_numpy()}
-    table = predict_chained(loss_fit, error_fit, sizes, ci_prob=(0.9,))
+    table = predict_chained(loss_fit, error_fit, sizes, ci_prob=0.9)
     mean = table[table["kind"] == "mean"].reset_index(drop=True)
     observation = table[table["kind"] == "observation"].reset_index(drop=True)
     truths = targets["err_avg17"].items()
@@ -121,7 +121,7 @@ def test_posteriors_agree_with_the_papers_point_fits(loss_fit, error_fit):
         (error, "gamma", 0.7146),
     ]
     for summary, name, value in published:
-        assert summary.loc[name, "ci_low"] <= value <= summary.loc[name, "ci_high"], name
+        assert summary.loc[name, "ci_low_90"] <= value <= summary.loc[name, "ci_high_90"], name
     for fit in (loss_fit, error_fit):
         diagnostics = fit.diagnostics()
         assert diagnostics.rhat_max < 1.02

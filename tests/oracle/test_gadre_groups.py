@@ -35,7 +35,7 @@ def test_every_training_set_gets_its_own_exponents(grouped_fit):
         for group in SETS:
             row = summary.loc[f"{name}[{group}]"]
             assert 0.1 < row["median"] < 0.6
-            assert row["ci_low"] < row["median"] < row["ci_high"]
+            assert row["ci_low_90"] < row["median"] < row["ci_high_90"]
 
 
 def test_sets_are_ranked_at_7b_with_probabilities(grouped_fit, runs):

@@ -1,5 +1,7 @@
 """plot_backtest draws the backtest's own numbers: predicted vs true per law, and coverage bars."""
 
+import dataclasses
+
 import holoviews as hv
 import numpy as np
 import pandas as pd
@@ -42,7 +44,7 @@ def result() -> Backtest:
         index=pd.Index(LAWS, name="law"),
     )
     holdout = Holdout(by="C", cut=1e21, runs=("a", "b", "c"), n_runs=10)
-    return Backtest(table, frame, {}, holdout, None, (0.5, 0.9), "loss")
+    return Backtest(table, frame, {}, holdout, None, 0.9, 0.5, "loss")
 
 
 def test_predicted_against_true_has_one_series_per_law(result):
@@ -61,12 +63,18 @@ def test_predicted_against_true_has_one_series_per_law(result):
     assert "true loss" in layout[0].get_dimension(0).pprint_label
 
 
-def test_narrower_interval_can_be_drawn(result):
-    overlay = plot_backtest(result, ci_prob=0.5)[0]
+def test_error_bars_are_the_backtests_credible_level(result):
+    narrower = dataclasses.replace(
+        result,
+        frame=result.frame.rename(columns={"ci_low_50": "ci_low_80", "ci_high_50": "ci_high_80"}),
+        table=result.table.rename(columns={"coverage_50": "coverage_80"}),
+        ci_prob=0.8,
+        inner_prob=None,
+    )
+    overlay = plot_backtest(narrower)[0]
     errors = next(element for element in overlay if type(element) is hv.ErrorBars)
     np.testing.assert_allclose(errors.dimension_values("below"), 0.02)
-    with pytest.raises(ValueError, match="scored intervals"):
-        plot_backtest(result, ci_prob=0.8)
+    assert "80 % intervals" in overlay.opts.get().kwargs["title"]
 
 
 def test_coverage_bars_show_the_table(result):

@@ -24,7 +24,7 @@ def of_type(overlay, kind):
 
 
 def test_batch_size_law_has_one_band_and_the_optima(fit):
-    overlay = plot_hyperparameter_law(fit, "batch_size", ci_prob=(0.5, 0.9))
+    overlay = plot_hyperparameter_law(fit, "batch_size", ci_prob=0.9, inner_prob=0.5)
     assert isinstance(overlay, hv.Overlay)
     assert len(of_type(overlay, hv.Area)) == 2
     (curve,) = of_type(overlay, hv.Curve)
@@ -34,7 +34,7 @@ def test_batch_size_law_has_one_band_and_the_optima(fit):
     np.testing.assert_allclose(scatter.dimension_values("D"), optima["D"])
     np.testing.assert_allclose(scatter.dimension_values("batch_size"), optima["batch_size"])
     np.testing.assert_allclose(
-        bars.dimension_values("above"), optima["batch_size_high"] - optima["batch_size"]
+        bars.dimension_values("above"), optima["batch_size_ci_high_90"] - optima["batch_size"]
     )
     # The band is the law's median across (and a little beyond) the settings' D.
     assert curve.dimension_values("D").min() < optima["D"].min()
@@ -50,7 +50,7 @@ def test_learning_rate_law_has_a_band_per_model_size(fit):
     assert [element.label for element in of_type(overlay, hv.Scatter)] == [
         f"N={N:.3g}" for N in sizes
     ]
-    against_n = plot_hyperparameter_law(fit, x="N", ci_prob=(0.9,))
+    against_n = plot_hyperparameter_law(fit, x="N", ci_prob=0.9)
     assert len(of_type(against_n, hv.Curve)) == len({D for _, D in SETTINGS})
 
 

@@ -65,7 +65,8 @@ def test_fit_curve_and_targets_are_predict_passuntil(logs, fit):
     (median,) = elements(overlay, hv.Curve, "task law")
     grid = median.dimension_values("N")
     assert grid[0] == pytest.approx(SIZES[0]) and grid[-1] == pytest.approx(1e11)
-    expected = predict_passuntil(fit, grid, ci_prob=(0.5, 0.9), k=(1,)).query("quantity == 'PU'")
+    expected = predict_passuntil(fit, grid, ci_prob=0.9, inner_prob=0.5, k=(1,))
+    expected = expected.query("quantity == 'PU'")
     np.testing.assert_allclose(median.dimension_values("PU"), expected["median"])
     bands = elements(overlay, hv.Area)
     assert [band.label for band in bands] == ["task law 90 %", "task law 50 %"]
@@ -73,7 +74,7 @@ def test_fit_curve_and_targets_are_predict_passuntil(logs, fit):
     np.testing.assert_allclose(bands[0].dimension_values("PU_high"), expected["ci_high_90"])
 
     (targets,) = elements(overlay, hv.Scatter, "targets")
-    at_targets = predict_passuntil(fit, [3e10, 1e11], ci_prob=(0.9,)).query("quantity == 'PU'")
+    at_targets = predict_passuntil(fit, [3e10, 1e11], ci_prob=0.9).query("quantity == 'PU'")
     np.testing.assert_array_equal(targets.dimension_values("N"), [3e10, 1e11])
     np.testing.assert_allclose(targets.dimension_values("PU"), at_targets["median"])
     (bars,) = elements(overlay, hv.ErrorBars)

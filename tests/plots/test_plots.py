@@ -283,7 +283,7 @@ def test_plot_comparison_one_curve_per_law(chinchilla_fit, power_fit):
     assert len({line.opts.get().kwargs["color"] for line in curves}) == 2
     path = extrapolation_path(chinchilla_fit, targets)
     for line, fit in zip(curves, fits.values(), strict=True):
-        expected = curve(fit, path, ci_prob=(0.9,))
+        expected = curve(fit, path, ci_prob=0.9)
         np.testing.assert_allclose(line.dimension_values("C"), path["C"])
         np.testing.assert_allclose(line.dimension_values(1), expected["median"])
     (data,) = elements(overlay, hv.Scatter, "runs")

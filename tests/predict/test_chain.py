@@ -49,7 +49,7 @@ def test_chained_draws_pair_every_error_draw_with_a_loss_draw(fits):
 
 def test_predict_chained_covers_the_true_error_of_a_larger_run(fits):
     loss_fit, error_fit = fits
-    table = predict_chained(loss_fit, error_fit, TARGET, ci_prob=(0.9,))
+    table = predict_chained(loss_fit, error_fit, TARGET, ci_prob=0.9)
     assert list(table["kind"]) == ["loss", "mean", "observation"]
     assert {"N", "D", "C", "median", "ci_low_90", "ci_high_90"} <= set(table.columns)
     true_loss = get_law("overtraining").curve(TARGET, LOSS_TRUTH)[0]
@@ -58,7 +58,7 @@ def test_predict_chained_covers_the_true_error_of_a_larger_run(fits):
     assert rows.loc["loss", "ci_low_90"] < true_loss < rows.loc["loss", "ci_high_90"]
     assert rows.loc["mean", "ci_low_90"] < true_error < rows.loc["mean", "ci_high_90"]
     # The chain carries the loss law's uncertainty: wider than the error law at a known loss.
-    direct = error_fit.predict({"loss": [true_loss]}, ci_prob=(0.9,)).set_index("kind")
+    direct = error_fit.predict({"loss": [true_loss]}, ci_prob=0.9).set_index("kind")
     chained_width = rows.loc["mean", "ci_high_90"] - rows.loc["mean", "ci_low_90"]
     assert chained_width > direct.loc["mean", "ci_high_90"] - direct.loc["mean", "ci_low_90"]
     # The observation adds the error law's measurement noise to each paired draw. (Comparing the

@@ -100,7 +100,7 @@ def test_mixed_weights_put_the_median_between_the_laws(comparison):
 
 
 def test_averaged_table_has_the_shape_of_predict(comparison):
-    averaged = comparison.model_averaged_prediction(TARGET, ci_prob=(0.5, 0.9), random_seed=3)
+    averaged = comparison.model_averaged_prediction(TARGET, ci_prob=0.9, random_seed=3)
     own = predict(comparison.fits["chinchilla"], TARGET)
     assert list(averaged.columns) == list(own.columns)
     assert list(averaged["kind"]) == ["mean", "observation"]

@@ -31,7 +31,7 @@ def saved_fit(tmp_path_factory):
 def test_predict_takes_unique_tokens(saved_fit):
     fit = ScalingLawFit.load(saved_fit)
     targets = {"N": [1e9, 1e9], "D": [1e11, 1e11], "U": [1e9, 1e11]}
-    table = fit.predict(**targets, ci_prob=(0.9,)).query("kind == 'mean'")
+    table = fit.predict(**targets, ci_prob=0.9).query("kind == 'mean'")
     np.testing.assert_array_equal(table["U"], [1e9, 1e11])
     truth = get_law("data_constrained").curve({k: np.array(v) for k, v in targets.items()}, TRUTH)
     assert np.all((table["ci_low_90"] < truth) & (truth < table["ci_high_90"]))
@@ -64,8 +64,8 @@ def test_cli_predict_rejects_a_malformed_at(saved_fit, capsys):
 def test_compute_optimal_holds_unique_tokens_fixed(saved_fit):
     fit = ScalingLawFit.load(saved_fit)
     budgets = [1e20, 1e22]
-    scarce = fit.compute_optimal(budgets, ci_prob=(0.9,), U=1e9).set_index(["quantity", "C"])
-    ample = fit.compute_optimal(budgets, ci_prob=(0.9,), U="10T").set_index(["quantity", "C"])
+    scarce = fit.compute_optimal(budgets, ci_prob=0.9, U=1e9).set_index(["quantity", "C"])
+    ample = fit.compute_optimal(budgets, ci_prob=0.9, U="10T").set_index(["quantity", "C"])
     # With little unique data the same compute buys a higher loss than with plenty.
     for budget in budgets:
         assert (

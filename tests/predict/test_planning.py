@@ -87,7 +87,7 @@ def test_compute_optimal_target(small_fit):
     by_compute = plan_next_runs(small_fit, CANDIDATES, {"C": 1.2e22}, 5e19, random_seed=4)
     assert by_string.target == {"compute_optimal": 1.2e22}
     pd.testing.assert_frame_equal(by_string.ranking, by_compute.ranking)
-    table = small_fit.compute_optimal([1.2e22], ci_prob=(0.9,)).query("quantity == 'loss_opt'")
+    table = small_fit.compute_optimal([1.2e22], ci_prob=0.9).query("quantity == 'loss_opt'")
     width = (table["ci_high_90"] - table["ci_low_90"]).iloc[0]
     assert by_string.prior_ci_width == pytest.approx(width, rel=0.05)
 
@@ -176,7 +176,7 @@ def grow(start, start_fit, seed, planner: bool):
         # Short chains suffice to plan; the interval that is judged gets a full-length fit.
         current = fit(runs, seed, SAMPLER if round_ < ROUNDS - 1 else FINAL_SAMPLER)
     # The planner narrows the law's own uncertainty; the extrapolation error is not its to cut.
-    row = current.predict(TARGET, ci_prob=(0.9,), interval="law").query("kind == 'mean'").iloc[0]
+    row = current.predict(TARGET, ci_prob=0.9, interval="law").query("kind == 'mean'").iloc[0]
     flops = float((6 * runs["N"] * runs["D"]).iloc[len(start) :].sum())
     return (
         row["ci_high_90"] - row["ci_low_90"],

@@ -40,7 +40,7 @@ def test_target_covariates_rejects_bad_targets(given, message):
 
 
 def test_prediction_intervals_are_nested_and_ordered(demo_fit):
-    table = demo_fit.predict(N=[1e9, 1e10], D=[2e10, 2e11], ci_prob=(0.5, 0.9))
+    table = demo_fit.predict(N=[1e9, 1e10], D=[2e10, 2e11], ci_prob=0.9, inner_prob=0.5)
     assert list(table["kind"]) == ["mean", "mean", "observation", "observation"]
     assert (table["ci_low_90"] <= table["ci_low_50"]).all()
     assert (table["ci_low_50"] <= table["median"]).all()
@@ -60,7 +60,7 @@ def test_mean_prediction_tracks_the_true_law(demo_fit):
         + DEMO_TRUTH["A"] / N ** DEMO_TRUTH["alpha"]
         + DEMO_TRUTH["B"] / D ** DEMO_TRUTH["beta"]
     )
-    row = demo_fit.predict(N=N, D=D, ci_prob=(0.9,)).query("kind == 'mean'").iloc[0]
+    row = demo_fit.predict(N=N, D=D, ci_prob=0.9).query("kind == 'mean'").iloc[0]
     assert row["ci_low_90"] < truth[0] < row["ci_high_90"]
     assert row["median"] == pytest.approx(truth[0], rel=0.01)
 

@@ -40,7 +40,7 @@ class ChecksView(pn.viewable.Viewer):
         self._tabs = pn.Tabs(dynamic=True, sizing_mode="stretch_width")
         self._on_fit()
 
-    @param.depends("state.fit", "state.ensemble", watch=True)
+    @param.depends("state.fit", "state.ensemble", "state.ci_prob", watch=True)
     def _on_fit(self):
         fit = self.state.fit
         self._empty.visible = fit is None
@@ -54,7 +54,7 @@ class ChecksView(pn.viewable.Viewer):
         active = self._tabs.active
         self._tabs[:] = (
             [
-                (title, plot_or_alert(function, self._checked(title)))
+                (title, plot_or_alert(function, self._checked(title), **self._options(title)))
                 for title, function in CHECKS.items()
             ]
             if fit is not None
@@ -62,6 +62,11 @@ class ChecksView(pn.viewable.Viewer):
         )
         if self._tabs.objects:
             self._tabs.active = min(active, len(self._tabs) - 1)
+
+    def _options(self, title: str) -> dict:
+        # These checks draw intervals, at the session's level.
+        with_level = CHECKS[title] in (plot_ppc, plot_calibration)
+        return {"ci_prob": self.state.ci_prob} if with_level else {}
 
     def _checked(self, title: str):
         """What the check titled ``title`` draws: the fit, except that an auto fit's intervals

@@ -23,7 +23,8 @@ LOO_COLUMNS = ["rank", "elpd", "se", "p", "weight", "elpd_diff", "dse"]
 BACKTEST_NOTE = (
     "Hold out the largest runs by compute, fit each chosen law to the rest, and score its "
     "predictions of the held-out runs: ARE is the mean relative error of the median, coverage "
-    "the fraction of held-out runs inside the 50 % and 90 % intervals of a new run."
+    "the fraction of held-out runs inside the inner (50 %) and credible-level intervals of a "
+    "new run."
 )
 
 
@@ -214,8 +215,15 @@ class CompareView(pn.viewable.Viewer):
             ),
             visible=bool(points),
         )
-        self._plot[:] = [plot_or_alert(plot_comparison, fits)]
+        self._plot[:] = [plot_or_alert(plot_comparison, fits, ci_prob=self.state.ci_prob)]
         self._show_average()
+
+    @param.depends("state.ci_prob", watch=True)
+    def _on_ci_prob(self) -> None:
+        if self.comparison is not None:
+            fits = self.comparison.fits
+            self._plot[:] = [plot_or_alert(plot_comparison, fits, ci_prob=self.state.ci_prob)]
+            self._show_average()
 
     # -- model-averaged prediction ---------------------------------------------------------
     @param.depends("target_N", "target_D", watch=True)
@@ -229,7 +237,9 @@ class CompareView(pn.viewable.Viewer):
             return
         try:
             targets = {"N": [parse_quantity(self.target_N)], "D": [parse_quantity(self.target_D)]}
-            table = averaged_prediction_table(comparison, targets, self.random_seed)
+            table = averaged_prediction_table(
+                comparison, targets, self.random_seed, self.state.ci_prob
+            )
         except (TypeError, ValueError) as error:
             show_error(self._average_alert, f"Could not predict at the target: {error}")
             return
@@ -267,6 +277,7 @@ class CompareView(pn.viewable.Viewer):
                 "holdout_top_frac": self.holdout_top_frac,
                 "sampler": self.sampler,
                 "random_seed": self.random_seed,
+                "ci_prob": self.state.ci_prob,
             },
         )
         self._backtest_job = job
@@ -338,17 +349,19 @@ class CompareView(pn.viewable.Viewer):
         )
 
 
-def averaged_prediction_table(comparison: Comparison, targets, random_seed) -> pd.DataFrame:
-    """One row per law and one for their stacking average: weight, median and intervals of a new
-    run's target (the observation predictive)."""
+def averaged_prediction_table(
+    comparison: Comparison, targets, random_seed, ci_prob: float | None = None
+) -> pd.DataFrame:
+    """One row per law and one for their stacking average: weight, median and ``ci_prob``
+    interval of a new run's target (the observation predictive)."""
     weights = comparison.weights
     rows = [
-        model_averaged_prediction(comparison, targets, random_seed=random_seed).assign(
-            law=AVERAGE_LABEL, weight=1.0
-        )
+        model_averaged_prediction(
+            comparison, targets, ci_prob=ci_prob, random_seed=random_seed
+        ).assign(law=AVERAGE_LABEL, weight=1.0)
     ]
     rows += [
-        predict(fit, targets).assign(law=name, weight=weights[name])
+        predict(fit, targets, ci_prob=ci_prob).assign(law=name, weight=weights[name])
         for name, fit in comparison.fits.items()
     ]
     table = pd.concat(rows, ignore_index=True).query("kind == 'observation'")

@@ -69,6 +69,12 @@ class Workbench(pn.viewable.Viewer):
         )
         self._demo_runs = self.state.runs if runs is None else None
         self._introduction = pn.pane.Markdown(self.introduction(), margin=(0, 10))
+        self._ci_prob = pn.widgets.FloatSlider.from_param(
+            self.state.param.ci_prob,
+            name="Credible level of every interval",
+            format="0%",
+            width=260,
+        )
         # Once the visitor loads other runs, the demo sentence would describe runs not shown.
         self.state.param.watch(self._on_runs, "runs")
         if self.fit_on_start:
@@ -105,7 +111,12 @@ class Workbench(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),
+            pn.Row(
+                pn.pane.Markdown("# Scaling Workbench", margin=(0, 10)),
+                pn.layout.HSpacer(),
+                self._ci_prob,
+                sizing_mode="stretch_width",
+            ),
             self._introduction,
             self._tabs,
             sizing_mode="stretch_width",

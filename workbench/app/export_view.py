@@ -33,16 +33,21 @@ def _fit_plot(function):
     return lambda state: function(state.fit)
 
 
+def _fit_plot_at_level(function):
+    """A plot with intervals, at the session's credible level."""
+    return lambda state: function(state.fit, ci_prob=state.ci_prob)
+
+
 PLOTS = {
     "Runs": lambda state: plot_runs(state.runs),
-    "Posterior predictive": _fit_plot(plot_ppc),
+    "Posterior predictive": _fit_plot_at_level(plot_ppc),
     "LOO-PIT": _fit_plot(plot_loo_pit),
     "Residuals": _fit_plot(plot_residuals),
     "Posteriors": _fit_plot(plot_posteriors),
     "Pair plot": _fit_plot(plot_pair),
-    "Extrapolation": _fit_plot(plot_extrapolation),
-    "Compute-optimal": _fit_plot(plot_compute_optimal),
-    "Comparison": lambda state: plot_comparison(state.fits),
+    "Extrapolation": _fit_plot_at_level(plot_extrapolation),
+    "Compute-optimal": _fit_plot_at_level(plot_compute_optimal),
+    "Comparison": lambda state: plot_comparison(state.fits, ci_prob=state.ci_prob),
 }
 """Each exportable plot, drawn from the session's state."""
 

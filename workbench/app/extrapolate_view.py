@@ -18,6 +18,7 @@ from workbench.app.common import (
     show_error,
 )
 from workbench.app.state import WorkbenchState
+from workbench.intervals import interval_names
 from workbench.laws import COVARIATE_UNITS
 from workbench.plots import plot_compute_optimal, plot_extrapolation
 from workbench.predict import ExtrapolationWarning, target_covariates
@@ -36,14 +37,17 @@ def prediction_formatters(columns) -> dict:
     }
 
 
-def compute_optimal_table(table: pd.DataFrame) -> pd.DataFrame:
-    """``fit.compute_optimal`` as one row per budget: medians and the 90 % interval."""
+def compute_optimal_table(table: pd.DataFrame, ci_prob: float) -> pd.DataFrame:
+    """``fit.compute_optimal`` as one row per budget: medians and the tokens per parameter's
+    ``ci_prob`` interval."""
     wide = table.pivot(index="C", columns="quantity", values="median")
     interval = table[table["quantity"] == "tokens_per_parameter"].set_index("C")
-    wide["tokens_per_parameter_ci_low_90"] = interval["ci_low_90"]
-    wide["tokens_per_parameter_ci_high_90"] = interval["ci_high_90"]
-    columns = ["N_opt", "D_opt", "loss_opt", "tokens_per_parameter"]
-    columns += ["tokens_per_parameter_ci_low_90", "tokens_per_parameter_ci_high_90"]
+    quantity = "tokens_per_parameter"
+    for name, column in zip(
+        interval_names(ci_prob, quantity), interval_names(ci_prob), strict=True
+    ):
+        wide[name] = interval[column]
+    columns = ["N_opt", "D_opt", "loss_opt", quantity, *interval_names(ci_prob, quantity)]
     return wide[columns].reset_index().rename_axis(columns=None)
 
 
@@ -195,18 +199,21 @@ class ExtrapolateView(pn.viewable.Viewer):
 
     def predict(self) -> None:
         """Predict at every target (adding the one in the inputs) and draw the extrapolation."""
-        if not self.add_target():
-            return
-        targets = self.target_arrays()
+        if self.add_target():
+            self.predict_targets()
+
+    def predict_targets(self) -> None:
+        """Predict at the added targets, at the session's credible level, and draw them."""
+        targets, ci_prob = self.target_arrays(), self.state.ci_prob
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ExtrapolationWarning)
             try:
-                predictions = self.predictor().predict(targets)
+                predictions = self.predictor().predict(targets, ci_prob=ci_prob)
             except ValueError as error:
                 show_error(self._alert, f"Could not predict: {error}")
                 return
             # The plot predicts the same targets again, silently; the alert below says it once.
-            plot = plot_or_alert(plot_extrapolation, self.state.fit, targets)
+            plot = plot_or_alert(plot_extrapolation, self.state.fit, targets, ci_prob=ci_prob)
         beyond = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
         if beyond:
             show_error(self._alert, f"Beyond the evidence: {beyond[0].message}")
@@ -248,7 +255,7 @@ class ExtrapolateView(pn.viewable.Viewer):
         self.targets = []
         self._plot[:] = []
         if fit is not None:
-            self._plot[:] = [plot_or_alert(plot_extrapolation, fit, self.shown_targets())]
+            self._plot[:] = [self._shown_plot(fit)]
         # The compute optimum holds other covariates fixed, which this tab cannot set.
         self._optimal.visible = (
             fit is not None
@@ -256,6 +263,23 @@ class ExtrapolateView(pn.viewable.Viewer):
             and not self.covariates_without_input(fit.law.covariates)
         )
         self._show_weights()
+        self._optimal_plot[:] = []
+        self._on_budgets()
+
+    def _shown_plot(self, fit):
+        return plot_or_alert(
+            plot_extrapolation, fit, self.shown_targets(), ci_prob=self.state.ci_prob
+        )
+
+    @param.depends("state.ci_prob", watch=True)
+    def _on_ci_prob(self):
+        fit = self.state.fit
+        if fit is None:
+            return
+        if self.targets and self.state.predictions is not None:
+            self.predict_targets()
+        else:
+            self._plot[:] = [self._shown_plot(fit)]
         self._optimal_plot[:] = []
         self._on_budgets()
 
@@ -284,12 +308,12 @@ class ExtrapolateView(pn.viewable.Viewer):
             return
         try:
             budgets = [part.strip() for part in self.compute_budgets.split(",") if part.strip()]
-            table = fit.compute_optimal(budgets)
+            table = fit.compute_optimal(budgets, ci_prob=self.state.ci_prob)
         except ValueError as error:
             show_error(self._optimal_alert, f"Invalid compute budgets: {error}")
             return
         show_error(self._optimal_alert)
-        wide = compute_optimal_table(table)
+        wide = compute_optimal_table(table, self.state.ci_prob)
         self._optimal_table.formatters = {
             "C": SCIENTIFIC,
             "N_opt": SCIENTIFIC,
@@ -299,7 +323,9 @@ class ExtrapolateView(pn.viewable.Viewer):
         }
         self._optimal_table.value = wide
         if not self._optimal_plot.objects:
-            self._optimal_plot[:] = [plot_or_alert(plot_compute_optimal, fit)]
+            self._optimal_plot[:] = [
+                plot_or_alert(plot_compute_optimal, fit, ci_prob=self.state.ci_prob)
+            ]
 
     def __panel__(self):
         return pn.Column(

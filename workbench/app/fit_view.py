@@ -124,7 +124,7 @@ def diagnostic_badges(diagnostics: Diagnostics) -> str:
 def rounded_summary(summary: pd.DataFrame) -> pd.DataFrame:
     """``fit.summary()`` rounded for reading: 4 significant digits, whole ESS, 3-digit R-hat."""
     table = summary.copy()
-    for column in ("median", "ci_low", "ci_high"):
+    for column in ["median", *(c for c in table.columns if c.startswith("ci_"))]:
         table[column] = [float(f"{value:.{SUMMARY_DIGITS}g}") for value in table[column]]
     for column in ("ess_bulk", "ess_tail"):
         table[column] = table[column].round().astype(int)
@@ -155,9 +155,6 @@ class FitView(pn.viewable.Viewer):
         default=DEFAULT_SAMPLER["chains"], bounds=(1, 16), doc="Independent NUTS chains."
     )
     random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of the sampler.")
-    ci_prob = param.Number(
-        default=0.9, bounds=(0.5, 0.99), doc="Probability of the intervals in the table."
-    )
     max_draws = param.Integer(
         default=DEFAULT_MAX_DRAWS,
         bounds=(1, None),
@@ -392,7 +389,7 @@ class FitView(pn.viewable.Viewer):
         self._status.object = self.status
 
     # -- results ---------------------------------------------------------------------------
-    @param.depends("state.fit", "state.ensemble", "ci_prob", watch=True)
+    @param.depends("state.fit", "state.ensemble", "state.ci_prob", watch=True)
     def _on_fit_change(self):
         fit = self.state.fit
         if self.state.ensemble is not None:
@@ -418,7 +415,7 @@ class FitView(pn.viewable.Viewer):
             object="**Do not trust these numbers yet.** " + " ".join(problems),
             visible=bool(problems),
         )
-        self._summary.value = rounded_summary(fit.summary(ci_prob=self.ci_prob))
+        self._summary.value = rounded_summary(fit.summary(ci_prob=self.state.ci_prob))
 
     def __panel__(self):
         return pn.Column(

@@ -94,7 +94,7 @@ class GroupsView(pn.viewable.Viewer):
         self._set_running(True)
         try:
             fit = await self._job.run_async(self._show_progress)
-            comparison = compare_groups(fit, target)
+            comparison = compare_groups(fit, target, ci_prob=self.state.ci_prob)
         except FitCancelled:
             return None
         except Exception as error:
@@ -105,7 +105,7 @@ class GroupsView(pn.viewable.Viewer):
             self._set_running(False)
         self._ranking.value = comparison.ranking.round(4)
         self._pairs.value = comparison.pairs.round(4)
-        self._plot[:] = [plot_or_alert(plot_groups, fit, comparison)]
+        self._plot[:] = [plot_or_alert(plot_groups, fit, comparison, ci_prob=self.state.ci_prob)]
         return fit
 
     def cancel(self, event=None) -> None:

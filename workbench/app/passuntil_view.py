@@ -73,7 +73,6 @@ BIAS_NOTE = (
     "below them: the model counts every attempt, and the gap is the bias it removes."
 )
 TARGET_SCALE = 10.0  # default target: this many times the largest size
-CI_PROB = (0.5, 0.9)
 SCIENTIFIC = ScientificFormatter(precision=3)
 INTRODUCTION = (
     "**PassUntil** (Hu et al. 2023): each test instance is sampled until it passes, or until a "
@@ -459,7 +458,7 @@ class PassUntilView(pn.viewable.Viewer):
             return np.array([TARGET_SCALE * self.passuntil.sizes.max()])
         return parse_sizes(self.target)
 
-    @param.depends("target", "pass_at_k", watch=True)
+    @param.depends("target", "pass_at_k", "state.ci_prob", watch=True)
     def _predict(self) -> None:
         mixture = None if self.verdict is None else self.verdict.mixture
         if (self.fit is None and mixture is None) or self.passuntil is None:
@@ -471,7 +470,7 @@ class PassUntilView(pn.viewable.Viewer):
         try:
             targets = self.target_sizes()
             predictions = predict_passuntil(
-                choice.model, targets, ci_prob=CI_PROB, k=(1, self.pass_at_k)
+                choice.model, targets, ci_prob=self.state.ci_prob, k=(1, self.pass_at_k)
             )
         except ValueError as error:
             show_error(self._target_alert, f"Invalid target: {error}")
@@ -496,7 +495,9 @@ class PassUntilView(pn.viewable.Viewer):
             self._plot[:] = []
             return
         self._plot[:] = [
-            plot_or_alert(plot_passuntil, self.passuntil, model, targets, ci_prob=CI_PROB)
+            plot_or_alert(
+                plot_passuntil, self.passuntil, model, targets, ci_prob=self.state.ci_prob
+            )
         ]
 
     # -- emergence -------------------------------------------------------------------------

@@ -116,6 +116,7 @@ class PlanView(pn.viewable.Viewer):
             target,
             parse_quantity(self.budget),
             n_simulations=self.n_simulations,
+            ci_prob=self.state.ci_prob,
             random_seed=0,
         )
 

@@ -4,6 +4,7 @@ import param
 
 from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
+from workbench.intervals import resolve_ci_prob
 from workbench.runs import RunTable
 
 
@@ -35,6 +36,13 @@ class WorkbenchState(param.Parameterized):
         doc="The latest predict(targets) table of the fit or ensemble, for the prediction and "
         "export downloads.",
     )
+    ci_prob = param.Number(
+        default=None,
+        bounds=(0.5, 0.99),
+        step=0.01,
+        doc="The credible level of every interval the views show; the project's level "
+        "(workbench.intervals.CI_PROB) unless the session sets its own.",
+    )
     error = param.String(default="", doc="The latest error, in plain language; empty when none.")
     stale_runs = param.String(
         default="",
@@ -46,6 +54,11 @@ class WorkbenchState(param.Parameterized):
         doc="Which previous fit is still shown because a new fit failed, in a sentence; empty "
         "once a fit succeeds.",
     )
+
+    def __init__(self, **params):
+        # Read when the session starts, so that the project's level set in one place applies.
+        params.setdefault("ci_prob", resolve_ci_prob())
+        super().__init__(**params)
 
     @param.depends("fit", watch=True)
     def _forget_predictions(self):

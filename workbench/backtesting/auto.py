@@ -32,7 +32,7 @@ from scipy.stats import norm
 from workbench.atomic import replacing
 from workbench.backtesting.nested import MIN_INNER_RUNS, lfo_evidence
 from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, resolve_ci_prob, summary_table
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
@@ -222,7 +222,7 @@ class LawEnsemble:
             + ")"
         )
 
-    def lfo_table(self, ci_prob: float = 0.9) -> pd.DataFrame:
+    def lfo_table(self, ci_prob: float | None = None) -> pd.DataFrame:
         """Every considered law's leave-future-out scores on the nested held-out runs
         (:meth:`Calibration.scores`) and its LFO stacking weight, best weight first."""
         rows = {
@@ -243,7 +243,8 @@ class LawEnsemble:
         self,
         targets=None,
         *,
-        ci_prob=(0.5, 0.9),
+        ci_prob: float | None = None,
+        inner_prob: float | None = None,
         interval="calibrated",
         random_seed: int | None = 0,
         warn: bool = True,
@@ -257,6 +258,7 @@ class LawEnsemble:
         lies farther than the mixture's calibration reaches.
         """
         check_interval(interval)
+        levels = interval_levels(ci_prob, inner_prob)
         values = target_covariates(self.covariates, targets, **covariates)
         size = max(draw_count(fit) for fit in self.fits_.values())
         counts = mixture_counts(self.weights_, size)
@@ -273,13 +275,14 @@ class LawEnsemble:
             # A Student-t draw may already be infinite; it stays so.
             with np.errstate(over="ignore", invalid="ignore"):
                 mixed = {kind: kind_draws * error for kind, kind_draws in mixed.items()}
-        table = summary_table(values, "kind", mixed, ci_prob)
+        table = summary_table(values, "kind", mixed, levels)
         return with_reach(table, distance, self.calibration_.max_distance, interval, warn)
 
     # -- persistence ---------------------------------------------------------------------
-    def report(self, ci_prob: float = 0.9) -> dict:
+    def report(self, ci_prob: float | None = None) -> dict:
         """JSON-ready (``workbench fit --law auto --json``): the laws considered with their
         stacking weights, where the weights came from, and each kept law's own report."""
+        ci_prob = resolve_ci_prob(ci_prob)
         return {
             "law": AUTO,
             "weights": self.weights_.to_dict(),

@@ -15,6 +15,7 @@ import pandas as pd
 from workbench.backtesting.holdout import Holdout, holdout_runs
 from workbench.backtesting.nested import calibrate
 from workbench.fitting import ScalingLawFit
+from workbench.intervals import INNER_PROB, interval_levels, percent
 from workbench.laws import get_law
 from workbench.predict.compare import Comparison, loo_comparison, psis_loo
 from workbench.predict.extrapolate import check_interval
@@ -34,9 +35,10 @@ class Backtest:
         One row per law (the index): ``n_train`` (observations fitted), ``n_test`` (held-out
         runs), ``are`` (mean absolute relative error of the observation predictive's median),
         ``coverage_50``, ``coverage_90`` (fraction of held-out runs inside the central
-        observation interval; one column per ``ci_prob``), ``mean_log_predictive_density`` (of
-        a held-out run's measured target), ``elpd_loo`` and ``weight`` (PSIS-LOO and stacking
-        weight on the training runs) and ``seconds`` (fit and scoring).
+        observation interval; one column per level, ``inner_prob`` and ``ci_prob``),
+        ``mean_log_predictive_density`` (of a held-out run's measured target), ``elpd_loo``
+        and ``weight`` (PSIS-LOO and stacking weight on the training runs) and ``seconds`` (fit
+        and scoring).
     frame : DataFrame
         One row per held-out run and law, ready to plot: ``law``, ``run``, the covariates,
         then :func:`~workbench.predict.scores.holdout_scores`' columns: ``observed`` (the truth),
@@ -48,8 +50,10 @@ class Backtest:
         Which runs were held out, and by what cut.
     comparison : Comparison or None
         The LOO comparison of the training fits (None for a single law).
-    ci_prob : tuple of float
-        Probabilities of the scored intervals.
+    ci_prob : float
+        Probability of the scored credible interval.
+    inner_prob : float or None
+        Probability of the scored inner interval.
     target : str
         The target column, e.g. ``"loss"``.
     """
@@ -59,8 +63,13 @@ class Backtest:
     fits: dict
     holdout: Holdout
     comparison: Comparison | None
-    ci_prob: tuple[float, ...]
+    ci_prob: float
+    inner_prob: float | None
     target: str
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        return interval_levels(self.ci_prob, self.inner_prob)
 
 
 def backtest(
@@ -72,7 +81,8 @@ def backtest(
     cut: float | None = None,
     fit_options: Mapping | None = None,
     sampler: Mapping | None = None,
-    ci_prob: Sequence[float] = (0.5, 0.9),
+    ci_prob: float | None = None,
+    inner_prob: float | None = INNER_PROB,
     interval: str = "law",
     random_seed: int | None = 0,
     progress: Callable[[float], None] | None = None,
@@ -97,8 +107,9 @@ def backtest(
         ``min_tokens``, ``groups``.
     sampler : mapping, optional
         nutpie options for every law (``draws``, ``tune``, ``chains``, ...).
-    ci_prob : sequence of float
-        Probabilities of the observation intervals whose coverage is reported.
+    ci_prob, inner_prob : float, optional
+        Probabilities of the observation intervals whose coverage is reported: the credible
+        level (the project's by default) and an inner one (``None`` for none).
     interval : {"law", "calibrated"}
         Score the law-only intervals, or the calibrated ones: each training fit is then
         calibrated by nested backtests on the training runs alone
@@ -121,7 +132,7 @@ def backtest(
     holdout = holdout_runs(runs, holdout_top_frac=holdout_top_frac, by=by, cut=cut)
     held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
     train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
-    ci_prob = tuple(ci_prob)
+    levels = interval_levels(ci_prob, inner_prob)
     rows, frames, fits = {}, [], {}
     for index, (name, fit) in enumerate(templates.items()):
 
@@ -135,7 +146,7 @@ def backtest(
         )
         if interval == "calibrated":
             calibrate(fit, train, fit_options=fit_options, random_seed=random_seed, cancel=cancel)
-        frame = score_held_out(fit, test, ci_prob, interval).assign(law=name)
+        frame = score_held_out(fit, test, levels, interval).assign(law=name)
         scores = summarize_scores(frame)
         rows[name] = scores | {
             "n_train": int(fit.idata.attrs["n_obs"]),
@@ -147,7 +158,7 @@ def backtest(
     comparison = loo_comparison(fits) if len(fits) > 1 else None
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
     table = table.join(training_loo(fits, comparison))
-    columns = ["n_train", "n_test", "are", *coverage_columns(ci_prob)]
+    columns = ["n_train", "n_test", "are", *coverage_columns(levels)]
     columns += ["mean_log_predictive_density", "elpd_loo", "weight", "seconds"]
     frame = pd.concat(frames, ignore_index=True)
     frame = frame[["law", *[c for c in frame.columns if c != "law"]]]
@@ -157,7 +168,8 @@ def backtest(
         fits=fits,
         holdout=holdout,
         comparison=comparison,
-        ci_prob=ci_prob,
+        ci_prob=levels[-1],
+        inner_prob=levels[0] if len(levels) > 1 else None,
         target=runs.target,
     )
 
@@ -185,14 +197,18 @@ def law_templates(laws, sampler: Mapping | None = None) -> dict[str, ScalingLawF
     return templates
 
 
-def coverage_columns(ci_prob: Sequence[float]) -> list[str]:
-    return [f"coverage_{100 * prob:g}" for prob in ci_prob]
+def coverage_columns(levels: Sequence[float]) -> list[str]:
+    return [f"coverage_{percent(level)}" for level in levels]
 
 
-def score_held_out(fit: ScalingLawFit, test: RunTable, ci_prob, interval="law") -> pd.DataFrame:
-    """:func:`holdout_scores` of each held-out run, with its id and every covariate."""
+def score_held_out(
+    fit: ScalingLawFit, test: RunTable, levels: Sequence[float], interval="law"
+) -> pd.DataFrame:
+    """:func:`holdout_scores` at ``levels`` (``interval_levels``' order: inner, then the
+    credible level) of each held-out run, with its id and every covariate."""
     groups = fit.structure_.group_column if fit.groups_ else None
-    scores = holdout_scores(fit, test, ci_prob, groups=groups, interval=interval)
+    ci_prob, inner_prob = levels[-1], (levels[0] if len(levels) > 1 else None)
+    scores = holdout_scores(fit, test, ci_prob, inner_prob, groups=groups, interval=interval)
     covariates = {name: test.column(name) for name in SCORED_COVARIATES if test.has(name)}
     scores = scores.drop(columns=[name for name in covariates if name in scores.columns])
     return pd.concat(

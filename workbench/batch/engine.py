@@ -5,6 +5,7 @@ likelihood, structure) compiles once per worker and every later job only swaps i
 sets are loaded once, on the client, and broadcast to every worker before the jobs start.
 """
 
+import dataclasses
 import os
 import sys
 import time
@@ -25,13 +26,15 @@ from workbench.batch.spec import (
     load_spec,
     parse_spec,
 )
+from workbench.intervals import percent, resolve_ci_prob
 
 RESULTS_FILE = "results.parquet"
 FITS_FOLDER = "fits"
 FINISHED = ("ok", "untrustworthy", "failed")
 SCHEDULER_TIMEOUT = "20s"
 DIAGNOSTIC_COLUMNS = ("rhat_max", "ess_bulk_min", "ess_tail_min", "divergences")
-SCORE_COLUMNS = ("are", "coverage_50", "coverage_90", "elpd")
+SCORE_COLUMNS = ("are", "elpd")
+"""Scores of every job; ``coverage_<level>`` columns follow ``are``, one per scored level."""
 RESULT_COLUMNS = (
     "job_id",
     *JOB_KEYS,
@@ -47,9 +50,9 @@ RESULT_COLUMNS = (
     "interval",
     "fit_path",
 )
-"""Columns of results.parquet. ``compiled`` says whether the job compiled its model (False: the
-worker reused one); ``elpd`` is the mean log predictive density of a held-out run's target;
-``fit_path`` is relative to the batch folder."""
+"""Columns of results.parquet, besides the coverage columns. ``compiled`` says whether the job
+compiled its model (False: the worker reused one); ``elpd`` is the mean log predictive density
+of a held-out run's target; ``fit_path`` is relative to the batch folder."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def run_batch(
     workers: int | None = None,
     progress: bool | Callable[[int, int, dict], None] = True,
     retry_failed: bool = False,
+    ci_prob: float | None = None,
 ) -> BatchResult:
     """Fit every job of a batch spec on Dask and score it on its held-out runs.
 
@@ -91,6 +95,8 @@ def run_batch(
         (jobs finished, jobs to run, the finished row).
     retry_failed : bool
         Run jobs whose recorded status is "failed" again. Other finished jobs are always skipped.
+    ci_prob : float, optional
+        The credible level to score, in place of the spec's ``ci_prob``.
 
     Returns
     -------
@@ -98,6 +104,8 @@ def run_batch(
         ``results`` has one row per job of the spec that has finished, now or before.
     """
     spec = as_spec(spec)
+    if ci_prob is not None:
+        spec = dataclasses.replace(spec, ci_prob=resolve_ci_prob(ci_prob))
     # Absolute, because workers of a cluster may run in another directory.
     out_dir = Path(out_dir).resolve()
     (out_dir / FITS_FOLDER).mkdir(parents=True, exist_ok=True)
@@ -140,6 +148,13 @@ def read_results(out_dir) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def result_columns(coverage: list[str]) -> list[str]:
+    """Columns of results.parquet with the given coverage columns, placed after ``are``."""
+    columns = list(RESULT_COLUMNS)
+    at = columns.index("are") + 1
+    return columns[:at] + sorted(coverage) + columns[at:]
+
+
 def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
     from distributed import as_completed
 
@@ -179,6 +194,7 @@ def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
                 spec.seed,
                 spec.holdout_by,
                 spec.interval,
+                spec.levels,
                 str(out_dir / FITS_FOLDER) if spec.save_fits else None,
                 key=f"fit-{job_id}",
                 pure=False,
@@ -245,6 +261,7 @@ def fit_job(
     seed: int,
     holdout_by: str | None,
     interval: str,
+    levels: tuple[float, ...],
     fits_folder: str | None,
 ) -> dict:
     """Fit one job on a worker, score it on its held-out runs, save the fit (unless
@@ -253,7 +270,7 @@ def fit_job(
     row = {"job_id": job_id, **keys, "worker": f"{os.uname().nodename}:{os.getpid()}"}
     try:
         row |= _fit_and_score(
-            job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval
+            job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, levels
         )
         fit = row.pop("fit")
         if fits_folder is not None:
@@ -275,7 +292,9 @@ def _save_fit(fit, path: Path) -> None:
         fit.save(path)
 
 
-def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval) -> dict:
+def _fit_and_score(
+    job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, levels
+) -> dict:
     from workbench.backtesting.backtest import score_held_out
     from workbench.backtesting.holdout import holdout_runs
     from workbench.backtesting.nested import calibrate
@@ -306,7 +325,8 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
             calibrate(fit, train, fit_options=options, random_seed=seed)
     diagnostics = fit.diagnostics()
     problems = diagnostics.problems()
-    scores = summarize_scores(score_held_out(fit, test, (0.5, 0.9), interval))
+    scores = summarize_scores(score_held_out(fit, test, levels, interval))
+    coverage = [f"coverage_{percent(level)}" for level in levels]
     return {
         "status": "untrustworthy" if problems else "ok",
         "error": "; ".join(problems) or None,
@@ -315,8 +335,7 @@ def _fit_and_score(job_id, keys, payload, priors_json, sampler, seed, holdout_by
         "n_test": int(scores["n_targets"]),
         **diagnostics.to_dict(),
         "are": scores["are"],
-        "coverage_50": scores["coverage_50"],
-        "coverage_90": scores["coverage_90"],
+        **{column: scores[column] for column in coverage},
         "elpd": scores["mean_log_predictive_density"],
         "interval": interval,
         "fit": fit,
@@ -328,7 +347,11 @@ def failed_row(job_id: str, job: Job, error: str) -> dict:
 
 
 def _complete(row: dict) -> dict:
-    return {column: row.get(column) for column in RESULT_COLUMNS}
+    return {column: row.get(column) for column in result_columns(coverage_of(row))}
+
+
+def coverage_of(row) -> list[str]:
+    return [column for column in row if column.startswith("coverage_")]
 
 
 def _error_text(error: BaseException) -> str:
@@ -369,8 +392,9 @@ class _ResultsWriter:
             self.frame().to_parquet(partial, index=False)
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows, columns=list(RESULT_COLUMNS))
-        for column in ("min_fraction", "holdout_top_frac", "seconds", *SCORE_COLUMNS):
+        coverage = sorted({column for row in self.rows for column in coverage_of(row)})
+        frame = pd.DataFrame(self.rows, columns=result_columns(coverage))
+        for column in ("min_fraction", "holdout_top_frac", "seconds", *SCORE_COLUMNS, *coverage):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         for column in ("n_train", "n_test", "divergences"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")

@@ -3,7 +3,6 @@
 import pandas as pd
 
 CHOICE_COLUMNS = ("law", "likelihood", "checkpoints", "min_fraction", "priors")
-NOMINAL_COVERAGE = {"coverage_50": 0.5, "coverage_90": 0.9}
 SCORED = ("ok", "untrustworthy")
 
 
@@ -24,18 +23,23 @@ def batch_summary(results: pd.DataFrame, by=CHOICE_COLUMNS) -> pd.DataFrame:
     -------
     DataFrame
         ``jobs``, ``ok``, ``untrustworthy``, ``failed`` (counts), ``are`` (mean ARE),
-        ``coverage_error`` (mean |coverage − nominal| over the 50 % and 90 % intervals), ``elpd``
+        ``coverage_error`` (mean |coverage − nominal| over the scored intervals, e.g.
+        ``coverage_50`` and ``coverage_90``), ``elpd``
         (mean held-out log predictive density), ``seconds`` (mean) and ``rank`` (mean of the
         ranks by ARE, coverage error and elpd; 1 is best), sorted by ``rank``.
     """
     by = list(by)
+    nominal = {
+        column: float(column.removeprefix("coverage_")) / 100
+        for column in results.columns
+        if column.startswith("coverage_")
+    }
     cut = results["min_fraction"]
     frame = results.assign(
         min_fraction=cut.astype(object).where(cut.notna(), "-"),
-        coverage_error=sum(
-            (results[column] - nominal).abs() for column, nominal in NOMINAL_COVERAGE.items()
-        )
-        / len(NOMINAL_COVERAGE),
+        coverage_error=pd.concat(
+            [(results[column] - level).abs() for column, level in nominal.items()], axis=1
+        ).mean(axis=1),
     )
     groups = frame.groupby(by, dropna=False, sort=False)
     counts = groups["status"].value_counts().unstack(fill_value=0)

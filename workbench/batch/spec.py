@@ -14,6 +14,7 @@
     seed: 0
     holdout_by: null                                # C, or N without C
     interval: calibrated                            # calibrated (nested LFO per fit) or law
+    ci_prob: 0.9                                    # scored level (the project's by default)
     likelihood: [student_t]                         # student_t, normal
     checkpoints: [final]                            # final, run-effect, independent
     min_fraction: [null]                            # checkpoint cut, for checkpoint policies
@@ -31,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.intervals import INNER_PROB, interval_levels, resolve_ci_prob
 from workbench.laws import LAWS
 from workbench.laws.priors import priors_from_json, priors_to_json
 from workbench.runs import read_runs
@@ -52,6 +54,7 @@ TOP_LEVEL_KEYS = {
     "seed",
     "holdout_by",
     "interval",
+    "ci_prob",
     "likelihood",
     "checkpoints",
     "min_fraction",
@@ -106,6 +109,8 @@ class BatchSpec:
     interval: str = "calibrated"
     """Score calibrated intervals (each fit calibrated by nested backtests on its training
     runs) or the law's own."""
+    ci_prob: float = field(default_factory=resolve_ci_prob)
+    """The credible level scored (with the inner ``INNER_PROB`` one)."""
     likelihood: tuple[str, ...] = ("student_t",)
     checkpoints: tuple[str, ...] = ("final",)
     min_fraction: tuple[float | None, ...] = (None,)
@@ -117,6 +122,11 @@ class BatchSpec:
     def sampler(self) -> dict:
         # One core per worker: the cluster, not nutpie, spreads the work over the machine.
         return {"draws": self.draws, "tune": self.tune, "chains": self.chains, "cores": 1}
+
+    @property
+    def levels(self) -> tuple[float, ...]:
+        """The scored interval levels: the inner one, then the credible level."""
+        return interval_levels(self.ci_prob, INNER_PROB)
 
     def jobs(self) -> list[Job]:
         """Every distinct job of the grid, in spec order."""
@@ -148,6 +158,7 @@ class BatchSpec:
             "seed": self.seed,
             "holdout_by": self.holdout_by,
             "interval": self.interval,
+            "ci_prob": self.ci_prob,
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:10]
         return f"{job.dataset}-{job.law}-{job.checkpoints}-h{job.holdout_top_frac:g}-{digest}"
@@ -196,6 +207,7 @@ def parse_spec(raw, base=None) -> BatchSpec:
         seed=_integer(raw.get("seed", 0), "seed"),
         holdout_by=_choice(raw.get("holdout_by"), "holdout_by", ("C", "N", "D", "step", None)),
         interval=_choice(raw.get("interval", "calibrated"), "interval", ("calibrated", "law")),
+        ci_prob=_level(raw.get("ci_prob")),
         likelihood=tuple(
             _choice(value, "likelihood", LIKELIHOODS)
             for value in _listed(raw, "likelihood", ["student_t"])
@@ -269,6 +281,13 @@ def _prior_sets(raw) -> dict[str, str | None]:
         except (TypeError, ValueError, KeyError) as error:
             raise SpecError(f"priors.{name}: {error}") from None
     return sets
+
+
+def _level(value) -> float:
+    try:
+        return resolve_ci_prob(value)
+    except (TypeError, ValueError) as error:
+        raise SpecError(f"ci_prob: {error}") from None
 
 
 def _listed(raw, key, default=None) -> list:

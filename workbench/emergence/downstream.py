@@ -37,7 +37,7 @@ from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import warn_if_untrustworthy
 from workbench.fitting.model import create_variable, sample
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, summary_table
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.runs import parse_quantity
 
@@ -189,9 +189,13 @@ class SigmoidScoreFit(BayesianFit):
             draws["midpoint"][:, None],
         )
 
-    def predict(self, N_target, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
-        """Median and central intervals of the mean accuracy (``kind="mean"``) and of a new
-        measured score (``kind="observation"``, adding the fitted noise) at each size."""
+    def predict(
+        self, N_target, ci_prob: float | None = None, *, inner_prob: float | None = None
+    ) -> pd.DataFrame:
+        """Median and central ``ci_prob`` (and ``inner_prob``) intervals of the mean accuracy
+        (``kind="mean"``) and of a new measured score (``kind="observation"``, adding the fitted
+        noise) at each size."""
+        levels = interval_levels(ci_prob, inner_prob)
         sizes = np.atleast_1d(np.asarray([parse_quantity(n) for n in np.ravel(N_target)]))
         mean = self.accuracy(sizes)
         rng = np.random.default_rng(self.idata.attrs["random_seed"])
@@ -201,7 +205,7 @@ class SigmoidScoreFit(BayesianFit):
         else:
             observed = mean  # binomial noise of a score on a new item set is not modelled
         groups = {"mean": mean, "observation": np.clip(observed, 0, 1)}
-        return summary_table({"N": sizes}, "kind", groups, ci_prob)
+        return summary_table({"N": sizes}, "kind", groups, levels)
 
 
 @dataclass(frozen=True)

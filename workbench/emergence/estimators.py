@@ -22,13 +22,12 @@ Hu et al. (2023), "Unlock Predictable Scaling from Emergent Abilities", arXiv:23
 Haldane (1945), "On a method of estimating frequencies", Biometrika 33(3).
 """
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from workbench.emergence.logs import read_passuntil
+from workbench.intervals import interval_names, resolve_ci_prob
 
 UPPER_BOUND_PROB = 0.95
 JEFFREYS = (0.5, 0.5)
@@ -110,7 +109,7 @@ def unbiased_estimate(logs) -> pd.DataFrame:
 
 
 def instance_posteriors(
-    logs, prior: tuple[float, float] = JEFFREYS, ci_prob: float | Sequence[float] = 0.9
+    logs, prior: tuple[float, float] = JEFFREYS, ci_prob: float | None = None
 ) -> pd.DataFrame:
     r"""Conjugate Beta posterior of each instance's pass rate, in closed form.
 
@@ -128,8 +127,8 @@ def instance_posteriors(
     logs : PassUntilLogs or source accepted by :func:`read_passuntil`
     prior : (a, b)
         Beta prior; Jeffreys' (0.5, 0.5) by default.
-    ci_prob : float or sequence of float
-        Central interval probabilities.
+    ci_prob : float, optional
+        Central interval probability; the project's credible level by default.
 
     Returns
     -------
@@ -146,12 +145,10 @@ def instance_posteriors(
     frame["alpha_post"] = a + logs.passes
     frame["beta_post"] = b + logs.attempts - logs.passes
     frame["mean"] = frame["alpha_post"] / (frame["alpha_post"] + frame["beta_post"])
-    for prob in np.atleast_1d(ci_prob):
-        tail = (1 - prob) / 2
-        for side, q in (("low", tail), ("high", 1 - tail)):
-            frame[f"ci_{side}_{100 * prob:g}"] = stats.beta.ppf(
-                q, frame["alpha_post"], frame["beta_post"]
-            )
+    ci_prob = resolve_ci_prob(ci_prob)
+    tail = (1 - ci_prob) / 2
+    for name, q in zip(interval_names(ci_prob), (tail, 1 - tail), strict=True):
+        frame[name] = stats.beta.ppf(q, frame["alpha_post"], frame["beta_post"])
     return frame
 
 

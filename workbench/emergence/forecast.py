@@ -5,15 +5,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, summary_table
 from workbench.runs import parse_quantity
 
 
 def predict_passuntil(
     fit,
     N_target,
-    ci_prob: Sequence[float] = (0.5, 0.9),
+    ci_prob: float | None = None,
     k: Sequence[int] = (1, 10),
+    *,
+    inner_prob: float | None = None,
 ) -> pd.DataFrame:
     r"""Posterior PU and pass@k at each target size.
 
@@ -28,8 +30,10 @@ def predict_passuntil(
         between the hierarchical model and the task-law mixture.
     N_target : float, str or sequence
         Model sizes (``"70B"`` style quantities are read).
-    ci_prob : sequence of float
-        Central interval probabilities.
+    ci_prob : float, optional
+        Central interval probability; the project's credible level by default.
+    inner_prob : float, optional
+        Probability of a second, inner interval (the plots' inner band).
     k : sequence of int
         The k of pass@k.
 
@@ -46,4 +50,4 @@ def predict_passuntil(
     quantities = {"PU": p.mean(axis=1)}
     for attempts in k:
         quantities[f"pass@{attempts}"] = (1 - (1 - p) ** int(attempts)).mean(axis=1)
-    return summary_table({"N": sizes}, "quantity", quantities, ci_prob)
+    return summary_table({"N": sizes}, "quantity", quantities, interval_levels(ci_prob, inner_prob))

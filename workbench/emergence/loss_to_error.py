@@ -97,6 +97,10 @@ class ErrorFromLossFit(BayesianFit):
         fit.scaling_fit_ = ScalingLawFit.from_tree(tree, source=source)
         return fit
 
-    def predict(self, loss, ci_prob=(0.5, 0.9)) -> pd.DataFrame:
+    def predict(
+        self, loss, ci_prob: float | None = None, *, inner_prob: float | None = None
+    ) -> pd.DataFrame:
         """Median and intervals of the mean error and of a new measurement at each loss."""
-        return self.scaling_fit.predict({"loss": np.atleast_1d(loss)}, ci_prob=ci_prob)
+        return self.scaling_fit.predict(
+            {"loss": np.atleast_1d(loss)}, ci_prob=ci_prob, inner_prob=inner_prob
+        )

@@ -22,6 +22,7 @@ import workbench
 from workbench.atomic import replacing
 from workbench.fitting.diagnostics import Diagnostics, diagnose
 from workbench.fitting.model import merge_sampler_options
+from workbench.intervals import interval_names, resolve_ci_prob
 from workbench.laws.priors import as_prior
 
 DEFAULT_SAMPLER = {
@@ -119,9 +120,10 @@ class BayesianFit:
             self._diagnosed = cached = (tree, diagnosed)
         return cached[1]
 
-    def summary(self, ci_prob: float = 0.9) -> pd.DataFrame:
+    def summary(self, ci_prob: float | None = None) -> pd.DataFrame:
         """Median, central ``ci_prob`` interval, bulk and tail ESS and R-hat of
-        :meth:`summary_names`, by ArviZ; a variable with a dimension gets a row per entry,
+        :meth:`summary_names`, by ArviZ (at the project's credible level unless ``ci_prob`` is
+        given); a variable with a dimension gets a row per entry,
         named like ``alpha[c4]``."""
         return posterior_summary(
             self.idata["posterior"].to_dataset(), self.summary_names(), ci_prob
@@ -204,9 +206,13 @@ def priors_config(priors) -> dict | None:
     )
 
 
-def posterior_summary(posterior: xr.Dataset, names: Sequence[str], ci_prob: float) -> pd.DataFrame:
+def posterior_summary(
+    posterior: xr.Dataset, names: Sequence[str], ci_prob: float | None = None
+) -> pd.DataFrame:
     """ArviZ's median, equal-tailed ``ci_prob`` interval, ESS and R-hat, in the workbench's
-    columns: ``median``, ``ci_low``, ``ci_high``, ``ess_bulk``, ``ess_tail``, ``r_hat``."""
+    columns: ``median``, ``ci_low_90``, ``ci_high_90`` (at 90 %), ``ess_bulk``, ``ess_tail``,
+    ``r_hat``."""
+    ci_prob = resolve_ci_prob(ci_prob)
     names = list(names)
     stats = az.summary(
         posterior[names], kind="stats_median", ci_prob=ci_prob, ci_kind="eti", round_to="none"
@@ -214,6 +220,7 @@ def posterior_summary(posterior: xr.Dataset, names: Sequence[str], ci_prob: floa
     diagnostics = az.summary(posterior[names], kind="diagnostics", round_to="none")
     # ArviZ names the bounds after the level (eti90_lb); they follow the median and MAD.
     low, high = stats.columns[2:4]
-    table = stats[["median", low, high]].rename(columns={low: "ci_low", high: "ci_high"})
+    columns = dict(zip((low, high), interval_names(ci_prob), strict=True))
+    table = stats[["median", low, high]].rename(columns=columns)
     table = table.join(diagnostics[["ess_bulk", "ess_tail", "r_hat"]]).astype(float)
     return table.rename_axis("parameter")

@@ -39,6 +39,7 @@ from workbench.fitting.structure import (
     run_totals,
     select_checkpoints,
 )
+from workbench.intervals import interval_names, resolve_ci_prob
 from workbench.laws import Prior, ScalingLaw, get_law
 from workbench.laws.base import centred_logs
 from workbench.laws.priors import is_positive, merge_priors, priors_from_json, priors_to_json
@@ -367,7 +368,13 @@ class ScalingLawFit(BayesianFit):
         return names + [name for name in ("nu", "run_sd") if name in posterior]
 
     def predict(
-        self, targets=None, ci_prob=(0.5, 0.9), interval="calibrated", **covariates
+        self,
+        targets=None,
+        ci_prob: float | None = None,
+        interval="calibrated",
+        *,
+        inner_prob: float | None = None,
+        **covariates,
     ) -> pd.DataFrame:
         """Posterior median and central intervals of the law's mean and of a new observation.
 
@@ -377,18 +384,21 @@ class ScalingLawFit(BayesianFit):
         """
         from workbench.predict import predict
 
-        return predict(self, targets, ci_prob=ci_prob, interval=interval, **covariates)
+        return predict(
+            self, targets, ci_prob=ci_prob, inner_prob=inner_prob, interval=interval, **covariates
+        )
 
-    def report(self, ci_prob: float = 0.9) -> dict:
+    def report(self, ci_prob: float | None = None) -> dict:
         """What the fit says, JSON-ready (``workbench fit --json``): the paper's parameters,
         derived quantities and noise (median and central ``ci_prob`` interval), diagnostics and
         the calibration of its extrapolation error."""
         from workbench.predict.calibration import calibration_of
 
+        ci_prob = resolve_ci_prob(ci_prob)
         summary = self.summary(ci_prob=ci_prob)
 
         def rows(names):
-            columns = ["median", "ci_low", "ci_high"]
+            columns = ["median", *interval_names(ci_prob)]
             return {name: summary.loc[name, columns].to_dict() for name in names}
 
         noise = [name for name in ("sigma", "nu", "run_sd") if name in summary.index]
@@ -406,14 +416,16 @@ class ScalingLawFit(BayesianFit):
             "ci_prob": ci_prob,
         }
 
-    def compute_optimal(self, compute, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
+    def compute_optimal(
+        self, compute, ci_prob: float | None = None, *, inner_prob: float | None = None, **fixed
+    ) -> pd.DataFrame:
         """N_opt, D_opt, the loss there and tokens per parameter at each compute budget C.
 
         Covariates other than N and D are held at the values given by name (e.g. ``U=25e9``).
         """
         from workbench.predict import compute_optimal
 
-        return compute_optimal(self, compute, ci_prob=ci_prob, **fixed)
+        return compute_optimal(self, compute, ci_prob=ci_prob, inner_prob=inner_prob, **fixed)
 
     # -- persistence ---------------------------------------------------------------------
     def saved_tree(self) -> xr.DataTree:

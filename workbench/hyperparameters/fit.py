@@ -30,7 +30,7 @@ from workbench.hyperparameters.sweeps import (
     prepare_sweeps,
     read_sweeps,
 )
-from workbench.intervals import interval_columns, summary_table
+from workbench.intervals import interval_levels, interval_names, resolve_ci_prob, summary_table
 from workbench.laws import Prior, ScalingLaw, get_law
 from workbench.laws.priors import merge_priors, priors_to_json
 from workbench.runs import RunTable, parse_quantity
@@ -288,17 +288,19 @@ class OptimaFit(BayesianFit):
     def summary_names(self) -> list[str]:
         return [*self.parameter_names, "sigma", "nu"]
 
-    def optima(self, ci_prob: float = 0.9) -> pd.DataFrame:
+    def optima(self, ci_prob: float | None = None) -> pd.DataFrame:
         """Each setting's located optimum: posterior median and central ``ci_prob`` interval.
 
         Columns: the setting's keys, ``n_runs``, ``n_selected``, ``window``, the lowest observed
         loss and its swept values (``best_*``), then for each quantity (``learning_rate``,
         ``batch_size``) and for ``loss_opt`` (the loss at the optimum): the median and
-        ``<name>_low`` / ``<name>_high``.
+        ``<name>_ci_low_90`` / ``<name>_ci_high_90`` (at the level ``ci_prob``, the project's
+        credible level by default).
         """
         groups = self.sweeps_.groups if hasattr(self, "sweeps_") else self._groups_from_tree()
         table = groups.copy()
         draws = self.draws()
+        ci_prob = resolve_ci_prob(ci_prob)
         tail = (1 - ci_prob) / 2
         names = {f"{axis}_opt": QUANTITIES[axis] for axis in self.axis_laws} | {
             "loss_opt": "loss_opt"
@@ -306,8 +308,9 @@ class OptimaFit(BayesianFit):
         for variable, name in names.items():
             values = draws[variable]
             table[name] = np.median(values, axis=0)
-            table[f"{name}_low"] = np.quantile(values, tail, axis=0)
-            table[f"{name}_high"] = np.quantile(values, 1 - tail, axis=0)
+            low, high = interval_names(ci_prob, name)
+            table[low] = np.quantile(values, tail, axis=0)
+            table[high] = np.quantile(values, 1 - tail, axis=0)
         return table
 
     def _groups_from_tree(self) -> pd.DataFrame:
@@ -325,7 +328,8 @@ class OptimaFit(BayesianFit):
         self,
         targets=None,
         *,
-        ci_prob: Sequence[float] = (0.5, 0.9),
+        ci_prob: float | None = None,
+        inner_prob: float | None = None,
         seq_len: float | None = None,
         random_seed: int | None = None,
         **covariates,
@@ -338,8 +342,10 @@ class OptimaFit(BayesianFit):
             Covariate arrays (``N``, ``D``, ``B``, ...); or pass them as keywords. Strings such
             as ``"7B"`` are read as quantities. Each quantity whose law's covariates are all given
             is predicted.
-        ci_prob : sequence of float
-            Probabilities of the central intervals.
+        ci_prob : float, optional
+            Probability of the central interval; the project's credible level by default.
+        inner_prob : float, optional
+            Probability of a second, inner interval.
         seq_len : float, optional
             Tokens per sequence; adds ``batch_sequences`` rows, the batch size in sequences.
         random_seed : int, optional
@@ -352,6 +358,7 @@ class OptimaFit(BayesianFit):
             prediction); ``kind="setting"`` adds the scatter of true optima around it, so it is
             where a new setting's optimum should fall.
         """
+        levels = interval_levels(ci_prob, inner_prob)
         values = _covariate_arrays(targets, covariates)
         seed = self.idata.attrs["random_seed"] if random_seed is None else random_seed
         rng = np.random.default_rng(seed)
@@ -363,12 +370,12 @@ class OptimaFit(BayesianFit):
             scatter = draws[f"{axis}_scatter"][:, None] * rng.standard_normal(log_mean.shape)
             kinds = {"mean": np.exp(log_mean), "setting": np.exp(log_mean + scatter)}
             frames.append(
-                summary_table(values, "kind", kinds, ci_prob).assign(quantity=QUANTITIES[axis])
+                summary_table(values, "kind", kinds, levels).assign(quantity=QUANTITIES[axis])
             )
             if axis == "batch" and seq_len is not None:
                 sequences = {kind: value / seq_len for kind, value in kinds.items()}
                 frames.append(
-                    summary_table(values, "kind", sequences, ci_prob).assign(
+                    summary_table(values, "kind", sequences, levels).assign(
                         quantity="batch_sequences"
                     )
                 )
@@ -381,9 +388,12 @@ class OptimaFit(BayesianFit):
         first = [*values, "quantity", "kind"]
         return table[first + [column for column in table.columns if column not in first]]
 
-    def report(self, ci_prob: float = 0.9, targets=None, seq_len: float | None = None) -> dict:
+    def report(
+        self, ci_prob: float | None = None, targets=None, seq_len: float | None = None
+    ) -> dict:
         """What the fit says, JSON-ready: its data, the parameters' summary, the diagnostics
         and, at ``targets`` (covariate arrays), where a new setting's optima should fall."""
+        ci_prob = resolve_ci_prob(ci_prob)
         attrs = self.idata.attrs
         report = {
             "model": type(self).__name__,
@@ -395,16 +405,14 @@ class OptimaFit(BayesianFit):
             "predictions": [],
         }
         if targets is not None:
-            table = self.predict(targets, ci_prob=(ci_prob,), seq_len=seq_len)
-            low, high = interval_columns((ci_prob,))
+            table = self.predict(targets, ci_prob=ci_prob, seq_len=seq_len)
             report["predictions"] = [
                 {name: float(row[name]) for name in targets}
                 | {
                     "quantity": row["quantity"],
                     "median": float(row["median"]),
-                    "ci_low": float(row[low]),
-                    "ci_high": float(row[high]),
                 }
+                | {name: float(row[name]) for name in interval_names(ci_prob)}
                 for _, row in table[table["kind"] == "setting"].iterrows()
             ]
         return report

@@ -3,6 +3,7 @@
 import holoviews as hv
 import pandas as pd
 
+from workbench.intervals import interval_names, percent
 from workbench.plots.style import (
     PLOT_SIZE,
     REFERENCE_COLOR,
@@ -12,35 +13,30 @@ from workbench.plots.style import (
 )
 
 
-def plot_backtest(result, *, ci_prob: float | None = None) -> hv.Layout:
+def plot_backtest(result) -> hv.Layout:
     """Each law's predictions of the held-out runs against their measured target, and coverage.
 
     Parameters
     ----------
     result : Backtest
         The result of :func:`workbench.backtesting.backtest`.
-    ci_prob : float, optional
-        Which scored interval to draw as error bars; the widest by default.
 
     Returns
     -------
     hv.Layout
         Left, on log–log axes, the posterior median of a new run's target against the held-out
-        run's measurement, with ``ci_prob`` observation intervals, one colour per law, beside the
-        line y = x. Right, the fraction of held-out runs inside each law's 50 % and 90 %
-        (each scored) intervals, with dashed lines at the nominal levels: a calibrated law's
-        bars reach them.
+        run's measurement, with the backtest's ``ci_prob`` observation intervals, one colour per
+        law, beside the line y = x. Right, the fraction of held-out runs inside each law's
+        scored intervals (e.g. 50 % and 90 %), with dashed lines at the nominal levels: a
+        calibrated law's bars reach them.
     """
-    return (predicted_against_true(result, ci_prob) + coverage_bars(result)).cols(2)
+    return (predicted_against_true(result) + coverage_bars(result)).cols(2)
 
 
-def predicted_against_true(result, ci_prob: float | None = None) -> hv.Overlay:
-    prob = max(result.ci_prob) if ci_prob is None else ci_prob
-    if prob not in result.ci_prob:
-        raise ValueError(f"the backtest scored intervals {result.ci_prob}, not {prob}")
-    level = f"{100 * prob:g}"
+def predicted_against_true(result) -> hv.Overlay:
     frame = result.frame
-    low, high = frame[f"ci_low_{level}"], frame[f"ci_high_{level}"]
+    low_name, high_name = interval_names(result.ci_prob)
+    low, high = frame[low_name], frame[high_name]
     x, y = target_dimension(result.target, "true"), target_dimension(result.target, "predicted")
     span = [min(frame["observed"].min(), low.min()), max(frame["observed"].max(), high.max())]
     overlay = hv.Curve((span, span), kdims=[x], vdims=[y], label="y = x").opts(
@@ -51,8 +47,8 @@ def predicted_against_true(result, ci_prob: float | None = None) -> hv.Overlay:
             {
                 x.name: rows["observed"].to_numpy(),
                 y.name: rows["median"].to_numpy(),
-                "below": (rows["median"] - rows[f"ci_low_{level}"]).to_numpy(),
-                "above": (rows[f"ci_high_{level}"] - rows["median"]).to_numpy(),
+                "below": (rows["median"] - rows[low_name]).to_numpy(),
+                "above": (rows[high_name] - rows["median"]).to_numpy(),
                 "run": rows["run"].to_numpy(),
             }
         )
@@ -67,7 +63,7 @@ def predicted_against_true(result, ci_prob: float | None = None) -> hv.Overlay:
         logx=True,
         logy=True,
         padding=0.05,
-        title=f"Held-out runs: predicted vs true ({level} % intervals)",
+        title=f"Held-out runs: predicted vs true ({percent(result.ci_prob)} % intervals)",
         legend_position="top_left",
         **PLOT_SIZE,
     )
@@ -79,10 +75,10 @@ INTERVAL_GREYS = ("#495057", "#adb5bd", "#dee2e6")
 
 def coverage_bars(result) -> hv.Overlay:
     rows = [
-        {"law": law, "interval": f"{100 * prob:g} %", "coverage": coverage}
+        {"law": law, "interval": f"{percent(prob)} %", "coverage": coverage}
         for law in result.table.index
-        for prob in result.ci_prob
-        for coverage in [result.table.loc[law, f"coverage_{100 * prob:g}"]]
+        for prob in result.levels
+        for coverage in [result.table.loc[law, f"coverage_{percent(prob)}"]]
     ]
     bars = hv.Bars(
         pd.DataFrame(rows),
@@ -93,22 +89,22 @@ def coverage_bars(result) -> hv.Overlay:
         ylim=(0, 1.05),
         # Shades of one grey by interval: the law colours of the other panel would read as laws.
         color="interval",
-        cmap=interval_shades(result.ci_prob),
+        cmap=interval_shades(result.levels),
         show_legend=True,
         legend_position="top_left",
     )
     nominal = [
-        hv.HLine(prob).opts(color=REFERENCE_COLOR, line_dash="dashed") for prob in result.ci_prob
+        hv.HLine(prob).opts(color=REFERENCE_COLOR, line_dash="dashed") for prob in result.levels
     ]
     return hv.Overlay([bars, *nominal]).opts(
         title="Interval coverage on held-out runs (dashed: nominal)", **PLOT_SIZE
     )
 
 
-def interval_shades(ci_prob) -> dict[str, str]:
+def interval_shades(levels) -> dict[str, str]:
     """A grey per interval, darker for narrower ones, as credible bands are drawn darker."""
-    ordered = sorted(ci_prob)
+    ordered = sorted(levels)
     return {
-        f"{100 * prob:g} %": INTERVAL_GREYS[min(index, len(INTERVAL_GREYS) - 1)]
+        f"{percent(prob)} %": INTERVAL_GREYS[min(index, len(INTERVAL_GREYS) - 1)]
         for index, prob in enumerate(ordered)
     }

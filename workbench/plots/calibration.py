@@ -3,7 +3,9 @@
 import holoviews as hv
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
+from workbench.intervals import percent, resolve_ci_prob
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -20,7 +22,7 @@ KIND_LABELS = {"law": "law only", "calibrated": "calibrated"}
 KIND_COLORS = {"law": REFERENCE_COLOR, "calibrated": POSTERIOR_COLOR}
 
 
-def plot_calibration(fit_or_calibration) -> hv.Layout:
+def plot_calibration(fit_or_calibration, *, ci_prob: float | None = None) -> hv.Layout:
     """Nominal against observed coverage, LFO-PIT and the learned error, from the nested
     leave-future-out backtests of a fit.
 
@@ -28,6 +30,8 @@ def plot_calibration(fit_or_calibration) -> hv.Layout:
     ----------
     fit_or_calibration : ScalingLawFit or Calibration
         A calibrated fit (``workbench.backtesting.calibrate``), or its ``Calibration``.
+    ci_prob : float, optional
+        Level of the error bounds in the right panel; the project's credible level by default.
 
     Returns
     -------
@@ -35,9 +39,10 @@ def plot_calibration(fit_or_calibration) -> hv.Layout:
         Left, the coverage of central intervals on the held-out larger runs against their
         nominal probability, law-only and calibrated (on the diagonal when honest). Middle, the
         LFO-PIT histograms (flat when honest, U-shaped when overconfident). Right, each held-out
-        run's |log residual| against its distance past the data, with the learned 90 % bound
-        of law spread plus extrapolation error.
+        run's |log residual| against its distance past the data, with the learned ``ci_prob``
+        bound of law spread plus extrapolation error.
     """
+    ci_prob = resolve_ci_prob(ci_prob)
     calibration = (
         fit_or_calibration
         if isinstance(fit_or_calibration, Calibration)
@@ -45,8 +50,8 @@ def plot_calibration(fit_or_calibration) -> hv.Layout:
     )
     if calibration.source == "default":
         # No nested backtests (too few runs, or not calibrated): only the default error to show.
-        return hv.Layout([_errors(calibration)]).cols(1)
-    return side_by_side([_coverage(calibration), _pit(calibration), _errors(calibration)])
+        return hv.Layout([_errors(calibration, ci_prob)]).cols(1)
+    return side_by_side([_coverage(calibration), _pit(calibration), _errors(calibration, ci_prob)])
 
 
 def _coverage(calibration: Calibration) -> hv.Overlay:
@@ -86,7 +91,7 @@ def _pit(calibration: Calibration) -> hv.Overlay:
     )
 
 
-def _errors(calibration: Calibration) -> hv.Overlay:
+def _errors(calibration: Calibration, ci_prob: float) -> hv.Overlay:
     evidence = calibration.evidence
     summary = calibration.summary()
     distance = hv.Dimension("distance", label="distance past the data", unit="decades")
@@ -100,16 +105,18 @@ def _errors(calibration: Calibration) -> hv.Overlay:
     grid = np.linspace(0, max(summary["max_distance"], 1e-3), 100)
     # Without evidence the law's own spread is unknown here; the default error is drawn alone.
     spread = float(np.median(evidence["spread"])) if len(evidence) else 0.0
-    bound = 1.645 * np.hypot(spread, discrepancy_sd(grid, summary["floor"], summary["slope"]))
-    law_bound = np.full(grid.size, 1.645 * spread)
+    z = norm.ppf(0.5 + ci_prob / 2)
+    bound = z * np.hypot(spread, discrepancy_sd(grid, summary["floor"], summary["slope"]))
+    law_bound = np.full(grid.size, z * spread)
+    level = f"{percent(ci_prob)} %"
     return (
         points
-        * hv.Curve((grid, law_bound), kdims=[distance], vdims=[error], label="law only, 90 %").opts(
-            color=REFERENCE_COLOR, line_dash="dashed"
-        )
-        * hv.Curve((grid, bound), kdims=[distance], vdims=[error], label="calibrated, 90 %").opts(
-            color=POSTERIOR_COLOR, line_width=2
-        )
+        * hv.Curve(
+            (grid, law_bound), kdims=[distance], vdims=[error], label=f"law only, {level}"
+        ).opts(color=REFERENCE_COLOR, line_dash="dashed")
+        * hv.Curve(
+            (grid, bound), kdims=[distance], vdims=[error], label=f"calibrated, {level}"
+        ).opts(color=POSTERIOR_COLOR, line_width=2)
     ).opts(
         title="Error against distance"
         + (" (default: no nested backtests)" if summary["source"] == "default" else ""),

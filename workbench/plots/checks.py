@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.intervals import summarize_draws
+from workbench.intervals import interval_names, resolve_ci_prob, summarize_draws
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -22,15 +22,16 @@ PIT_BAND_PROB = 0.95
 PIT_BAND_POINTS = 201
 
 
-def plot_ppc(fit, *, ci_prob: float = 0.9) -> hv.Overlay:
+def plot_ppc(fit, *, ci_prob: float | None = None) -> hv.Overlay:
     """Posterior predictive check: observed target against the predictive median per run.
 
     Parameters
     ----------
     fit : ScalingLawFit
         A fitted law.
-    ci_prob : float
-        Probability of the central predictive interval drawn as error bars.
+    ci_prob : float, optional
+        Probability of the central predictive interval drawn as error bars; the project's
+        credible level by default.
 
     Returns
     -------
@@ -38,11 +39,12 @@ def plot_ppc(fit, *, ci_prob: float = 0.9) -> hv.Overlay:
         Points with ``ci_prob`` error bars and the line y = x on log–log axes; a calibrated model
         puts about ``ci_prob`` of the bars across the line.
     """
+    ci_prob = resolve_ci_prob(ci_prob)
     target = fit.target_
     observed = fit.idata["observed_data"][target].values
     predictive = fit.idata["posterior_predictive"][target].values
     summary = summarize_draws(predictive.reshape(-1, observed.size), (ci_prob,))
-    low, high = summary[f"ci_low_{100 * ci_prob:g}"], summary[f"ci_high_{100 * ci_prob:g}"]
+    low, high = (summary[name] for name in interval_names(ci_prob))
     x, y = target_dimension(target, "observed"), target_dimension(target, "predicted")
     frame = pd.DataFrame(
         {

@@ -7,6 +7,13 @@ import numpy as np
 import pandas as pd
 
 from workbench.compute import training_compute
+from workbench.intervals import (
+    INNER_PROB,
+    interval_levels,
+    interval_names,
+    percent,
+    resolve_ci_prob,
+)
 from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
@@ -25,7 +32,9 @@ COMPUTE_SCALE = 1000.0  # default compute range: up to this many times the large
 COMPUTE_POINTS = 60
 
 
-def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
+def plot_extrapolation(
+    fit, targets=None, *, ci_prob: float | None = None, inner_prob: float | None = INNER_PROB
+) -> hv.Overlay:
     """The data and the law's posterior median and bands out to the targets.
 
     Parameters
@@ -35,9 +44,11 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
     targets : mapping of str to array, optional
         N/D or C values to extrapolate to (as ``fit.predict`` takes them); by default ten times
         the largest run's N and D, or its covariate for one-covariate laws.
-    ci_prob : sequence of float
-        Probabilities of the credible bands of the law's mean; wider ones are drawn lighter.
-        The targets' error bars show the widest interval for a new run.
+    ci_prob : float, optional
+        Probability of the outer credible band of the law's mean (the project's credible level
+        by default), and of the targets' error bars for a new run.
+    inner_prob : float, optional
+        Probability of the inner band, drawn darker; None for one band.
 
     Returns
     -------
@@ -48,10 +59,10 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
     targets = default_targets(fit) if targets is None else targets
     path = extrapolation_path(fit, targets)
     x_name = "C" if "C" in path else fit.law.covariates[0]
-    widest = max(ci_prob)
+    levels = interval_levels(ci_prob, inner_prob)
     # A picture, not a prediction to act on: fit.predict is where the warning belongs.
-    predicted = fit.predict(targets, ci_prob=(widest,), warn=False).query("kind == 'observation'")
-    low, high = f"ci_low_{100 * widest:g}", f"ci_high_{100 * widest:g}"
+    predicted = fit.predict(targets, ci_prob=levels[-1], warn=False).query("kind == 'observation'")
+    low, high = interval_names(levels[-1])
     x, y = covariate_dimension(x_name), target_dimension(fit.target_)
     markers = pd.DataFrame(
         {
@@ -62,7 +73,7 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
         }
     )
     return (
-        credible_bands(curve(fit, path, ci_prob=ci_prob), x, y, ci_prob, POSTERIOR_COLOR, "")
+        credible_bands(curve(fit, path, levels[-1], inner_prob), x, y, levels, POSTERIOR_COLOR, "")
         * observed_points(fit, x, y)
         * hv.ErrorBars(markers, kdims=[x], vdims=[y, "below", "above"]).opts(
             color=POSTERIOR_COLOR, line_width=2, **WHISKERS
@@ -80,7 +91,9 @@ def plot_extrapolation(fit, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
     )
 
 
-def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
+def plot_compute_optimal(
+    fit, compute=None, *, ci_prob: float | None = None, inner_prob: float | None = INNER_PROB
+) -> hv.Layout:
     """Compute-optimal parameters, tokens and tokens per parameter against the budget C.
 
     Parameters
@@ -90,8 +103,10 @@ def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
     compute : array of float, optional
         Budgets C in FLOPs; by default log-spaced from the smallest run's C to 1000 times the
         largest's.
-    ci_prob : sequence of float
-        Probabilities of the credible bands; wider ones are drawn lighter.
+    ci_prob : float, optional
+        Probability of the outer credible band; the project's credible level by default.
+    inner_prob : float, optional
+        Probability of the inner band, drawn darker; None for one band.
 
     Returns
     -------
@@ -111,7 +126,8 @@ def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
     if compute is None:
         observed = observed_covariates(fit)["C"]
         compute = np.geomspace(observed.min(), COMPUTE_SCALE * observed.max(), COMPUTE_POINTS)
-    table = fit.compute_optimal(compute, ci_prob=ci_prob)
+    levels = interval_levels(ci_prob, inner_prob)
+    table = fit.compute_optimal(compute, ci_prob=ci_prob, inner_prob=inner_prob)
     x = covariate_dimension("C")
     panels = {
         "N_opt": hv.Dimension("N_opt", label="compute-optimal N", unit="parameters"),
@@ -120,14 +136,16 @@ def plot_compute_optimal(fit, compute=None, *, ci_prob=(0.5, 0.9)) -> hv.Layout:
     }
     plots = [
         credible_bands(
-            table[table["quantity"] == quantity], x, y, ci_prob, POSTERIOR_COLOR, ""
+            table[table["quantity"] == quantity], x, y, levels, POSTERIOR_COLOR, ""
         ).opts(logx=True, logy=True, title=y.label, show_legend=False)
         for quantity, y in panels.items()
     ]
     return side_by_side(plots)
 
 
-def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) -> hv.Overlay:
+def plot_comparison(
+    fits: Mapping[str, object], targets=None, *, ci_prob: float | None = None
+) -> hv.Overlay:
     """Competing laws' posterior medians and bands along one extrapolation path, over the data.
 
     Parameters
@@ -136,8 +154,8 @@ def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) ->
         Fits of different laws to the same runs, by the name shown in the legend.
     targets : mapping of str to array, optional
         Where to extrapolate to, as for :func:`plot_extrapolation`; by default the first fit's.
-    ci_prob : float
-        Probability of each law's credible band.
+    ci_prob : float, optional
+        Probability of each law's credible band; the project's credible level by default.
 
     Returns
     -------
@@ -147,6 +165,7 @@ def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) ->
     """
     if not fits:
         raise ValueError("plot_comparison needs at least one fit")
+    ci_prob = resolve_ci_prob(ci_prob)
     first = next(iter(fits.values()))
     targets = default_targets(first) if targets is None else targets
     path = extrapolation_path(first, targets)
@@ -154,7 +173,7 @@ def plot_comparison(fits: Mapping[str, object], targets=None, *, ci_prob=0.9) ->
     x, y = covariate_dimension(x_name), target_dimension(first.target_)
     overlay = observed_points(first, x, y)
     for index, (name, fit) in enumerate(fits.items()):
-        frame = curve(fit, path, ci_prob=(ci_prob,))
+        frame = curve(fit, path, ci_prob, inner_prob=None)
         overlay *= credible_bands(frame, x, y, (ci_prob,), series_color(index), name)
     return overlay.opts(
         logx=True, logy=True, title="Law comparison", legend_position="top_right", **PLOT_SIZE
@@ -197,7 +216,7 @@ def credible_bands(
     frame: pd.DataFrame,
     x: hv.Dimension,
     y: hv.Dimension,
-    ci_prob: Sequence[float],
+    levels: Sequence[float],
     color: str,
     label: str,
 ) -> hv.Overlay:
@@ -208,12 +227,12 @@ def credible_bands(
     """
     areas = [
         hv.Area(
-            (frame[x.name], frame[f"ci_low_{100 * prob:g}"], frame[f"ci_high_{100 * prob:g}"]),
+            (frame[x.name], *(frame[name] for name in interval_names(prob))),
             kdims=[x],
             vdims=[y, f"{y.name}_high"],
-            label=f"{label} {100 * prob:g} %".strip(),
+            label=f"{label} {percent(prob)} %".strip(),
         ).opts(color=color, alpha=band_alpha(prob), line_alpha=0)
-        for prob in sorted(ci_prob, reverse=True)
+        for prob in sorted(levels, reverse=True)
     ]
     median = hv.Curve(
         (frame[x.name], frame["median"]), kdims=[x], vdims=[y], label=label or "median"

@@ -4,7 +4,7 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import summarize_draws
+from workbench.intervals import interval_names, resolve_ci_prob, summarize_draws
 from workbench.plots.style import (
     PLOT_SIZE,
     band_alpha,
@@ -14,7 +14,7 @@ from workbench.plots.style import (
 )
 
 
-def plot_groups(fit, comparison, *, ci_prob: float = 0.9) -> hv.Overlay:
+def plot_groups(fit, comparison, *, ci_prob: float | None = None) -> hv.Overlay:
     """Each group's runs, posterior median and ``ci_prob`` band, and the crossover scales.
 
     Parameters
@@ -23,9 +23,10 @@ def plot_groups(fit, comparison, *, ci_prob: float = 0.9) -> hv.Overlay:
         A grouped fit.
     comparison : GroupComparison
         From :func:`workbench.predict.groups.compare_groups`; its path is the x axis.
-    ci_prob : float
-        Probability of the bands.
+    ci_prob : float, optional
+        Probability of the bands; the project's credible level by default.
     """
+    ci_prob = resolve_ci_prob(ci_prob)
     scale = comparison.scale
     x, y = covariate_dimension(scale), target_dimension(fit.target_)
     constant = fit.idata["constant_data"]
@@ -38,7 +39,7 @@ def plot_groups(fit, comparison, *, ci_prob: float = 0.9) -> hv.Overlay:
         values = comparison.path[scale]
         layers.append(
             hv.Area(
-                (values, bands[f"ci_low_{100 * ci_prob:g}"], bands[f"ci_high_{100 * ci_prob:g}"]),
+                (values, *(bands[name] for name in interval_names(ci_prob))),
                 kdims=[x],
                 vdims=[y, f"{y.name}_high"],
                 label=group,

@@ -1,12 +1,11 @@
 """Optimal hyperparameters against model and data size: located optima and the fitted law."""
 
-from collections.abc import Sequence
-
 import holoviews as hv
 import numpy as np
 import pandas as pd
 
 from workbench.hyperparameters.fit import QUANTITIES
+from workbench.intervals import INNER_PROB, interval_levels, interval_names
 from workbench.plots.extrapolation import credible_bands
 from workbench.plots.style import (
     DATA_COLOR,
@@ -31,7 +30,8 @@ def plot_hyperparameter_law(
     quantity: str = "learning_rate",
     *,
     x: str | None = None,
-    ci_prob: Sequence[float] = (0.5, 0.9),
+    ci_prob: float | None = None,
+    inner_prob: float | None = INNER_PROB,
 ) -> hv.Overlay:
     """Each setting's located optimum with its interval, and the law's posterior bands.
 
@@ -45,9 +45,11 @@ def plot_hyperparameter_law(
         The law's covariate on the horizontal axis; by default its last one (``D`` for Li et
         al.'s laws, ``B`` for a learning-rate-vs-batch rule). Each distinct value of the other
         covariates among the settings gets its own band and colour.
-    ci_prob : sequence of float
-        Probabilities of the law's credible bands; wider ones are drawn lighter. Error bars on the
-        optima show the widest.
+    ci_prob : float, optional
+        Probability of the law's outer credible band and of the error bars on the optima; the
+        project's credible level by default.
+    inner_prob : float, optional
+        Probability of the inner band, drawn darker; None for one band.
 
     Returns
     -------
@@ -62,8 +64,8 @@ def plot_hyperparameter_law(
             f"the {quantity} law's covariates are {law.covariates}; x={x!r} is not one"
         )
     others = [name for name in law.covariates if name != x]
-    widest = max(ci_prob)
-    optima = _optima_with_covariates(fit, axis, widest)
+    levels = interval_levels(ci_prob, inner_prob)
+    optima = _optima_with_covariates(fit, axis, levels[-1])
     x_dimension = covariate_dimension(x)
     if x in X_UNITS:
         x_dimension = hv.Dimension(x, unit=X_UNITS[x])
@@ -78,11 +80,15 @@ def plot_hyperparameter_law(
         band_color = POSTERIOR_COLOR if single else series_color(index)
         point_color = DATA_COLOR if single else series_color(index)
         grid = _grid(optima[x].to_numpy())
-        band = fit.predict({x: grid, **fixed}, ci_prob=ci_prob)
+        band = fit.predict({x: grid, **fixed}, ci_prob=levels[-1], inner_prob=inner_prob)
         band = band.query("quantity == @quantity and kind == 'mean'")
-        overlay *= credible_bands(band, x_dimension, y_dimension, ci_prob, band_color, name)
+        overlay *= credible_bands(band, x_dimension, y_dimension, levels, band_color, name)
         overlay *= _points(
-            members, x_dimension, y_dimension, quantity, point_color, "optima" if single else name
+            members,
+            (x_dimension, y_dimension),
+            interval_names(levels[-1], quantity),
+            point_color,
+            "optima" if single else name,
         )
     draws = fit.draws([f"{axis}_{exponent}" for exponent in law.exponents])
     exponents = ", ".join(
@@ -119,13 +125,14 @@ def _grid(values: np.ndarray) -> np.ndarray:
     return np.exp(np.linspace(low, high, GRID_POINTS))
 
 
-def _points(members, x, y, quantity, color, label) -> hv.Overlay:
+def _points(members, dimensions, interval, color, label) -> hv.Overlay:
+    (x, y), (low, high) = dimensions, interval
     points = pd.DataFrame(
         {
             x.name: members[x.name].to_numpy(),
-            y.name: members[quantity].to_numpy(),
-            "below": (members[quantity] - members[f"{quantity}_low"]).to_numpy(),
-            "above": (members[f"{quantity}_high"] - members[quantity]).to_numpy(),
+            y.name: members[y.name].to_numpy(),
+            "below": (members[y.name] - members[low]).to_numpy(),
+            "above": (members[high] - members[y.name]).to_numpy(),
         }
     )
     return hv.ErrorBars(points, kdims=[x], vdims=[y, "below", "above"]).opts(

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.emergence import passuntil_estimate, predict_passuntil, read_passuntil
+from workbench.intervals import INNER_PROB, interval_levels, interval_names
 from workbench.plots.extrapolation import credible_bands
 from workbench.plots.style import (
     DATA_COLOR,
@@ -20,7 +21,14 @@ CURVE_POINTS = 60
 PU_DIMENSION = hv.Dimension("PU", label="PassUntil pass rate (PU)")
 
 
-def plot_passuntil(logs, fit=None, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Overlay:
+def plot_passuntil(
+    logs,
+    fit=None,
+    targets=None,
+    *,
+    ci_prob: float | None = None,
+    inner_prob: float | None = INNER_PROB,
+) -> hv.Overlay:
     """PassUntil estimates per model size and, given a fit, the task law out to the targets.
 
     Parameters
@@ -33,9 +41,11 @@ def plot_passuntil(logs, fit=None, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Ov
     targets : float, str or sequence, optional
         Model sizes N to predict at (``"100B"`` style quantities are read); ten times the
         largest size by default. Only drawn with a fit.
-    ci_prob : sequence of float
-        Probabilities of the credible bands; wider ones are drawn lighter. The targets' error
-        bars show the widest.
+    ci_prob : float, optional
+        Probability of the outer credible band and of the targets' error bars; the project's
+        credible level by default.
+    inner_prob : float, optional
+        Probability of the inner band, drawn darker; None for one band.
 
     Returns
     -------
@@ -52,11 +62,14 @@ def plot_passuntil(logs, fit=None, targets=None, *, ci_prob=(0.5, 0.9)) -> hv.Ov
     if fit is not None:
         sizes = _target_sizes(logs, targets)
         grid = np.geomspace(logs.sizes.min(), max(sizes.max(), logs.sizes.max()), CURVE_POINTS)
-        band = predict_passuntil(fit, grid, ci_prob=ci_prob, k=(1,)).query("quantity == 'PU'")
+        levels = interval_levels(ci_prob, inner_prob)
+        band = predict_passuntil(
+            fit, grid, ci_prob=levels[-1], k=(1,), inner_prob=inner_prob
+        ).query("quantity == 'PU'")
         overlay = (
-            credible_bands(band, x, PU_DIMENSION, ci_prob, POSTERIOR_COLOR, "task law") * overlay
+            credible_bands(band, x, PU_DIMENSION, levels, POSTERIOR_COLOR, "task law") * overlay
         )
-        overlay = overlay * _target_markers(fit, sizes, x, max(ci_prob))
+        overlay = overlay * _target_markers(fit, sizes, x, levels[-1])
     return overlay.opts(
         logx=True,
         logy=True,
@@ -107,9 +120,9 @@ def _estimates(table: pd.DataFrame, x: hv.Dimension) -> hv.Overlay:
     return brackets * markers * points
 
 
-def _target_markers(fit, sizes: np.ndarray, x: hv.Dimension, widest: float) -> hv.Overlay:
-    predicted = predict_passuntil(fit, sizes, ci_prob=(widest,), k=(1,)).query("quantity == 'PU'")
-    low, high = f"ci_low_{100 * widest:g}", f"ci_high_{100 * widest:g}"
+def _target_markers(fit, sizes: np.ndarray, x: hv.Dimension, ci_prob: float) -> hv.Overlay:
+    predicted = predict_passuntil(fit, sizes, ci_prob=ci_prob, k=(1,)).query("quantity == 'PU'")
+    low, high = interval_names(ci_prob)
     markers = pd.DataFrame(
         {
             x.name: predicted["N"].to_numpy(),

@@ -56,6 +56,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from workbench.compute import training_compute
+from workbench.intervals import percent, resolve_ci_prob
 
 FLOOR_RAMP = 0.1
 """Decades past the data over which the floor f is reached: the error cannot jump at the edge."""
@@ -220,9 +221,10 @@ class Calibration:
         )
         return probability @ norm.cdf(residual / np.sqrt(spread**2 + tau**2))
 
-    def coverage(self, ci_prob=NOMINAL_LEVELS) -> pd.DataFrame:
+    def coverage(self, levels=NOMINAL_LEVELS) -> pd.DataFrame:
         """Nominal against observed coverage of the central intervals on the nested held-out runs
-        (each cut weighted as one experiment), law-only and calibrated: one row per ``ci_prob``.
+        (each cut weighted as one experiment), law-only and calibrated: one row per nominal
+        level (the index, ``nominal``).
 
         These runs also taught the calibration its two numbers, so this is a check of fit;
         :func:`~workbench.backtesting.backtest.backtest` with ``interval="calibrated"`` is the
@@ -230,19 +232,20 @@ class Calibration:
         """
         weight = self.evidence["weight"].to_numpy(float)
         rows = {}
-        for prob in ci_prob:
+        for prob in levels:
             rows[prob] = {
                 kind: float(weight @ (np.abs(2 * self.pit(kind == "calibrated") - 1) <= prob))
                 / weight.sum()
                 for kind in ("law", "calibrated")
             }
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("ci_prob")
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("nominal")
 
-    def scores(self, ci_prob: float = 0.9) -> dict:
+    def scores(self, ci_prob: float | None = None) -> dict:
         """Leave-future-out scores of the calibrated predictions on the nested held-out runs,
         each cut weighted as one experiment: mean log predictive density (of the log target),
         coverage and mean interval score (Gneiting and Raftery, in log-target units) of the
-        central ``ci_prob`` interval."""
+        central ``ci_prob`` interval (the project's credible level by default)."""
+        ci_prob = resolve_ci_prob(ci_prob)
         evidence = self.evidence
         weight = evidence["weight"].to_numpy(float) / evidence["weight"].sum()
         residual, spread, distance = (
@@ -255,8 +258,8 @@ class Calibration:
         miss = np.maximum(np.abs(residual) - half, 0.0)
         return {
             "elpd_lfo": float(weight @ self.log_density(residual, spread, distance)),
-            f"coverage_{100 * ci_prob:g}": float(weight @ (np.abs(residual) <= half)),
-            f"interval_score_{100 * ci_prob:g}": float(
+            f"coverage_{percent(ci_prob)}": float(weight @ (np.abs(residual) <= half)),
+            f"interval_score_{percent(ci_prob)}": float(
                 weight @ (2 * half + 2 / (1 - ci_prob) * miss)
             ),
         }

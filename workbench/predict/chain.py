@@ -11,7 +11,7 @@ run-to-run noise of the loss.
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, summary_table
 from workbench.predict.extrapolate import predictive_draws, target_covariates
 
 
@@ -45,7 +45,15 @@ def chained_draws(
 
 
 def predict_chained(
-    loss_fit, error_fit, targets=None, *, ci_prob=(0.5, 0.9), group=None, random_seed=None, **sizes
+    loss_fit,
+    error_fit,
+    targets=None,
+    *,
+    ci_prob: float | None = None,
+    inner_prob: float | None = None,
+    group=None,
+    random_seed=None,
+    **sizes,
 ) -> pd.DataFrame:
     """Downstream error of new runs from their sizes, through a loss law and an error law.
 
@@ -58,8 +66,10 @@ def predict_chained(
         loss as ``loss_fit``'s target.
     targets : table or mapping, optional
         N, D and C of the target runs (two suffice), or pass them as keywords.
-    ci_prob : sequence of float
-        Probabilities of the central intervals.
+    ci_prob : float, optional
+        Probability of the central interval; the project's credible level by default.
+    inner_prob : float, optional
+        Probability of a second, inner interval (the plots' inner band).
     group : str, optional
         The target runs' group, when ``loss_fit`` was fitted with groups.
     random_seed : int, optional
@@ -81,4 +91,4 @@ def predict_chained(
     """
     values = target_covariates(loss_fit.law.covariates, targets, **sizes)
     draws = chained_draws(loss_fit, error_fit, values, group=group, random_seed=random_seed)
-    return summary_table(values, "kind", draws, ci_prob)
+    return summary_table(values, "kind", draws, interval_levels(ci_prob, inner_prob))

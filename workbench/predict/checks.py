@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.compute import training_compute
+from workbench.intervals import INNER_PROB
 from workbench.predict.extrapolate import predict
 
 
@@ -29,7 +30,7 @@ def residuals(fit) -> pd.DataFrame:
     """
     tree = fit.idata
     covariates = {name: tree["constant_data"][name].values for name in fit.law.covariates}
-    fitted = predict(fit, covariates, ci_prob=(0.9,)).query("kind == 'mean'")
+    fitted = predict(fit, covariates).query("kind == 'mean'")
     observed = tree["observed_data"][fit.target_].values
     frame = pd.DataFrame(covariates)
     frame["observed"] = observed
@@ -58,8 +59,10 @@ def extrapolation_path(fit, targets: Mapping[str, Sequence[float]], points: int 
     return {name: np.geomspace(min(observed[name].min(), end), end, points)}
 
 
-def curve(fit, path: Mapping[str, np.ndarray], ci_prob=(0.5, 0.9)) -> pd.DataFrame:
+def curve(
+    fit, path: Mapping[str, np.ndarray], ci_prob: float | None = None, inner_prob=INNER_PROB
+) -> pd.DataFrame:
     """Posterior median and bands of the law's mean along ``path``, ready to plot."""
     # The path runs out to the targets on purpose; their own prediction warns if too far.
-    table = predict(fit, dict(path), ci_prob=ci_prob, warn=False)
+    table = predict(fit, dict(path), ci_prob=ci_prob, inner_prob=inner_prob, warn=False)
     return table.query("kind == 'mean'").reset_index(drop=True)

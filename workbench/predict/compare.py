@@ -21,7 +21,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, summary_table
 from workbench.predict.extrapolate import (
     predictive_draws,
     target_covariates,
@@ -216,7 +216,8 @@ def model_averaged_prediction(
     comparison_or_fits,
     targets=None,
     *,
-    ci_prob=(0.5, 0.9),
+    ci_prob: float | None = None,
+    inner_prob: float | None = None,
     random_seed: int | None = None,
     group=None,
     interval="calibrated",
@@ -236,8 +237,10 @@ def model_averaged_prediction(
     targets : table or mapping, optional
         N/D/C values to predict at, as :func:`workbench.predict.predict` takes them (or pass
         them as keywords). Two of N, D and C suffice for laws in the third.
-    ci_prob : sequence of float
-        Probabilities of the central intervals.
+    ci_prob : float, optional
+        Probability of the central interval; the project's credible level by default.
+    inner_prob : float, optional
+        Probability of a second, inner interval (the plots' inner band).
     random_seed : int, optional
         Seed of the mixing. Each law's own draws use its fit's seed, as ``predict`` does.
     group : str, optional
@@ -252,6 +255,7 @@ def model_averaged_prediction(
         The shape of ``predict``'s table: covariates, ``kind`` ("mean" or "observation"),
         ``median`` and the interval columns.
     """
+    levels = interval_levels(ci_prob, inner_prob)
     comparison = (
         comparison_or_fits
         if isinstance(comparison_or_fits, Comparison)
@@ -268,7 +272,7 @@ def model_averaged_prediction(
         if counts[name] > 0
     }
     mixed = mix_draws(draws, counts, np.random.default_rng(random_seed))
-    table = summary_table(values, "kind", mixed, ci_prob)
+    table = summary_table(values, "kind", mixed, levels)
     table = table if group is None else table.assign(group=group)
     return with_mixture_distance([fits[name] for name in draws], table, values, interval, warn)
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.compute import complete_triple, training_compute
-from workbench.intervals import summary_table
+from workbench.intervals import interval_levels, summary_table
 from workbench.runs import RunTable, parse_quantity
 
 
@@ -125,7 +125,8 @@ def predict(
     fit,
     targets=None,
     *,
-    ci_prob=(0.5, 0.9),
+    ci_prob: float | None = None,
+    inner_prob: float | None = None,
     group=None,
     interval="calibrated",
     warn=True,
@@ -144,11 +145,12 @@ def predict(
     than the calibration's evidence reaches raises an ``ExtrapolationWarning`` (``warn=False``
     leaves it to the caller, who can read ``beyond_evidence``).
     """
+    levels = interval_levels(ci_prob, inner_prob)
     values = target_covariates(fit.law.covariates, targets, **covariates)
     labels = [None] if not fit.groups_ else (fit.groups_ if group is None else [group])
     frames = [
         summary_table(
-            values, "kind", predictive_draws(fit, values, label, interval=interval), ci_prob
+            values, "kind", predictive_draws(fit, values, label, interval=interval), levels
         ).assign(**({"group": label} if label is not None else {}))
         for label in labels
     ]
@@ -214,12 +216,15 @@ def beyond_evidence_message(distance: float, reach: float) -> str:
     )
 
 
-def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFrame:
+def compute_optimal(
+    fit, compute, *, ci_prob: float | None = None, inner_prob: float | None = None, **fixed
+) -> pd.DataFrame:
     """Compute-optimal N, D, loss and tokens per parameter at each budget, with intervals.
 
     Vectorized over posterior draws and budgets. Covariates other than N and D stay fixed at the
     values given by name, e.g. ``U=25e9`` unique tokens for ``data_constrained``.
     """
+    levels = interval_levels(ci_prob, inner_prob)
     law = fit.law
     if not law.has_compute_optimum:
         raise ValueError(f"{law.label} has no compute-optimal allocation: it needs both N and D")
@@ -229,17 +234,17 @@ def compute_optimal(fit, compute, *, ci_prob=(0.5, 0.9), **fixed) -> pd.DataFram
     fixed = {name: parse_quantity(value) for name, value in fixed.items()}
     params = fit.draws(law.parameters)
     if not fit.groups_:
-        return _optimal_table(law, params, compute, ci_prob, fixed)
+        return _optimal_table(law, params, compute, levels, fixed)
     frames = [
         _optimal_table(
-            law, {k: v[:, index] for k, v in params.items()}, compute, ci_prob, fixed
+            law, {k: v[:, index] for k, v in params.items()}, compute, levels, fixed
         ).assign(group=label)
         for index, label in enumerate(fit.groups_)
     ]
     return pd.concat(frames, ignore_index=True)
 
 
-def _optimal_table(law, params, compute, ci_prob, fixed) -> pd.DataFrame:
+def _optimal_table(law, params, compute, levels, fixed) -> pd.DataFrame:
     n_opt, d_opt = law.optimal_allocation(params, compute, **fixed)
     covariates = {"N": n_opt, "D": d_opt} | {
         name: np.broadcast_to(value, n_opt.shape) for name, value in fixed.items()
@@ -251,4 +256,4 @@ def _optimal_table(law, params, compute, ci_prob, fixed) -> pd.DataFrame:
         "loss_opt": loss,
         "tokens_per_parameter": d_opt / n_opt,
     }
-    return summary_table({"C": compute}, "quantity", quantities, ci_prob)
+    return summary_table({"C": compute}, "quantity", quantities, levels)

@@ -11,7 +11,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import summarize_draws
+from workbench.intervals import interval_names, resolve_ci_prob, summarize_draws
 from workbench.predict.extrapolate import target_covariates
 
 SCALE_POINTS = 200
@@ -48,7 +48,7 @@ def compare_groups(
     *,
     scale_range: tuple[float, float] | None = None,
     lower_is_better: bool = True,
-    ci_prob: float = 0.9,
+    ci_prob: float | None = None,
     **covariates,
 ) -> GroupComparison:
     """Rank the groups of a grouped fit at a target and find where their curves cross.
@@ -65,9 +65,10 @@ def compare_groups(
         smallest observed value to the target.
     lower_is_better : bool
         Whether a lower target (a loss, an error) wins.
-    ci_prob : float
-        Probability of the reported intervals.
+    ci_prob : float, optional
+        Probability of the reported intervals; the project's credible level by default.
     """
+    ci_prob = resolve_ci_prob(ci_prob)
     groups = fit.groups_
     if not groups:
         raise ValueError("compare_groups needs a fit made with groups=<column>")
@@ -133,8 +134,7 @@ def _crossover_summary(crossing: np.ndarray, ci_prob: float) -> dict:
     if probability < CROSSOVER_MIN_PROBABILITY:
         return summary | {
             "crossover_median": np.nan,
-            "crossover_ci_low": np.nan,
-            "crossover_ci_high": np.nan,
+            **dict.fromkeys(interval_names(ci_prob, "crossover"), np.nan),
             "verdict": "no crossover in range",
         }
     found = crossing[np.isfinite(crossing)]
@@ -142,7 +142,6 @@ def _crossover_summary(crossing: np.ndarray, ci_prob: float) -> dict:
     low, median, high = np.quantile(found, [tail, 0.5, 1 - tail])
     return summary | {
         "crossover_median": float(median),
-        "crossover_ci_low": float(low),
-        "crossover_ci_high": float(high),
+        **dict(zip(interval_names(ci_prob, "crossover"), (float(low), float(high)), strict=True)),
         "verdict": f"crossover near {median:.3g}",
     }

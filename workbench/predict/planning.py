@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from workbench.intervals import resolve_ci_prob
 from workbench.predict.extrapolate import target_covariates
 from workbench.runs import parse_quantity
 
@@ -97,7 +98,7 @@ def plan_next_runs(
     *,
     compute=None,
     n_simulations: int = 128,
-    ci_prob: float = 0.9,
+    ci_prob: float | None = None,
     random_seed: int | None = None,
 ) -> RunPlan:
     """Rank candidate runs by expected reduction of predictive variance at a target, per FLOP.
@@ -119,8 +120,9 @@ def plan_next_runs(
         The compute budget of a ``"compute_optimal"`` target.
     n_simulations : int
         Simulated outcomes per candidate (and scenarios carried through the greedy batch).
-    ci_prob : float
-        Probability of the central interval whose expected width is reported.
+    ci_prob : float, optional
+        Probability of the central interval whose expected width is reported; the project's
+        credible level by default.
     random_seed : int, optional
         Seed of the simulated outcomes.
 
@@ -131,8 +133,7 @@ def plan_next_runs(
     """
     if fit.groups_:
         raise ValueError("plan_next_runs needs an ungrouped fit; fit one group's runs alone")
-    if not 0 < ci_prob < 1:
-        raise ValueError(f"ci_prob must lie strictly between 0 and 1, not {ci_prob}")
+    ci_prob = resolve_ci_prob(ci_prob)
     if n_simulations < 2:
         raise ValueError(f"n_simulations must be at least 2, not {n_simulations}")
     table, covariates, cost = _candidates(fit, candidates)

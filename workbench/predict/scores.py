@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from workbench.intervals import INNER_PROB, interval_levels, interval_names, percent
 from workbench.predict.extrapolate import (
     extrapolation_error_draws,
     predictive_draws,
@@ -18,10 +19,18 @@ def absolute_relative_error(predicted, observed) -> np.ndarray:
 
 
 def holdout_scores(
-    fit, runs: RunTable, ci_prob=(0.5, 0.9), groups=None, interval="law"
+    fit,
+    runs: RunTable,
+    ci_prob: float | None = None,
+    inner_prob: float | None = INNER_PROB,
+    groups=None,
+    interval="law",
 ) -> pd.DataFrame:
     """Per held-out run: the observed target, the predictive median and intervals, ARE, coverage
     of each interval and the log predictive density.
+
+    The intervals are the ``ci_prob`` one (the project's credible level by default) and the
+    inner ``inner_prob`` one (``None`` for none).
 
     ``runs`` are scored as given (pass ``runs.final_checkpoints()`` to score final losses).
     ``interval="calibrated"`` scores the intervals widened by the fit's extrapolation error.
@@ -33,12 +42,13 @@ def holdout_scores(
     observation = predictive_draws(fit, covariates, groups, interval=interval)["observation"]
     frame = pd.DataFrame(covariates).assign(observed=runs.y, median=np.median(observation, axis=0))
     frame["are"] = absolute_relative_error(frame["median"], runs.y)
-    for prob in ci_prob:
+    for prob in interval_levels(ci_prob, inner_prob):
         tail = (1 - prob) / 2
         low, high = np.quantile(observation, [tail, 1 - tail], axis=0)
-        frame[f"ci_low_{100 * prob:g}"] = low
-        frame[f"ci_high_{100 * prob:g}"] = high
-        frame[f"covered_{100 * prob:g}"] = (low <= runs.y) & (runs.y <= high)
+        low_name, high_name = interval_names(prob)
+        frame[low_name] = low
+        frame[high_name] = high
+        frame[f"covered_{percent(prob)}"] = (low <= runs.y) & (runs.y <= high)
     log_error = (
         extrapolation_error_draws(
             fit, covariates, observation.shape[0], fit.idata.attrs["random_seed"]
