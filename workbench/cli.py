@@ -1196,7 +1196,13 @@ def _batch_report(arguments) -> int:
     html = Path(arguments.html or Path(arguments.out) / "report.html")
     hv.extension("bokeh", logo=False)
     with replacing(html) as partial:
-        hv.save(plot_batch_summary(summary), partial, backend="bokeh", title="Batch report")
+        hv.save(
+            plot_batch_summary(summary),
+            partial,
+            backend="bokeh",
+            title="Batch report",
+            resources="inline",  # the report opens offline
+        )
     print(f"Report: {html}")
     return 0
 

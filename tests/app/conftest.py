@@ -2,7 +2,8 @@
 state per test."""
 
 import asyncio
-from base64 import b64encode
+import io
+from base64 import b64decode, b64encode
 
 import pandas as pd
 import panel as pn
@@ -31,6 +32,17 @@ def async_watchers_close_their_loop(monkeypatch):
             async_execute(function)
 
     monkeypatch.setattr(param.parameterized, "async_executor", execute)
+
+
+@pytest.fixture
+def embedded_csv():
+    """Reads the CSV that a FileDownload embeds in the page (a base64 data URI)."""
+
+    def read(download) -> pd.DataFrame:
+        payload = download.data.split(",", 1)[1]
+        return pd.read_csv(io.BytesIO(b64decode(payload)))
+
+    return read
 
 
 @pytest.fixture(scope="session")

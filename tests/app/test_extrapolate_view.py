@@ -1,8 +1,6 @@
 """ExtrapolateView: targets, predictions table (of one law or of an auto fit's stacked laws), CSV
 download and the compute-optimal table."""
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,12 +37,11 @@ def test_before_predict_the_plot_marks_the_target_in_the_fields(fitted_state):
     assert marker.dimension_values("C")[0] == pytest.approx(6 * 70e9 * 1.4e12)
 
 
-def test_csv_download_is_exactly_fit_predict(fitted_state):
+def test_csv_download_is_exactly_fit_predict(fitted_state, embedded_csv):
     state = fresh(fitted_state)
     view = ExtrapolateView(state=state, target_N="70B", target_D="1.4e12")
     view.predict()
-    text = view._predictions_csv().getvalue()
-    downloaded = pd.read_csv(io.StringIO(text))
+    downloaded = embedded_csv(view._download)
     expected = state.fit.predict({"N": [70e9], "D": [1.4e12]})
     assert list(downloaded.columns) == COLUMNS
     labels = ["kind", "interval", "beyond_evidence"]

@@ -192,8 +192,8 @@ def test_export_says_why_a_download_is_disabled(export_view):
     assert not view._predictions_download.disabled and view._missing.object == ""
 
 
-def test_export_predictions_csv(export_view):
-    frame = pd.read_csv(export_view.predictions_csv())
+def test_export_predictions_csv(export_view, embedded_csv):
+    frame = embedded_csv(export_view._predictions_download)
     assert len(frame) == 2 and frame["median"].iloc[0] == pytest.approx(
         export_view.state.predictions["median"].iloc[0]
     )

@@ -90,6 +90,27 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture
+def table_rows():
+    """The rows of the page's Tabulator table that has a given column, as header → cell text."""
+
+    def rows(page, column: str) -> list[dict[str, str]]:
+        table = page.locator(".tabulator").filter(
+            has=page.locator(".tabulator-col-title", has_text=column)
+        )
+        titles = table.locator(".tabulator-col-title").all_inner_texts()
+        headers = [title.strip() for title in titles]
+        return [
+            dict(zip(headers, (cell.strip() for cell in cells), strict=False))
+            for cells in (
+                row.locator(".tabulator-cell").all_inner_texts()
+                for row in table.locator(".tabulator-row").all()
+            )
+        ]
+
+    return rows
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

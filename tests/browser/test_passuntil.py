@@ -10,22 +10,7 @@ SIZES = np.geomspace(1e8, 1e10, 6)
 LAW = InstanceLaw(mu_log_c=1.0, sd_log_c=0.8, mu_alpha=0.4, sd_alpha=0.08, reference_N=1e9)
 
 
-def table_rows(page: Page, column: str) -> list[dict[str, str]]:
-    """The rows of the Tabulator table that has a ``column`` header, as header → cell text."""
-    table = page.locator(".tabulator").filter(
-        has=page.locator(".tabulator-col-title", has_text=column)
-    )
-    headers = [title.strip() for title in table.locator(".tabulator-col-title").all_inner_texts()]
-    return [
-        dict(zip(headers, (cell.strip() for cell in cells), strict=False))
-        for cells in (
-            row.locator(".tabulator-cell").all_inner_texts()
-            for row in table.locator(".tabulator-row").all()
-        )
-    ]
-
-
-def test_upload_fit_and_predict_at_a_target(server, page: Page, artifacts):
+def test_upload_fit_and_predict_at_a_target(server, page: Page, artifacts, table_rows):
     logs = simulate_passuntil(LAW, SIZES, 100, 2000, 0)
     content = logs.frame.to_csv(index=False).encode()
 

@@ -11,6 +11,7 @@ from workbench.app.data_view import DataView
 from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
+from workbench.app.offline import ipywidget
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 
@@ -25,4 +26,5 @@ __all__ = [
     "PlanView",
     "Workbench",
     "WorkbenchState",
+    "ipywidget",
 ]

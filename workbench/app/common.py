@@ -1,5 +1,7 @@
-"""Small pieces the views share: error alerts, plot panes, number formatting and the weights of
-an auto fit."""
+"""Small pieces the views share: error alerts, plot panes, tables of numbers, number formatting
+and the weights of an auto fit."""
+
+import io
 
 import holoviews as hv
 import holoviews.plotting.bokeh
@@ -7,6 +9,7 @@ import holoviews.plotting.mpl  # registers Matplotlib, for PNG export
 import pandas as pd
 import panel as pn
 import param
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from workbench.app.state import WorkbenchState
 from workbench.backtesting import LawEnsemble
@@ -103,6 +106,77 @@ def plot_or_alert(function, *args, **kwargs):
             f"Could not draw this plot: {error}", alert_type="warning", sizing_mode="stretch_width"
         )
     return pn.pane.HoloViews(plot, sizing_mode="stretch_width")
+
+
+SIGNIFICANT_DIGITS = 4
+READABLE_RANGE = (1e-3, 1e5)
+"""Sizes of numbers that tables write out in full; smaller and larger ones are written in
+scientific notation (``8.011e+18``)."""
+COUNT_COLUMNS = frozenset({"ess", "ess_bulk", "ess_tail"})
+"""Columns of counts that are estimated, not counted, so hold fractions: shown as whole numbers."""
+NUMBER_FORMAT = pn.io.JSCode(
+    f"""function(cell, params) {{
+  let value = cell.getValue();
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
+  if (params.whole) value = Math.round(value);
+  const size = Math.abs(value);
+  if (size !== 0 && (size < {READABLE_RANGE[0]} || size >= {READABLE_RANGE[1]})) {{
+    return value.toExponential({SIGNIFICANT_DIGITS - 1});
+  }}
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  return value.toLocaleString("en-US", {{maximumSignificantDigits: {SIGNIFICANT_DIGITS}}});
+}}"""
+)
+"""The one way tables write numbers (a Tabulator formatter): up to SIGNIFICANT_DIGITS
+significant digits inside READABLE_RANGE, scientific notation outside it, whole numbers as they
+are, and whole numbers only when ``params.whole`` is set."""
+
+
+def number_columns(frame: pd.DataFrame) -> list:
+    return [
+        column
+        for column in frame.columns
+        if is_numeric_dtype(frame[column]) and not is_bool_dtype(frame[column])
+    ]
+
+
+def show_table(table: pn.widgets.Tabulator, frame: pd.DataFrame) -> None:
+    """Show ``frame`` in ``table``, its numbers written by NUMBER_FORMAT and aligned right.
+
+    Tabulator's default writes every digit (``8,011,000,000,000,000.0``, ``1,773.879988``); the
+    table keeps the numbers themselves, so that its columns still sort by value.
+    """
+    numbers = number_columns(frame)
+    table.param.update(
+        formatters={
+            column: {"type": NUMBER_FORMAT, "whole": column in COUNT_COLUMNS} for column in numbers
+        },
+        text_align=dict.fromkeys(numbers, "right"),
+        value=frame,
+    )
+
+
+def csv_download(label: str, filename: str, **options) -> pn.widgets.FileDownload:
+    """A download of a table as CSV, disabled until ``offer_csv`` gives it a table.
+
+    The CSV is embedded in the page, so that every click is a download in the browser alone.
+    Made on the server at each click instead, clicks that reached the server close together
+    were merged into one (Panel keeps the latest click count of a busy widget), and that
+    download never came.
+    """
+    return pn.widgets.FileDownload(
+        file=io.StringIO(""), filename=filename, label=label, embed=True, disabled=True, **options
+    )
+
+
+def offer_csv(download: pn.widgets.FileDownload, table: pd.DataFrame | None) -> None:
+    """Embed ``table`` as CSV in ``download``, or disable it when there is no table."""
+    download.disabled = table is None
+    if table is not None:
+        # After enabling: the browser does not update the link of a disabled button, and
+        # enabling it brings back the link it had before.
+        download.file = io.StringIO(table.to_csv(index=False))
 
 
 def short_number(value: float) -> str:

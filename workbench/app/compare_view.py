@@ -4,9 +4,8 @@ average their predictions, and backtest them on the largest runs."""
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import NumberFormatter
 
-from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
 from workbench.app.jobs import BacktestJob, FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import DEFAULT_SAMPLER, FitCancelled, ScalingLawFit
@@ -206,7 +205,7 @@ class CompareView(pn.viewable.Viewer):
         table = comparison.table
         first = [column for column in LOO_COLUMNS if column in table.columns]
         table = table[first + [column for column in table.columns if column not in first]]
-        self._table.value = table.rename_axis("law").round(3)
+        show_table(self._table, table.rename_axis("law"))
         points = comparison.pareto_k
         self._pareto_alert.param.update(
             object=(
@@ -244,10 +243,7 @@ class CompareView(pn.viewable.Viewer):
             show_error(self._average_alert, f"Could not predict at the target: {error}")
             return
         show_error(self._average_alert)
-        self._average_table.formatters = {
-            column: NumberFormatter(format="0.0000") for column in table.columns[1:]
-        }
-        self._average_table.value = table
+        show_table(self._average_table, table)
 
     @param.depends("state.predictions", watch=True)
     def _follow_extrapolate_targets(self) -> None:
@@ -299,7 +295,7 @@ class CompareView(pn.viewable.Viewer):
         self._backtest_status.object = (
             f"Backtest finished in {job.seconds:.1f} s: {result.holdout.describe()}."
         )
-        self._backtest_table.value = result.table.reset_index().round(4)
+        show_table(self._backtest_table, result.table.reset_index())
         self._backtest_plot[:] = [plot_or_alert(plot_backtest, result)]
 
     def cancel_backtest(self, event=None) -> None:

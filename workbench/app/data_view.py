@@ -7,9 +7,15 @@ from pathlib import Path
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import ScientificFormatter
 
-from workbench.app.common import StaleNote, chosen_file, error_alert, plot_or_alert, show_error
+from workbench.app.common import (
+    StaleNote,
+    chosen_file,
+    error_alert,
+    plot_or_alert,
+    show_error,
+    show_table,
+)
 from workbench.app.jobs import limit_from_environment, run_in_thread
 from workbench.app.state import WorkbenchState
 from workbench.plots import plot_runs
@@ -284,7 +290,7 @@ class DataView(pn.viewable.Viewer):
         show_error(self._alert, message)
         self._summary.object = "**Not loaded.**"
         if frame is not None:
-            self._table.value = frame
+            show_table(self._table, frame)
         self.state.param.update(error=message, stale_runs=self._stale_note(frame is not None))
 
     def _stale_note(self, shows_rejected: bool) -> str:
@@ -306,10 +312,7 @@ class DataView(pn.viewable.Viewer):
         self._summary.object = (
             f"**{len(runs)} rows** · target `{runs.target}` · roles: {roles}{derived}"
         )
-        self._table.formatters = {
-            role: ScientificFormatter(precision=3) for role in ("N", "D", "C") if runs.has(role)
-        }
-        self._table.value = runs.data
+        show_table(self._table, runs.data)
         self._plot[:] = [plot_or_alert(plot_runs, runs)]
 
     def __panel__(self):

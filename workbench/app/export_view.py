@@ -8,7 +8,8 @@ import holoviews as hv
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, show_error
+from workbench.app.common import csv_download, error_alert, offer_csv, show_error
+from workbench.app.offline import standalone_html
 from workbench.app.state import WorkbenchState
 from workbench.backtesting.auto import AUTO
 from workbench.plots import (
@@ -65,10 +66,8 @@ def available_plots(state: WorkbenchState) -> list[str]:
 
 
 def plot_html(plot) -> str:
-    """A stand-alone HTML page of a HoloViews plot (Bokeh, interactive)."""
-    buffer = io.StringIO()
-    hv.save(plot, buffer, fmt="html", backend="bokeh")
-    return buffer.getvalue()
+    """A stand-alone HTML page of a HoloViews plot (Bokeh, interactive) that opens offline."""
+    return standalone_html(plot, title=plot.label or "Scaling Workbench plot")
 
 
 def plot_png(plot) -> bytes:
@@ -108,11 +107,7 @@ class ExportView(pn.viewable.Viewer):
         self._fit_download = pn.widgets.FileDownload(
             callback=self.fit_netcdf, filename="fit.nc", label="Save fit (netCDF)"
         )
-        self._predictions_download = pn.widgets.FileDownload(
-            callback=self.predictions_csv,
-            filename="predictions.csv",
-            label="Save predictions (CSV)",
-        )
+        self._predictions_download = csv_download("Save predictions (CSV)", "predictions.csv")
         self._plot_select = pn.widgets.Select.from_param(self.param.plot, label="Plot")
         self._html_download = pn.widgets.FileDownload(
             callback=self.plot_html, filename="plot.html", label="Save plot (HTML)"
@@ -136,7 +131,7 @@ class ExportView(pn.viewable.Viewer):
         if state.fit is not None:
             name = AUTO if state.ensemble is not None else state.fit.law.name
             self._fit_download.filename = f"{name}_fit.nc"
-        self._predictions_download.disabled = state.predictions is None
+        offer_csv(self._predictions_download, state.predictions)
         self._html_download.disabled = self._png_download.disabled = not names
         self._missing.object = "\n".join(
             f"- {reason}"
@@ -165,9 +160,6 @@ class ExportView(pn.viewable.Viewer):
         with tempfile.TemporaryDirectory() as folder:
             path = fitted.save(Path(folder) / "fit.nc")
             return io.BytesIO(path.read_bytes())
-
-    def predictions_csv(self) -> io.StringIO:
-        return io.StringIO(self.state.predictions.to_csv(index=False))
 
     def current_plot(self):
         return PLOTS[self.plot](self.state)

@@ -1,21 +1,22 @@
 """The Extrapolate tab: predictions with credible intervals at target sizes (of one law, or of
 the stacked laws of an auto fit), compute optimum."""
 
-import io
 import warnings
 
 import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import NumberFormatter, ScientificFormatter
 
 from workbench.app.common import (
     StaleNote,
+    csv_download,
     ensemble_weights,
     error_alert,
+    offer_csv,
     plot_or_alert,
     show_error,
+    show_table,
 )
 from workbench.app.state import WorkbenchState
 from workbench.intervals import interval_names
@@ -25,16 +26,6 @@ from workbench.predict import ExtrapolationWarning, target_covariates
 from workbench.runs import parse_quantity
 
 TARGET_LABELS = {name: f"Target {name} ({unit})" for name, unit in COVARIATE_UNITS.items()}
-SCIENTIFIC = ScientificFormatter(precision=3)
-DECIMAL = NumberFormatter(format="0.0000")
-
-
-def prediction_formatters(columns) -> dict:
-    return {
-        column: SCIENTIFIC if column in ("N", "D", "C") else DECIMAL
-        for column in columns
-        if column not in ("kind", "interval", "beyond_evidence", "group")
-    }
 
 
 def compute_optimal_table(table: pd.DataFrame, ci_prob: float) -> pd.DataFrame:
@@ -84,12 +75,8 @@ class ExtrapolateView(pn.viewable.Viewer):
         self._table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
-        self._download = pn.widgets.FileDownload(
-            callback=self._predictions_csv,
-            filename="predictions.csv",
-            label="Download predictions (CSV)",
-            color="success",
-            disabled=True,
+        self._download = csv_download(
+            "Download predictions (CSV)", "predictions.csv", color="success"
         )
         self._plot = pn.Column(sizing_mode="stretch_width")
         self._budgets_input = pn.widgets.TextInput.from_param(
@@ -105,7 +92,6 @@ class ExtrapolateView(pn.viewable.Viewer):
             pd.DataFrame(),
             disabled=True,
             show_index=False,
-            formatters={"weight": NumberFormatter(format="0.000")},
         )
         self._ensemble = pn.Column(
             pn.pane.Markdown("### Laws stacked by the auto fit"),
@@ -231,18 +217,11 @@ class ExtrapolateView(pn.viewable.Viewer):
     @param.depends("state.predictions", watch=True)
     def _on_predictions(self):
         predictions = self.state.predictions
+        offer_csv(self._download, predictions)
         if predictions is None:
             self._table.value = pd.DataFrame()
-            self._download.disabled = True
-            return
-        self._table.formatters = prediction_formatters(predictions.columns)
-        self._table.value = predictions
-        self._download.disabled = False
-
-    def _predictions_csv(self) -> io.StringIO:
-        predictions = self.state.predictions
-        text = predictions.to_csv(index=False) if predictions is not None else ""
-        return io.StringIO(text)
+        else:
+            show_table(self._table, predictions)
 
     # -- the fit ---------------------------------------------------------------------------
     @param.depends("state.fit", "state.ensemble", watch=True)
@@ -289,7 +268,7 @@ class ExtrapolateView(pn.viewable.Viewer):
         if ensemble is None:
             self._weights.value = pd.DataFrame()
             return
-        self._weights.value = ensemble_weights(ensemble)
+        show_table(self._weights, ensemble_weights(ensemble))
         drawn = (
             "the plot and the compute-optimal table show"
             if self._optimal.visible
@@ -313,15 +292,7 @@ class ExtrapolateView(pn.viewable.Viewer):
             show_error(self._optimal_alert, f"Invalid compute budgets: {error}")
             return
         show_error(self._optimal_alert)
-        wide = compute_optimal_table(table, self.state.ci_prob)
-        self._optimal_table.formatters = {
-            "C": SCIENTIFIC,
-            "N_opt": SCIENTIFIC,
-            "D_opt": SCIENTIFIC,
-            "loss_opt": DECIMAL,
-            **{column: NumberFormatter(format="0.0") for column in wide.columns[4:]},
-        }
-        self._optimal_table.value = wide
+        show_table(self._optimal_table, compute_optimal_table(table, self.state.ci_prob))
         if not self._optimal_plot.objects:
             self._optimal_plot[:] = [
                 plot_or_alert(plot_compute_optimal, fit, ci_prob=self.state.ci_prob)

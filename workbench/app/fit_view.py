@@ -9,7 +9,14 @@ import panel as pn
 import param
 import pymc
 
-from workbench.app.common import StaleNote, ensemble_weights, error_alert, show_error, top_fit
+from workbench.app.common import (
+    StaleNote,
+    ensemble_weights,
+    error_alert,
+    show_error,
+    show_table,
+    top_fit,
+)
 from workbench.app.jobs import (
     EnsembleJob,
     FitJob,
@@ -39,7 +46,6 @@ PRIOR_DISTRIBUTIONS = sorted(
      "HalfStudentT", "HalfCauchy", "Exponential", "InverseGamma", "TruncatedNormal"}
 )  # fmt: skip
 COLORS = {"good": "#2e7d32", "warn": "#ef8f00", "bad": "#c62828"}
-SUMMARY_DIGITS = 4
 ASSIGNMENT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(\S+)\s*$")
 MAX_DRAWS_VARIABLE = "WORKBENCH_MAX_DRAWS"
 DEFAULT_MAX_DRAWS = 40_000
@@ -119,17 +125,6 @@ def diagnostic_badges(diagnostics: Diagnostics) -> str:
             badge("Divergences", str(diagnostics.divergences), levels["divergences"]),
         ]
     )
-
-
-def rounded_summary(summary: pd.DataFrame) -> pd.DataFrame:
-    """``fit.summary()`` rounded for reading: 4 significant digits, whole ESS, 3-digit R-hat."""
-    table = summary.copy()
-    for column in ["median", *(c for c in table.columns if c.startswith("ci_"))]:
-        table[column] = [float(f"{value:.{SUMMARY_DIGITS}g}") for value in table[column]]
-    for column in ("ess_bulk", "ess_tail"):
-        table[column] = table[column].round().astype(int)
-    table["r_hat"] = table["r_hat"].round(3)
-    return table
 
 
 class FitView(pn.viewable.Viewer):
@@ -415,7 +410,7 @@ class FitView(pn.viewable.Viewer):
             object="**Do not trust these numbers yet.** " + " ".join(problems),
             visible=bool(problems),
         )
-        self._summary.value = rounded_summary(fit.summary(ci_prob=self.state.ci_prob))
+        show_table(self._summary, fit.summary(ci_prob=self.state.ci_prob))
 
     def __panel__(self):
         return pn.Column(

@@ -4,7 +4,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
 from workbench.app.jobs import FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import FitCancelled, ScalingLawFit
@@ -103,8 +103,8 @@ class GroupsView(pn.viewable.Viewer):
         finally:
             self._job = None
             self._set_running(False)
-        self._ranking.value = comparison.ranking.round(4)
-        self._pairs.value = comparison.pairs.round(4)
+        show_table(self._ranking, comparison.ranking)
+        show_table(self._pairs, comparison.pairs)
         self._plot[:] = [plot_or_alert(plot_groups, fit, comparison, ci_prob=self.state.ci_prob)]
         return fit
 

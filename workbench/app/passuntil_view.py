@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import ScientificFormatter
 
 from workbench.app.common import (
     chosen_file,
@@ -25,6 +24,7 @@ from workbench.app.common import (
     plot_or_alert,
     short_number,
     show_error,
+    show_table,
 )
 from workbench.app.data_view import (
     ACCEPTED_SUFFIXES,
@@ -73,7 +73,6 @@ BIAS_NOTE = (
     "below them: the model counts every attempt, and the gap is the bias it removes."
 )
 TARGET_SCALE = 10.0  # default target: this many times the largest size
-SCIENTIFIC = ScientificFormatter(precision=3)
 INTRODUCTION = (
     "**PassUntil** (Hu et al. 2023): each test instance is sampled until it passes, or until a "
     "budget cap. Upload logs with columns `N`, `instance`, `attempts`, `passes` and optionally "
@@ -122,14 +121,6 @@ def parse_sizes(text: str) -> np.ndarray:
     if not np.all(np.isfinite(sizes) & (sizes > 0)):
         raise ValueError(f"model sizes must be positive, got {text!r}")
     return sizes
-
-
-def formatters(columns) -> dict:
-    return {
-        column: SCIENTIFIC
-        for column in columns
-        if column not in ("quantity", "instances", "censored")
-    }
 
 
 def plan_text(plan: SamplingPlan, n_instances: int) -> str:
@@ -360,8 +351,7 @@ class PassUntilView(pn.viewable.Viewer):
             f"{int(logs.censored.sum())} censored (no pass within the cap)"
         )
         table = passuntil_estimate(logs)
-        self._estimates.formatters = formatters(table.columns)
-        self._estimates.value = table
+        show_table(self._estimates, table)
         self.target = short_number(TARGET_SCALE * logs.sizes.max())
         self._draw()
 
@@ -486,8 +476,7 @@ class PassUntilView(pn.viewable.Viewer):
         if predictions is None:
             self._predictions.value = pd.DataFrame()
             return
-        self._predictions.formatters = formatters(predictions.columns)
-        self._predictions.value = predictions
+        show_table(self._predictions, predictions)
 
     def _draw(self, targets=None, model=None) -> None:
         self._plot_note.visible = self.passuntil is not None

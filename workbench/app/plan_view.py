@@ -3,9 +3,8 @@
 import pandas as pd
 import panel as pn
 import param
-from bokeh.models.widgets.tables import ScientificFormatter
 
-from workbench.app.common import error_alert, plot_or_alert, show_error
+from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
 from workbench.app.jobs import run_in_thread
 from workbench.app.state import WorkbenchState
 from workbench.plots import plot_run_plan
@@ -13,17 +12,6 @@ from workbench.predict import plan_next_runs
 from workbench.predict.planning import RELIABLE_ESS
 from workbench.runs import parse_quantity
 
-# Costs span decades and reductions per FLOP are ~1e-22: plain decimals would hide them.
-SCIENTIFIC_COLUMNS = (
-    "N",
-    "D",
-    "C",
-    "cost",
-    "cumulative_cost",
-    "expected_variance_reduction",
-    "expected_variance",
-    "reduction_per_flop",
-)
 SHOWN_COLUMNS = ["candidate", "N", "D", "cost", "expected_variance_reduction"]
 
 
@@ -70,7 +58,6 @@ class PlanView(pn.viewable.Viewer):
             disabled=True,
             show_index=False,
             sizing_mode="stretch_width",
-            formatters={name: ScientificFormatter(precision=3) for name in SCIENTIFIC_COLUMNS},
         )
         self._ranking = pn.widgets.Tabulator(pd.DataFrame(), **table)
         self._batch = pn.widgets.Tabulator(pd.DataFrame(), **table)
@@ -136,8 +123,8 @@ class PlanView(pn.viewable.Viewer):
         show_error(self._alert)
         self._summary.object = plan_summary(plan)
         columns = [*SHOWN_COLUMNS, "expected_ci_width", "reduction_per_flop"]
-        self._ranking.value = plan.top(10)[columns]
-        self._batch.value = plan.batch.drop(columns="candidate")
+        show_table(self._ranking, plan.top(10)[columns])
+        show_table(self._batch, plan.batch.drop(columns="candidate"))
         self._plot[:] = [plot_or_alert(plot_run_plan, plan)]
 
     def __panel__(self):
