@@ -4,20 +4,29 @@ import nutpie
 import pytensor
 from project_files import REPO
 
-from workbench.fitting import compiling
+from workbench.fitting import compiling, kernels
 
 
 def test_models_compile_without_fast_math_whatever_the_flag_outside(monkeypatch):
     flags = []
     monkeypatch.setattr(
-        nutpie,
-        "compile_pymc_model",
+        kernels,
+        "compile_cached",
         lambda model: flags.append(pytensor.config.numba__fastmath) or model,
     )
     with pytensor.config.change_flags(numba__fastmath=True):
         assert compiling.compile_pymc_model("model") == "model"
         assert pytensor.config.numba__fastmath  # restored for the caller's own compiles
     assert flags == [False]
+
+
+def test_a_model_the_disk_cache_cannot_hold_is_compiled_by_nutpie(monkeypatch):
+    def uncacheable(model):
+        raise kernels.UncacheableModel("data without a name")
+
+    monkeypatch.setattr(kernels, "compile_cached", uncacheable)
+    monkeypatch.setattr(nutpie, "compile_pymc_model", lambda model: f"nutpie's {model}")
+    assert compiling.compile_pymc_model("model") == "nutpie's model"
 
 
 def test_no_module_compiles_with_nutpie_directly():

@@ -8,6 +8,10 @@ was. The two round the gradient differently in the last bits, and NUTS turns a l
 difference into different draws: the same fit with the same seed gave another posterior, and
 near R-hat 1.01 another status, depending on whether its process found the compile cache warm.
 Without fast-math, LLVM must keep IEEE arithmetic, so every way of compiling gives the same bits.
+
+Compiled models persist across processes (:mod:`workbench.fitting.kernels`): a process that
+fits a model compiled before loads its machine code instead of spending seconds compiling it.
+A model the disk cache cannot hold is compiled by nutpie as before.
 """
 
 import threading
@@ -17,6 +21,9 @@ from collections.abc import Callable, Hashable, Mapping
 import nutpie
 import pymc as pm
 import pytensor
+from numba.core.errors import NumbaWarning
+
+from workbench.fitting import kernels
 
 COMPILED_MODELS_KEPT = 32
 """Compiled models a process keeps; each holds its kernels (a few MB), and a served dashboard
@@ -35,7 +42,10 @@ def compile_pymc_model(model):
     # PyTensor's config is one per process: a second compile must not restore fast-math while
     # the first is still compiling.
     with _flags_lock, pytensor.config.change_flags(**EXACT_ARITHMETIC):
-        return nutpie.compile_pymc_model(model)
+        try:
+            return kernels.compile_cached(model)
+        except (kernels.UncacheableModel, NumbaWarning, OSError):
+            return nutpie.compile_pymc_model(model)
 
 
 def compiled_for(key: Hashable, build: Callable[[], pm.Model], data: Mapping):

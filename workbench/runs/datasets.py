@@ -20,7 +20,7 @@ from workbench.runs.table import RunTable
 from workbench.runs.validation import from_frame
 
 CACHE_ENVIRONMENT_VARIABLE = "WORKBENCH_CACHE"
-DEFAULT_CACHE_DIR = Path("~/.cache/scaling-workbench")
+CACHE_FOLDER_NAME = "scaling-workbench"
 CHUNK_BYTES = 1 << 20
 DOWNLOAD_TIMEOUT_SECONDS = 60
 
@@ -51,8 +51,12 @@ class UnknownDatasetError(KeyError):
 
 
 def default_cache_dir() -> Path:
-    """The download cache: ``$WORKBENCH_CACHE``, or ``~/.cache/scaling-workbench``."""
-    return Path(os.environ.get(CACHE_ENVIRONMENT_VARIABLE, DEFAULT_CACHE_DIR)).expanduser()
+    """The package's cache: ``$WORKBENCH_CACHE``, else ``scaling-workbench`` in
+    ``$XDG_CACHE_HOME`` (``~/.cache`` when unset)."""
+    if os.environ.get(CACHE_ENVIRONMENT_VARIABLE):
+        return Path(os.environ[CACHE_ENVIRONMENT_VARIABLE]).expanduser()
+    user_cache = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(user_cache).expanduser() / CACHE_FOLDER_NAME
 
 
 def fetch(
