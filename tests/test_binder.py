@@ -14,7 +14,7 @@ import pytest
 import yaml
 from project_files import REPO, conda_requirements, pyproject_requirements
 
-from workbench.cli import APP_SCRIPT
+from workbench.cli.serving import APP_SCRIPT
 from workbench.jupyter_proxy import NAME
 
 BINDER = REPO / "binder"

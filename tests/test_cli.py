@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from workbench.cli import APP_SCRIPT, SERVE_LIMITS, build_parser, main, serve_command, url_prefix
+from workbench.cli import build_parser, main
+from workbench.cli.serving import APP_SCRIPT, SERVE_LIMITS, serve_command, url_prefix
 from workbench.fitting import ScalingLawFit
 from workbench.runs import demo
 

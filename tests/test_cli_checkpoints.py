@@ -2,7 +2,8 @@
 
 import json
 
-from workbench.cli import StderrProgress, main
+from workbench.cli import main
+from workbench.cli.fitting import StderrProgress
 from workbench.runs import demo
 
 FAST = ["--draws", "300", "--tune", "500"]

@@ -12,7 +12,8 @@ from urllib.parse import urlparse
 from jupyter_server_proxy.config import ServerProcess
 from project_files import REPO
 
-from workbench.cli import APP_SCRIPT, build_parser, serve_command
+from workbench.cli import build_parser
+from workbench.cli.serving import APP_SCRIPT, serve_command
 from workbench.jupyter_proxy import NAME, dashboard_server
 
 ENTRY_POINT = "workbench.jupyter_proxy:dashboard_server"

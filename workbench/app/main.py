@@ -2,7 +2,8 @@
 
 Panel runs this script once per browser session, so everything built here belongs to that
 session. The served limits (upload size and rows, draws, fit timeout, fits at once) come from
-``$WORKBENCH_*`` variables set by the ``workbench serve`` options (``workbench.cli.SERVE_LIMITS``).
+``$WORKBENCH_*`` variables set by the ``workbench serve`` options
+(``workbench.cli.serving.SERVE_LIMITS``).
 """
 
 import panel as pn

@@ -233,6 +233,21 @@ class LawEnsemble:
         table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("law")
         return table.sort_values("weight", ascending=False) if len(table) else table
 
+    def calibration_report(self) -> dict:
+        """JSON-ready (``workbench calibrate --json``): under ``mixture``, the calibration the
+        mixture's intervals use (learned from its selection-free nested backtests); under
+        ``laws``, each considered law's stacking weight and own calibration
+        (:meth:`Calibration.to_dict`)."""
+        laws = {
+            label: {"weight": self.considered_[label]} | calibration.to_dict()
+            for label, calibration in self.calibrations_.items()
+        }
+        return {
+            "weights_from": self.weights_from_,
+            "mixture": self.calibration_.to_dict(),
+            "laws": laws,
+        }
+
     def calibrations(self) -> dict[str, dict]:
         """The mixture's calibration summary (under ``"auto"``, the one its calibrated intervals
         use), then each kept law's own, by label."""

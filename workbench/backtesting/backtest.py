@@ -5,6 +5,7 @@ out the biggest runs, fits on the rest and asks how close the predictions came a
 intervals covered the truth as often as they claim.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,26 @@ class Backtest:
     @property
     def levels(self) -> tuple[float, ...]:
         return interval_levels(self.ci_prob, self.inner_prob)
+
+    def to_dict(self) -> dict:
+        """JSON-ready (``workbench backtest --json``): the held-out runs; per law ``n_train``,
+        ``n_test``, ``are``, the ``coverage_<level>`` columns, ``mean_log_predictive_density``,
+        ``elpd_loo`` and ``weight`` (LOO on the training runs; null when not computable) and
+        ``seconds``; every held-out prediction (the rows of :attr:`frame`); the levels."""
+        holdout = self.holdout
+        return {
+            "holdout": {
+                "by": holdout.by,
+                "cut": holdout.cut,
+                "n_runs": holdout.n_runs,
+                "n_test": len(holdout.runs),
+                "runs": list(holdout.runs),
+            },
+            "laws": json.loads(self.table.to_json(orient="index", double_precision=15)),
+            "predictions": json.loads(self.frame.to_json(orient="records", double_precision=15)),
+            "ci_prob": self.ci_prob,
+            "inner_prob": self.inner_prob,
+        }
 
 
 def backtest(

@@ -32,17 +32,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.fitting.structure import CHECKPOINT_POLICIES
 from workbench.intervals import INNER_PROB, interval_levels, resolve_ci_prob
 from workbench.laws import LAWS
 from workbench.laws.priors import priors_from_json, priors_to_json
 from workbench.runs import read_runs
 from workbench.runs.datasets import DATASETS, load_dataset
 
-CHECKPOINT_POLICIES = {
-    "final": {"checkpoints": False},
-    "run-effect": {"checkpoints": True},
-    "independent": {"checkpoints": True, "run_effect": False},
-}
 LIKELIHOODS = ("student_t", "normal")
 TOP_LEVEL_KEYS = {
     "datasets",

@@ -103,6 +103,21 @@ class EmergenceVerdict:
         """The mixture's stacking weights by label, or None without the comparison."""
         return None if self.mixture is None else self.mixture.weights_
 
+    def to_dict(self) -> dict:
+        """JSON-ready: the verdict, each class's probability, the stacking weights, the design
+        that would decide an undetermined verdict and the verdict in words."""
+        weights = self.weights
+        return {
+            "verdict": self.verdict,
+            "p_accelerated": self.p_accelerated,
+            "p_plain": self.p_plain,
+            "p_subscaling": self.p_subscaling,
+            "weights": None if weights is None else weights.to_dict(),
+            "required_instances": self.required_instances,
+            "required_sizes": self.required_sizes,
+            "text": self.text,
+        }
+
 
 def curvature_draws(
     logs: PassUntilLogs,

@@ -196,11 +196,12 @@ def _compile(model: pm.Model, folder: Path, key: str):
     if any(variable.name is None or variable.name not in model.named_vars for variable in shared):
         raise UncacheableModel("a cached model's data must be named model variables")
     metadata = {
-        "n_dim": n_dim,
-        "n_expanded": n_expanded,
+        # nutpie's counts may be NumPy integers, which JSON does not take.
+        "n_dim": int(n_dim),
+        "n_expanded": int(n_expanded),
         "shape_info": [
             shape_info[0],
-            [[bounds.start, bounds.stop] for bounds in shape_info[1]],
+            [[int(bounds.start), int(bounds.stop)] for bounds in shape_info[1]],
             [[int(length) for length in shape] for shape in shape_info[2]],
         ],
         "reparameterized": reparameterized,

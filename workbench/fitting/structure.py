@@ -23,6 +23,13 @@ from workbench.runs import RunTable, RunTableError
 
 RUN_EFFECT_PRIOR = Prior("HalfNormal", sigma=0.05)
 GROUP_SPREAD_FRACTION = 0.25
+CHECKPOINT_POLICIES = {
+    "final": {"checkpoints": False},
+    "run-effect": {"checkpoints": True},
+    "independent": {"checkpoints": True, "run_effect": False},
+}
+"""Which checkpoints a fit uses, by name, as ``ScalingLawFit.fit`` keywords: the last of each run;
+every checkpoint sharing an offset per run; every checkpoint as its own observation."""
 """Default spread of a parameter across groups, as a fraction of its prior's scale."""
 
 

@@ -264,6 +264,16 @@ class Calibration:
             ),
         }
 
+    def to_dict(self) -> dict:
+        """JSON-ready: the :meth:`summary`, nominal against observed :meth:`coverage` on the
+        nested held-out runs, their LFO-PIT values (law-only and calibrated) and the evidence."""
+        return {
+            "calibration": self.summary(),
+            "coverage": self.coverage().reset_index().to_dict(orient="records"),
+            "pit": {"law": self.pit(calibrated=False).tolist(), "calibrated": self.pit().tolist()},
+            "evidence": self.evidence.to_dict(orient="list"),
+        }
+
     def summary(self) -> dict:
         """Posterior medians of f and s, where the evidence came from and how far it reaches."""
         floor, slope, probability = self._grid

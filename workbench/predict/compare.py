@@ -15,7 +15,7 @@ References
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import arviz as az
 import numpy as np
@@ -96,6 +96,33 @@ class Comparison:
     def model_averaged_prediction(self, targets=None, **options) -> pd.DataFrame:
         """:func:`model_averaged_prediction` with these weights."""
         return model_averaged_prediction(self, targets, **options)
+
+    def to_dict(self) -> dict:
+        """JSON-ready (``workbench compare --json``): per law (best first) ``rank``,
+        ``elpd_loo``, ``se``, ``p_loo``, ``elpd_diff``, ``dse`` and ``weight``; the observations
+        with high Pareto k; each fit's diagnostics."""
+        table, weights = self.table, self.weights
+        laws = {
+            name: {
+                "rank": int(table.loc[name, "rank"]),
+                "elpd_loo": float(table.loc[name, "elpd"]),
+                "se": float(table.loc[name, "se"]),
+                "p_loo": float(table.loc[name, "p"]),
+                "elpd_diff": float(table.loc[name, "elpd_diff"]),
+                "dse": float(table.loc[name, "dse"]),
+                "weight": float(weights[name]),
+            }
+            for name in table.index
+        }
+        first = next(iter(self.fits.values()))
+        return {
+            "n_obs": int(first.idata.attrs["n_obs"]),
+            "method": self.method,
+            "laws": laws,
+            "pareto_k_threshold": self.pareto_k_threshold,
+            "pareto_k": [asdict(point) for point in self.pareto_k],
+            "diagnostics": {name: fit.diagnostics().to_dict() for name, fit in self.fits.items()},
+        }
 
 
 def check_same_data(fits: Mapping[str, object]) -> None:

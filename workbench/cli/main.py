@@ -1,0 +1,62 @@
+"""The ``workbench`` parser and entry point: each command's module registers its subcommand."""
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from workbench.cli import batching, comparing, fitting, passuntil, serving, steplaw
+from workbench.cli.arguments import Parser, UsageError
+from workbench.fitting import FitFileError
+from workbench.intervals import resolve_ci_prob
+from workbench.runs import RunTableError
+from workbench.runs.datasets import DatasetError
+
+COMMAND_MODULES = (fitting, passuntil, steplaw, comparing, serving, batching)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="workbench", description="Bayesian scaling laws with honest uncertainty.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        arguments = build_parser().parse_args(argv)
+        if hasattr(arguments, "ci_prob") and not hasattr(arguments, "ci_prob_from_spec"):
+            # Read now, so that the project's level, set in one place, applies here too.
+            arguments.ci_prob = resolve_ci_prob(arguments.ci_prob)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return arguments.handler(arguments)
+    except RunTableError as error:
+        # A problem found after reading, such as too few distinct runs, is still about the file.
+        runs = getattr(arguments, "runs", None)
+        if error.file is None and runs and Path(runs).is_file():
+            error = error.in_file(runs)
+        print(f"workbench: error: {error}".replace("\n", " "), file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # Whatever read stdout stopped early (`workbench laws | head`): not an error to report.
+        # Python would also fail flushing stdout at exit, so it is pointed at /dev/null.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a process killed by SIGPIPE, what shells expect
+    except (
+        UsageError,
+        FitFileError,
+        DatasetError,
+        ValueError,
+        KeyError,
+        OSError,
+    ) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"workbench: error: {message}".replace("\n", " "), file=sys.stderr)
+        return 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings no command collects print as one line, not with their source line."""
+    print(f"warning: {message}", file=sys.stderr)
