@@ -10,7 +10,7 @@ import pytest
 
 from workbench.app import DataView, ExtrapolateView, FitView, WorkbenchState
 from workbench.app.common import NUMBER_FORMAT, number_columns
-from workbench.app.passuntil_view import PassUntilView
+from workbench.app.passuntil import PassUntilView
 
 WRITTEN = [
     (8.011e18, False, "8.011e+18"),

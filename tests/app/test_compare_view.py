@@ -73,11 +73,11 @@ def test_backtest_shows_a_row_per_law_and_a_plot(demo_runs):
     assert list(table["law"]) == LAWS
     assert table["coverage_90"].between(0, 1).all()
     assert np.isfinite(table["are"]).all()
-    assert view._backtest_status.object.startswith("Backtest finished")
-    assert "8 of 40 runs with C >=" in view._backtest_status.object
+    assert view.backtest_controls.status.startswith("Backtest finished")
+    assert "8 of 40 runs with C >=" in view.backtest_controls.status
     assert isinstance(view._backtest_plot[0], pn.pane.HoloViews)
-    assert not view.backtest_running and not view._backtest_button.disabled
-    assert view._backtest_cancel_button.disabled
+    assert not view.backtest_controls.running and not view.backtest_controls.run_button.disabled
+    assert view.backtest_controls.cancel_button.disabled
 
 
 def test_backtest_reports_why_it_could_not_run(demo_runs):
@@ -90,7 +90,7 @@ def test_backtest_reports_why_it_could_not_run(demo_runs):
     asyncio.run(view.run_backtest())
     assert view._backtest_alert.visible
     assert view._backtest_alert.object.startswith("Could not backtest")
-    assert view._backtest_table.value.empty and not view.backtest_running
+    assert view._backtest_table.value.empty and not view.backtest_controls.running
 
 
 def test_backtest_can_be_cancelled(demo_runs):
@@ -101,11 +101,14 @@ def test_backtest_can_be_cancelled(demo_runs):
     async def start_then_cancel():
         task = asyncio.ensure_future(view.run_backtest())
         await wait_until(
-            lambda: view._backtest_job is not None and view._backtest_job.fraction > 0, task
+            lambda: (
+                view.backtest_controls.job is not None and view.backtest_controls.job.fraction > 0
+            ),
+            task,
         )
         view.cancel_backtest()
         await asyncio.wait_for(task, timeout=60)
 
     asyncio.run(start_then_cancel())
-    assert view._backtest_status.object == "Backtest cancelled."
-    assert view.backtest_result is None and not view.backtest_running
+    assert view.backtest_controls.status == "Backtest cancelled."
+    assert view.backtest_result is None and not view.backtest_controls.running

@@ -35,10 +35,14 @@ def test_fit_button_path_reports_finished(demo_runs):
     state = WorkbenchState(runs=demo_runs)
     view = FitView(state=state, draws=200, tune=200)
     asyncio.run(view.start_fit())
-    assert view.status.startswith("Fit finished")
-    assert view._status.object.startswith("Fit finished")
+    assert view.controls.status.startswith("Fit finished")
+    assert view.controls._status.object.startswith("Fit finished")
     assert isinstance(state.fit, ScalingLawFit)
-    assert not view.running and view._cancel_button.disabled and not view._fit_button.disabled
+    assert (
+        not view.controls.running
+        and view.controls.cancel_button.disabled
+        and not view.controls.run_button.disabled
+    )
     # 200 draws give a small ESS: the view says so in plain language.
     assert view._problems.visible == bool(state.fit.diagnostics().problems())
 
@@ -51,7 +55,7 @@ def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs
     state = WorkbenchState(runs=from_frame(frame))
     view = FitView(state=state, draws=200, tune=200)
     asyncio.run(view.start_fit())
-    assert view.status.startswith("Fit finished")
+    assert view.controls.status.startswith("Fit finished")
     assert view._problems.visible
     assert "**Do not trust these numbers yet.** loss rises with compute" in view._problems.object
     assert state.fit.data_problems()[0].startswith("loss rises with compute")
@@ -60,7 +64,7 @@ def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs
 async def fit_then_cancel(view: FitView) -> None:
     """Start a fit, press Cancel once sampling has begun, and wait for the view to settle."""
     task = asyncio.ensure_future(view.start_fit())
-    await wait_until(lambda: view._job is not None and view._job.fraction > 0, task)
+    await wait_until(lambda: view.controls.job is not None and view.controls.job.fraction > 0, task)
     view.cancel()
     await asyncio.wait_for(task, timeout=60)
 
@@ -69,9 +73,9 @@ def test_cancel_stops_a_long_fit_and_keeps_no_fit(demo_runs):
     state = WorkbenchState(runs=demo_runs)
     view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
     asyncio.run(fit_then_cancel(view))
-    assert "cancelled" in view.status
+    assert "cancelled" in view.controls.status
     assert state.fit is None
-    assert not view.running
+    assert not view.controls.running
 
 
 @pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
@@ -80,7 +84,7 @@ def test_finished_message_reports_the_wall_time_from_the_click(demo_runs):
     start = time.perf_counter()
     asyncio.run(view.start_fit())
     wall = time.perf_counter() - start
-    reported = float(re.search(r"in ([0-9.]+) s", view.status)[1])
+    reported = float(re.search(r"in ([0-9.]+) s", view.controls.status)[1])
     # The sampling alone is about half of it: the three calibrating refits take as long again.
     # Showing the result (summary, badges) comes after the timer, a fixed few tenths of a second.
     assert 0.75 * wall - 0.2 <= reported <= wall + 0.1
@@ -90,9 +94,9 @@ def test_cancel_mid_sampling_keeps_the_previous_fit(fitted_state, demo_runs):
     state = WorkbenchState(runs=demo_runs, fit=fitted_state.fit)
     view = FitView(state=state, draws=200_000, tune=200, max_draws=10**6)
     asyncio.run(fit_then_cancel(view))
-    assert view._status.object == "Fit cancelled; the previous fit, if any, is kept."
+    assert view.controls._status.object == "Fit cancelled; the previous fit, if any, is kept."
     assert state.fit is fitted_state.fit
-    assert not view.running
+    assert not view.controls.running
 
 
 def test_too_many_draws_are_refused_naming_the_option(demo_runs):
@@ -103,7 +107,7 @@ def test_too_many_draws_are_refused_naming_the_option(demo_runs):
         "Could not fit: 30,000 draws × 2 chains = 60,000 is above this server's limit of 40,000 "
         "(workbench serve --max-draws raises it)"
     )
-    assert state.fit is None and not view.running
+    assert state.fit is None and not view.controls.running
 
 
 def test_draws_limit_comes_from_the_environment(monkeypatch):
@@ -121,7 +125,7 @@ def test_a_fit_over_the_time_limit_is_cancelled_with_a_message(demo_runs, monkey
         "Could not fit chinchilla: it ran longer than this server's limit of 1 s and was "
         "cancelled (workbench serve --fit-timeout raises it)"
     )
-    assert state.fit is None and not view.running
+    assert state.fit is None and not view.controls.running
 
 
 @pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
@@ -136,14 +140,14 @@ def test_a_fit_waits_for_a_free_slot_and_shows_its_place(demo_runs, monkeypatch)
         occupied = object()
         assert queue.admit(occupied) == 0
         task = asyncio.ensure_future(view.start_fit())
-        await wait_until(lambda: view.status.startswith("Waiting"), task)
-        seen.append(view._status.object)
+        await wait_until(lambda: view.controls.status.startswith("Waiting"), task)
+        seen.append(view.controls._status.object)
         queue.release()
         await asyncio.wait_for(task, timeout=120)
 
     asyncio.run(fit_behind_another())
-    assert seen == ["Waiting: 1 fit ahead of yours on this server ..."]
-    assert view.status.startswith("Fit finished") and state.fit.law.name == view.law
+    assert seen == ["Waiting: 1 job ahead of yours on this server ..."]
+    assert view.controls.status.startswith("Fit finished") and state.fit.law.name == view.law
 
 
 def test_progress_bar_moves_during_a_fit(demo_runs):
@@ -154,7 +158,7 @@ def test_progress_bar_moves_during_a_fit(demo_runs):
     async def watch():
         task = asyncio.ensure_future(view.start_fit())
         while not task.done():
-            seen.append(view._progress.value)
+            seen.append(view.controls.progress.value)
             await asyncio.sleep(0.1)
 
     asyncio.run(watch())
@@ -241,7 +245,7 @@ def test_failed_fit_marks_the_fit_shown_stale_in_every_fit_tab(fitted_state, dem
         )
     state.runs = demo_runs
     asyncio.run(view.start_fit())
-    assert view.status.startswith("Fit finished"), view._alert.object
+    assert view.controls.status.startswith("Fit finished"), view._alert.object
     assert not any(note.visible for note in notes) and state.stale_fit == ""
 
 
@@ -295,18 +299,18 @@ def test_auto_fit_stacks_the_laws_and_keeps_the_top_one(auto_fit_view):
     # The Fit tab's parameters and badges are the top law's, and say so.
     assert auto_fit_view._shown_law.visible and "chinchilla" in auto_fit_view._shown_law.object
     assert 0.3 < auto_fit_view._summary.value.loc["alpha", "median"] < 0.45  # demo truth 0.35
-    assert not auto_fit_view.running and not auto_fit_view._fit_button.disabled
+    assert not auto_fit_view.controls.running and not auto_fit_view.controls.run_button.disabled
 
 
 def test_auto_fit_status_lists_every_weight(auto_fit_view):
     ensemble = auto_fit_view.state.ensemble
-    status = auto_fit_view.status
+    status = auto_fit_view.controls.status
     assert status.startswith("Fit finished: auto on 40 runs in ")
     for law in ensemble.considered_:
         weight = ensemble.weights_.get(law, 0.0)
         assert f"{law} {weight:.2f}" in status
     assert "(stacked by leave-future-out over 3 laws)" in status
-    assert auto_fit_view._status.object == status
+    assert auto_fit_view.controls._status.object == status
 
 
 @pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
@@ -320,7 +324,7 @@ def test_a_fit_of_one_law_after_auto_forgets_the_ensemble(auto_fit_view):
     assert view._shown_law.visible
     asyncio.run(view.start_fit())
     assert state.ensemble is None and state.fit.law.name == "kaplan_joint"
-    assert view.status.startswith("Fit finished: kaplan_joint on 40 runs")
+    assert view.controls.status.startswith("Fit finished: kaplan_joint on 40 runs")
     assert not view._shown_law.visible
 
 
@@ -330,15 +334,15 @@ def test_cancel_stops_an_auto_fit_and_keeps_no_fit(demo_runs):
 
     async def cancel_once_queued():
         task = asyncio.ensure_future(view.start_fit())
-        await wait_until(lambda: view._job is not None, task)
-        assert isinstance(view._job, EnsembleJob)
+        await wait_until(lambda: view.controls.job is not None, task)
+        assert isinstance(view.controls.job, EnsembleJob)
         view.cancel()
         await asyncio.wait_for(task, timeout=60)
 
     asyncio.run(cancel_once_queued())
-    assert "cancelled" in view.status
+    assert "cancelled" in view.controls.status
     assert state.fit is None and state.ensemble is None
-    assert not view.running
+    assert not view.controls.running
 
 
 def test_auto_on_too_few_sizes_says_so_before_sampling(demo_runs):

@@ -91,12 +91,12 @@ def test_closing_a_session_cancels_its_fit_and_drops_its_state(demo_runs, fitted
 
     async def fit_then_close():
         task = asyncio.ensure_future(fit_view.start_fit())
-        await wait_until(lambda: fit_view._job is not None, task)
+        await wait_until(lambda: fit_view.controls.job is not None, task)
         workbench.close()
         await asyncio.wait_for(task, timeout=60)
 
     asyncio.run(fit_then_close())
-    assert "cancelled" in fit_view.status and not fit_view.running
+    assert "cancelled" in fit_view.controls.status and not fit_view.controls.running
     state = workbench.state
     assert (state.runs, state.fit, state.ensemble, state.fits) == (None, None, None, {})
 
@@ -105,7 +105,7 @@ def test_fit_on_start_fits_the_default_law(demo_runs):
     # Outside a server, onload runs at once; in a served session it runs after the page loads.
     workbench = Workbench(runs=demo_runs, fit_on_start=True)
     assert workbench.state.fit.law.name == "chinchilla"
-    assert workbench.views["Fit"].status.startswith("Fit finished")
+    assert workbench.views["Fit"].controls.status.startswith("Fit finished")
 
 
 def test_checks_view_draws_every_check(fitted_state):

@@ -2,6 +2,8 @@
 and the weights of an auto fit."""
 
 import io
+import tempfile
+from pathlib import Path
 
 import holoviews as hv
 import holoviews.plotting.bokeh
@@ -14,6 +16,12 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from workbench.app.state import WorkbenchState
 from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
+from workbench.runs import RunTableError
+from workbench.runs.errors import UnreadableFileError
+from workbench.runs.readers import FORMATS
+
+UPLOAD_SUFFIXES = tuple(FORMATS)
+"""File name suffixes an upload may have: the formats ``read_runs`` reads."""
 
 # The plot functions set options, which needs a loaded backend. Importing the backends, unlike
 # hv.extension, displays nothing in a notebook; Bokeh stays the default for the dashboard.
@@ -68,6 +76,38 @@ def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:
     if not file_input.filename:
         return None
     return file_input.value or b"", file_input.filename
+
+
+def read_uploaded(content: bytes, filename: str, max_upload_mb: float, read, what: str):
+    """``read(path)`` of uploaded bytes saved under their name's suffix; ``ValueError`` with a
+    readable message, naming the user's file, when it is too large, not of a format the
+    workbench reads, unreadable, or invalid as ``what`` (e.g. "PassUntil logs")."""
+    megabytes = len(content) / 2**20
+    if megabytes > max_upload_mb:
+        raise ValueError(
+            f"Could not read {filename!r}: it is {megabytes:.1f} MB, above the upload limit of "
+            f"{max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
+        )
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ValueError(
+            f"Could not read {filename!r}: its name must end in one of {', '.join(UPLOAD_SUFFIXES)}"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(content)
+        try:
+            return read(path)
+        except RunTableError as error:
+            if not isinstance(error, UnreadableFileError):
+                raise ValueError(f"Invalid {what} in {filename!r}: {error}") from None
+            problem = error
+        except Exception as error:
+            # Any other reader failure (bad encoding, broken Parquet, malformed JSON) means the
+            # same to the user: the file is not a table we can read.
+            problem = error
+    reason = str(problem).replace(str(path), repr(filename))
+    raise ValueError(f"Could not read {filename!r} as {suffix[1:].upper()}: {reason}") from None
 
 
 class StaleNote(pn.viewable.Viewer):

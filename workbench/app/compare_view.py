@@ -6,6 +6,7 @@ import panel as pn
 import param
 
 from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.controls import JobControls
 from workbench.app.jobs import BacktestJob, FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import DEFAULT_SAMPLER, FitCancelled, ScalingLawFit
@@ -53,14 +54,9 @@ class CompareView(pn.viewable.Viewer):
         step=0.05,
         doc="Fraction of the runs, the largest by compute, held out by the backtest.",
     )
-    running = param.Boolean(default=False, doc="Whether the fits are running.")
-    backtest_running = param.Boolean(default=False, doc="Whether a backtest is running.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
         super().__init__(state=state or WorkbenchState(), **params)
-        self._job: FitJob | None = None
-        self._backtest_job: BacktestJob | None = None
-        self._cancelled = False
         self.comparison: Comparison | None = None
         self.backtest_result = None
         self._laws_choice = pn.widgets.MultiChoice.from_param(self.param.laws, label="Laws")
@@ -73,8 +69,10 @@ class CompareView(pn.viewable.Viewer):
         self._tune_input = pn.widgets.IntInput.from_param(
             self.param.tune, label="Tuning steps per chain", width=160
         )
-        self._compare_button = pn.widgets.Button(label="Fit and compare", color="primary")
-        self._cancel_button = pn.widgets.Button(label="Cancel", color="warning", disabled=True)
+        # One progress bar per law instead of the controls' own.
+        self.compare_controls = JobControls(
+            self.run_comparison, label="Fit and compare", progress_width=None
+        )
         self._progress = pn.Column()
         self._alert = error_alert()
         self._pareto_alert = pn.pane.Alert(
@@ -99,23 +97,14 @@ class CompareView(pn.viewable.Viewer):
         self._holdout_input = pn.widgets.FloatInput.from_param(
             self.param.holdout_top_frac, label="Held-out fraction (largest by compute)", width=260
         )
-        self._backtest_button = pn.widgets.Button(label="Run backtest", color="primary")
-        self._backtest_cancel_button = pn.widgets.Button(
-            label="Cancel backtest", color="warning", disabled=True
+        self.backtest_controls = JobControls(
+            self.run_backtest, label="Run backtest", cancel_label="Cancel backtest"
         )
-        self._backtest_progress = pn.indicators.Progress(
-            value=0, max=100, width=250, bar_color="primary", visible=False
-        )
-        self._backtest_status = pn.pane.Markdown("")
         self._backtest_alert = error_alert()
         self._backtest_table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
         self._backtest_plot = pn.Column(sizing_mode="stretch_width")
-        self._compare_button.on_click(self.run_comparison)
-        self._cancel_button.on_click(self.cancel)
-        self._backtest_button.on_click(self.run_backtest)
-        self._backtest_cancel_button.on_click(self.cancel_backtest)
 
     def configured_law(self, name: str):
         options = {"covariate": self.covariate} if "covariate" in get_law(name).options else {}
@@ -128,7 +117,8 @@ class CompareView(pn.viewable.Viewer):
     # -- comparison ------------------------------------------------------------------------
     async def run_comparison(self, event=None) -> None:
         """Fit each law (progress per law), store them in ``state.fits`` and compare them."""
-        if self.running:
+        controls = self.compare_controls
+        if controls.running:
             return
         show_error(self._alert)
         if self.state.runs is None:
@@ -147,47 +137,36 @@ class CompareView(pn.viewable.Viewer):
             pn.Row(pn.pane.Markdown(f"**{name}**", width=160), bars[name], notes[name])
             for name in self.laws
         ]
-        self._set_running(True)
         fits = {}
-        try:
+        with controls.busy():
             for name in self.laws:
-                if self._cancelled:
+                if controls.cancelled:
                     notes[name].object = "skipped"
                     continue
                 fit = ScalingLawFit(self.configured_law(name), sampler=self.sampler)
-                self._job = FitJob(fit, runs, random_seed=self.random_seed)
+                job = FitJob(fit, runs, random_seed=self.random_seed)
                 notes[name].object = (
-                    "compiling, then sampling" if self._job.needs_compiling else ("sampling")
+                    "compiling, then sampling" if job.needs_compiling else "sampling"
                 )
 
                 def show(fraction, bar=bars[name]):
                     bar.value = int(100 * fraction) if fraction > 0 else -1
 
                 try:
-                    fits[name] = await self._job.run_async(show)
+                    fits[name] = await controls.run(job, on_progress=show)
                 except FitCancelled:
                     notes[name].object = "cancelled"
                 except Exception as error:
                     notes[name].object = f"failed: {error}"
                 else:
-                    notes[name].object = f"done in {self._job.seconds:.1f} s"
-        finally:
-            self._job = None
-            self._set_running(False)
+                    notes[name].object = f"done in {job.seconds:.1f} s"
+        controls.status = ""
         self.state.fits = fits
         self._show_comparison(fits)
 
     def cancel(self, event=None) -> None:
         """Stop the running fit and skip the laws not yet fitted."""
-        self._cancelled = True
-        if self._job is not None:
-            self._job.cancel.set()
-
-    def _set_running(self, running: bool) -> None:
-        self.running = running
-        self._cancelled = False if running else self._cancelled
-        self._compare_button.disabled = running
-        self._cancel_button.disabled = not running
+        self.compare_controls.cancel()
 
     def _show_comparison(self, fits: dict) -> None:
         try:
@@ -257,7 +236,7 @@ class CompareView(pn.viewable.Viewer):
     # -- backtest --------------------------------------------------------------------------
     async def run_backtest(self, event=None) -> None:
         """Backtest the chosen laws off the event loop; show the table and the plot."""
-        if self.backtest_running:
+        if self.backtest_controls.running:
             return
         show_error(self._backtest_alert)
         if self.state.runs is None:
@@ -276,46 +255,29 @@ class CompareView(pn.viewable.Viewer):
                 "ci_prob": self.state.ci_prob,
             },
         )
-        self._backtest_job = job
-        self._set_backtest_running(True)
-        self._backtest_status.object = f"Backtesting {', '.join(self.laws)} ..."
+        controls = self.backtest_controls
         try:
-            result = await job.run_async(self._show_backtest_progress)
+            result = await controls.run(job, f"Backtesting {', '.join(self.laws)} ...")
         except FitCancelled:
-            self._backtest_status.object = "Backtest cancelled."
+            controls.status = "Backtest cancelled."
             return
         except Exception as error:
-            self._backtest_status.object = ""
+            controls.status = ""
             show_error(self._backtest_alert, f"Could not backtest: {error}")
             return
-        finally:
-            self._backtest_job = None
-            self._set_backtest_running(False)
         self.backtest_result = result
-        self._backtest_status.object = (
-            f"Backtest finished in {job.seconds:.1f} s: {result.holdout.describe()}."
-        )
+        controls.status = f"Backtest finished in {job.seconds:.1f} s: {result.holdout.describe()}."
         show_table(self._backtest_table, result.table.reset_index())
         self._backtest_plot[:] = [plot_or_alert(plot_backtest, result)]
 
     def cancel_backtest(self, event=None) -> None:
-        if self._backtest_job is not None:
-            self._backtest_job.cancel.set()
-
-    def _show_backtest_progress(self, fraction: float) -> None:
-        self._backtest_progress.value = int(100 * fraction) if fraction > 0 else -1
-
-    def _set_backtest_running(self, running: bool) -> None:
-        self.backtest_running = running
-        self._backtest_button.disabled = running
-        self._backtest_cancel_button.disabled = not running
-        self._backtest_progress.visible = running
+        self.backtest_controls.cancel()
 
     def __panel__(self):
         return pn.Column(
             pn.Row(self._laws_choice, self._covariate_select),
             pn.Row(self._draws_input, self._tune_input),
-            pn.Row(self._compare_button, self._cancel_button),
+            self.compare_controls,
             self._progress,
             self._alert,
             pn.Row(
@@ -336,8 +298,8 @@ class CompareView(pn.viewable.Viewer):
             self._average_alert,
             self._average_table,
             pn.pane.Markdown(f"### Backtest\n{BACKTEST_NOTE}"),
-            pn.Row(self._holdout_input, self._backtest_button, self._backtest_cancel_button),
-            pn.Row(self._backtest_progress, self._backtest_status),
+            self._holdout_input,
+            self.backtest_controls,
             self._backtest_alert,
             self._backtest_table,
             self._backtest_plot,

@@ -11,7 +11,7 @@ from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
-from workbench.app.passuntil_view import PassUntilView
+from workbench.app.passuntil import PassUntilView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 from workbench.runs import RunTable, read_runs

@@ -1,18 +1,18 @@
 """The Data tab: choose or upload runs, check the detected column roles, see the table."""
 
 import os
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import panel as pn
 import param
 
 from workbench.app.common import (
+    UPLOAD_SUFFIXES,
     StaleNote,
     chosen_file,
     error_alert,
     plot_or_alert,
+    read_uploaded,
     show_error,
     show_table,
 )
@@ -21,14 +21,13 @@ from workbench.app.state import WorkbenchState
 from workbench.plots import plot_runs
 from workbench.runs import RunTable, RunTableError, demo, from_frame
 from workbench.runs.datasets import DATASETS, load_dataset
-from workbench.runs.readers import FORMATS, read_frame
+from workbench.runs.readers import read_frame
 from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
 
 MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50.0
 MAX_ROWS_VARIABLE = "WORKBENCH_MAX_ROWS"
 DEFAULT_MAX_ROWS = 200_000
-ACCEPTED_SUFFIXES = tuple(FORMATS)
 NONE = "(none)"
 INITIAL = "Initial runs"
 DEMO = "Demo runs"
@@ -110,7 +109,7 @@ class DataView(pn.viewable.Viewer):
             self._frames[INITIAL] = initial_runs.data
             sources.insert(0, INITIAL)
         self.param.source.objects = [*sources, UPLOADED]
-        self._file_input = pn.widgets.FileInput(accept=",".join(ACCEPTED_SUFFIXES))
+        self._file_input = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES))
         self._source_select = pn.widgets.Select.from_param(self.param.source, label="Source")
         self._final_checkbox = pn.widgets.Checkbox.from_param(
             self.param.final_only, label="Final checkpoints only"
@@ -196,30 +195,7 @@ class DataView(pn.viewable.Viewer):
 
     def read_upload(self, content: bytes, filename: str) -> pd.DataFrame:
         """The uploaded bytes as a DataFrame; ``ValueError`` with a readable message if not."""
-        megabytes = len(content) / 2**20
-        if megabytes > self.max_upload_mb:
-            raise ValueError(
-                f"Could not read {filename!r}: it is {megabytes:.1f} MB, above the upload limit "
-                f"of {self.max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
-            )
-        suffix = Path(filename).suffix.lower()
-        if suffix not in ACCEPTED_SUFFIXES:
-            raise ValueError(
-                f"Could not read {filename!r}: its name must end in one of "
-                f"{', '.join(ACCEPTED_SUFFIXES)}"
-            )
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"upload{suffix}"
-            path.write_bytes(content)
-            try:
-                frame = read_frame(path)
-            except Exception as error:
-                # Any reader failure (bad encoding, broken Parquet, malformed JSON) means the same
-                # to the user: the file is not a table we can read.
-                reason = str(error).replace(str(path), repr(filename))
-                raise ValueError(
-                    f"Could not read {filename!r} as {suffix[1:].upper()}: {reason}"
-                ) from None
+        frame = read_uploaded(content, filename, self.max_upload_mb, read_frame, "run table")
         if len(frame.columns) < 2 or len(frame) == 0:
             raise ValueError(
                 f"Could not read {filename!r} as a run table: found {len(frame)} row(s) and the "

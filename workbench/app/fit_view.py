@@ -17,6 +17,7 @@ from workbench.app.common import (
     show_table,
     top_fit,
 )
+from workbench.app.controls import JobControls
 from workbench.app.jobs import (
     EnsembleJob,
     FitJob,
@@ -155,13 +156,10 @@ class FitView(pn.viewable.Viewer):
         bounds=(1, None),
         doc="Largest draws × chains of one fit (workbench serve --max-draws).",
     )
-    running = param.Boolean(default=False, doc="Whether a fit is running.")
-    status = param.String(default="", doc="What the view is doing or has done, in a sentence.")
 
     def __init__(self, state: WorkbenchState | None = None, **params):
         params.setdefault("max_draws", max_draws_from_environment())
         super().__init__(state=state or WorkbenchState(), **params)
-        self._job: FitJob | EnsembleJob | None = None
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
         self._covariate_select = pn.widgets.Select.from_param(
             self.param.covariate, label="Covariate"
@@ -196,14 +194,7 @@ class FitView(pn.viewable.Viewer):
             pn.widgets.IntInput.from_param(self.param.chains, label="Chains", width=90),
             pn.widgets.IntInput.from_param(self.param.random_seed, label="Seed", width=110),
         ]
-        self._fit_button = pn.widgets.Button(label="Fit", color="primary", width=100)
-        self._cancel_button = pn.widgets.Button(
-            label="Cancel", color="warning", width=100, disabled=True
-        )
-        self._progress = pn.indicators.Progress(
-            value=0, max=100, width=300, visible=False, bar_color="primary"
-        )
-        self._status = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.controls = JobControls(self.start_fit, label="Fit", progress_width=300)
         self._alert = error_alert()
         self._stale = StaleNote(state=self.state, about="fit")
         self._shown_law = pn.pane.Markdown("", visible=False)
@@ -212,8 +203,6 @@ class FitView(pn.viewable.Viewer):
         self._summary = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, sizing_mode="stretch_width"
         )
-        self._fit_button.on_click(self.start_fit)
-        self._cancel_button.on_click(self.cancel)
         self._reset_priors.on_click(lambda event: self._on_law())
         self._priors.param.watch(self._on_priors_edit, "value")
         self._on_law()
@@ -291,7 +280,7 @@ class FitView(pn.viewable.Viewer):
     async def start_fit(self, event=None) -> None:
         """Fit on the worker pool, updating the progress bar; the result goes to ``state.fit``
         (for auto, the top-weighted law, with the whole mixture in ``state.ensemble``)."""
-        if self.running:
+        if self.controls.running:
             return
         clicked = time.perf_counter()
         show_error(self._alert)
@@ -304,15 +293,12 @@ class FitView(pn.viewable.Viewer):
             self._fail(f"Could not fit: {error}", self.law)
             return
         name = AUTO if isinstance(job, EnsembleJob) else job.fit.law.label
-        self.status = starting_status(job)
-        self._job = job
-        self._set_running(True)
         try:
-            result = await job.run_async(self._show_progress, on_wait=self._show_wait)
+            result = await self.controls.run(job, starting_status(job))
         except FitTimedOut as error:
             self._fail(f"Could not fit {name}: {error}", name)
         except FitCancelled:
-            self.status = "Fit cancelled; the previous fit, if any, is kept."
+            self.controls.status = "Fit cancelled; the previous fit, if any, is kept."
         except (RunTableError, ValueError) as error:
             self._fail(f"Could not fit {name}: {error}", name)
         except Exception as error:
@@ -321,51 +307,29 @@ class FitView(pn.viewable.Viewer):
             # Wall time from the click, as the user waited it: queue, compiling and calibration.
             seconds = time.perf_counter() - clicked
             self._keep(result, f"on {len(job.runs)} runs in {seconds:.1f} s")
-        finally:
-            self._job = None
-            self._set_running(False)
 
     def _keep(self, result: ScalingLawFit | LawEnsemble, how: str) -> None:
         if isinstance(result, LawEnsemble):
             top = top_fit(result)
             self.state.param.update(fit=top, ensemble=result, stale_fit="")
-            self.status = (
+            self.controls.status = (
                 f"Fit finished: auto {how}: {describe_ensemble(result)}. The Checks tab and the "
                 f"table below show {top.law.label}, the top-weighted law; the Extrapolate tab "
                 "predicts with the mixture. " + describe_calibration(result.calibration_.summary())
             )
         else:
             self.state.param.update(fit=result, ensemble=None, stale_fit="")
-            self.status = f"Fit finished: {result.law.label} {how}. " + describe_calibration(
-                calibration_of(result).summary()
-            )
+            calibration = describe_calibration(calibration_of(result).summary())
+            self.controls.status = f"Fit finished: {result.law.label} {how}. {calibration}"
 
     def cancel(self, event=None) -> None:
         """Ask the running fit to stop; ``start_fit`` then reports it as cancelled."""
-        if self._job is not None:
-            self._job.cancel.set()
-            self.status = "Cancelling ..."
-
-    def _set_running(self, running: bool) -> None:
-        self.running = running
-        self._fit_button.disabled = running
-        self._cancel_button.disabled = not running
-        self._progress.param.update(visible=running, value=0)
-
-    def _show_wait(self, ahead: int) -> None:
-        fits = "fit" if ahead == 1 else "fits"
-        self.status = f"Waiting: {ahead} {fits} ahead of yours on this server ..."
-
-    def _show_progress(self, fraction: float) -> None:
-        if self.status.startswith("Waiting:"):  # the job left the queue and started
-            self.status = starting_status(self._job)
-        # -1 animates the bar while the model compiles and nothing is drawn yet.
-        self._progress.value = int(100 * fraction) if fraction > 0 else -1
+        self.controls.cancel()
 
     def _fail(self, message: str, law: str) -> None:
         """Show why fitting ``law`` failed, and mark the fit still shown, if any, as stale."""
         show_error(self._alert, message)
-        self.status = ""
+        self.controls.status = ""
         self.state.param.update(error=message, stale_fit=self._stale_note(law))
 
     def _stale_note(self, law: str) -> str:
@@ -378,10 +342,6 @@ class FitView(pn.viewable.Viewer):
             f"Stale: the fit shown is the previous one ({shown} on {runs} runs), because the new "
             f"fit of {law} failed."
         )
-
-    @param.depends("status", watch=True)
-    def _on_status(self):
-        self._status.object = self.status
 
     # -- results ---------------------------------------------------------------------------
     @param.depends("state.fit", "state.ensemble", "state.ci_prob", watch=True)
@@ -419,8 +379,7 @@ class FitView(pn.viewable.Viewer):
             self._law_details,
             pn.pane.Markdown("**Sampler** (NUTS via nutpie)"),
             pn.Row(*self._sampler_inputs),
-            pn.Row(self._fit_button, self._cancel_button, self._progress),
-            self._status,
+            self.controls,
             self._alert,
             self._stale,
             self._shown_law,

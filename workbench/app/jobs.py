@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from workbench.backtesting import Backtest, LawEnsemble, backtest, calibrate
-from workbench.emergence import PassUntilLogs
+from workbench.emergence import EmergenceVerdict, PassUntilLogs, emergence_test
 from workbench.emergence.model import PassCountFit
 from workbench.fitting import FitCancelled, ScalingLawFit
 from workbench.fitting.model import is_compiled
@@ -260,4 +260,23 @@ class BacktestJob(Job):
     def work(self) -> Backtest:
         return backtest(
             self.runs, self.laws, progress=self._report, cancel=self.cancel, **self.options
+        )
+
+
+@dataclass
+class EmergenceJob(Job):
+    """The emergence test of PassUntil logs (:func:`workbench.emergence.emergence_test`), whose
+    three task-law fits report progress and can be cancelled."""
+
+    logs: PassUntilLogs
+    sampler: dict = field(default_factory=dict)
+    random_seed: int | None = None
+
+    def work(self) -> EmergenceVerdict:
+        return emergence_test(
+            self.logs,
+            sampler=self.sampler,
+            random_seed=self.random_seed,
+            progress=self._report,
+            cancel=self.cancel,
         )

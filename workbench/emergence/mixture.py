@@ -18,7 +18,9 @@ Yao, Vehtari, Simpson and Gelman (2018), "Using Stacking to Average Bayesian Pre
 Distributions", Bayesian Analysis 13(3).
 """
 
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import arviz as az
@@ -70,13 +72,30 @@ class TaskLawMixture:
     def __init__(self, sampler=None):
         self.sampler = sampler
 
-    def fit(self, logs, random_seed: int | None = None) -> "TaskLawMixture":
-        """Fit the three task laws to the pooled counts and weigh them; returns self."""
+    def fit(
+        self,
+        logs,
+        random_seed: int | None = None,
+        *,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> "TaskLawMixture":
+        """Fit the three task laws to the pooled counts and weigh them; returns self.
+
+        ``progress`` gets the finished fraction of the three fits; ``cancel`` stops the one
+        sampling (see :meth:`workbench.fitting.ScalingLawFit.fit`).
+        """
         logs = read_passuntil(logs)
-        self.fits_ = {
-            label: law(sampler=self.sampler).fit(logs, random_seed=random_seed)
-            for label, law in TASK_LAWS.items()
-        }
+        self.fits_ = {}
+        for index, (label, law) in enumerate(TASK_LAWS.items()):
+
+            def report(fraction, index=index):
+                if progress is not None:
+                    progress((index + fraction) / len(TASK_LAWS))
+
+            self.fits_[label] = law(sampler=self.sampler).fit(
+                logs, random_seed=random_seed, progress=report, cancel=cancel
+            )
         with warnings.catch_warnings():
             # One LOO point per size: high Pareto k is expected and is shown in the table.
             warnings.simplefilter("ignore", UserWarning)

@@ -42,6 +42,8 @@ Hu et al. (2023), "Unlock Predictable Scaling from Emergent Abilities", arXiv:23
 """
 
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,6 +192,8 @@ def emergence_test(
     n_draws: int = 4000,
     sampler: dict | None = None,
     random_seed: int | None = 0,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> EmergenceVerdict:
     """Classify a task's F(N) = log(−log PU) as accelerated, plain or sub-scaling.
 
@@ -206,6 +210,9 @@ def emergence_test(
         keep their stacking mixture (:class:`~workbench.emergence.mixture.TaskLawMixture`).
     sampler : dict, optional
         nutpie options for those fits.
+    progress, cancel : optional
+        The fits' progress (the finished fraction of the three) and cancellation, as for
+        :meth:`TaskLawMixture.fit`.
     """
     logs = data.logs_ if hasattr(data, "logs_") else read_passuntil(data)
     kappa = curvature_draws(logs, prior=prior, n_draws=n_draws, random_seed=random_seed)
@@ -217,7 +224,11 @@ def emergence_test(
     if factor is not None:
         design = (math.ceil(len(logs.instances) * factor), math.ceil(logs.sizes.size * factor))
     mixture = (
-        TaskLawMixture(sampler=sampler).fit(logs, random_seed=random_seed) if compare else None
+        TaskLawMixture(sampler=sampler).fit(
+            logs, random_seed=random_seed, progress=progress, cancel=cancel
+        )
+        if compare
+        else None
     )
     text = _describe(verdict, probabilities, kappa, tau, logs, factor, design, mixture)
     return EmergenceVerdict(
