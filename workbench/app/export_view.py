@@ -7,6 +7,7 @@ from pathlib import Path
 import holoviews as hv
 import panel as pn
 import param
+from matplotlib import ticker
 
 from workbench.app.common import csv_download, error_alert, offer_csv, show_error
 from workbench.app.offline import standalone_html
@@ -73,9 +74,29 @@ def plot_html(plot) -> str:
 def plot_png(plot) -> bytes:
     """A PNG of a HoloViews plot, drawn with Matplotlib without changing the default backend."""
     figure = hv.render(for_matplotlib(plot), backend="matplotlib")
+    plain_log_ticks(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def plain_log_ticks(figure) -> None:
+    """Log axes of a Matplotlib ``figure`` label ticks between 1e-3 and 1e4 as plain numbers
+    (``2.8``, not ``2.8×10⁰``); which ticks get a label stays Matplotlib's choice."""
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            if axis.get_scale() != "log":
+                continue
+            for formatter, install in (
+                (axis.get_major_formatter(), axis.set_major_formatter),
+                (axis.get_minor_formatter(), axis.set_minor_formatter),
+            ):
+
+                def label(value, position, chosen=formatter):
+                    text = chosen(value, position)
+                    return f"{value:.3g}" if text and 1e-3 <= abs(value) < 1e4 else text
+
+                install(ticker.FuncFormatter(label))
 
 
 def for_matplotlib(plot):

@@ -8,11 +8,13 @@ from workbench.plots.style import (
     PLOT_SIZE,
     REFERENCE_COLOR,
     WHISKERS,
+    readable_axes,
     series_color,
     target_dimension,
 )
 
 
+@readable_axes
 def plot_backtest(result) -> hv.Layout:
     """Each law's predictions of the held-out runs against their measured target, and coverage.
 

@@ -3,9 +3,10 @@
 import holoviews as hv
 import pandas as pd
 
-from workbench.plots.style import PLOT_SIZE
+from workbench.plots.style import PLOT_SIZE, readable_axes
 
 
+@readable_axes
 def plot_batch_summary(summary: pd.DataFrame) -> hv.Layout:
     """Mean held-out ARE per fitting choice, and ARE against coverage error.
 

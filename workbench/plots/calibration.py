@@ -11,6 +11,7 @@ from workbench.plots.style import (
     PLOT_SIZE,
     POSTERIOR_COLOR,
     REFERENCE_COLOR,
+    readable_axes,
     side_by_side,
 )
 from workbench.predict import Calibration, calibration_of
@@ -22,6 +23,7 @@ KIND_LABELS = {"law": "law only", "calibrated": "calibrated"}
 KIND_COLORS = {"law": REFERENCE_COLOR, "calibrated": POSTERIOR_COLOR}
 
 
+@readable_axes
 def plot_calibration(fit_or_calibration, *, ci_prob: float | None = None) -> hv.Layout:
     """Nominal against observed coverage, LFO-PIT and the learned error, from the nested
     leave-future-out backtests of a fit.

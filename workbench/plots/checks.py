@@ -14,6 +14,7 @@ from workbench.plots.style import (
     WHISKERS,
     band_alpha,
     covariate_dimension,
+    readable_axes,
     target_dimension,
 )
 from workbench.predict import loo_pit, residuals
@@ -22,6 +23,7 @@ PIT_BAND_PROB = 0.95
 PIT_BAND_POINTS = 201
 
 
+@readable_axes
 def plot_ppc(fit, *, ci_prob: float | None = None) -> hv.Overlay:
     """Posterior predictive check: observed target against the predictive median per run.
 
@@ -75,6 +77,7 @@ def plot_ppc(fit, *, ci_prob: float | None = None) -> hv.Overlay:
     )
 
 
+@readable_axes
 def plot_loo_pit(fit) -> hv.Overlay:
     """ECDF of the LOO-PIT values against the uniform, with a pointwise 95 % band.
 
@@ -113,6 +116,7 @@ def plot_loo_pit(fit) -> hv.Overlay:
     ).opts(title="LOO-PIT calibration", legend_position="top_left", **PLOT_SIZE)
 
 
+@readable_axes
 def plot_residuals(fit) -> hv.Layout:
     """Log residuals, log(observed / fitted), against each covariate of the law.
 

@@ -21,6 +21,7 @@ from workbench.plots.style import (
     WHISKERS,
     band_alpha,
     covariate_dimension,
+    readable_axes,
     series_color,
     side_by_side,
     target_dimension,
@@ -32,6 +33,7 @@ COMPUTE_SCALE = 1000.0  # default compute range: up to this many times the large
 COMPUTE_POINTS = 60
 
 
+@readable_axes
 def plot_extrapolation(
     fit, targets=None, *, ci_prob: float | None = None, inner_prob: float | None = INNER_PROB
 ) -> hv.Overlay:
@@ -91,6 +93,7 @@ def plot_extrapolation(
     )
 
 
+@readable_axes
 def plot_compute_optimal(
     fit, compute=None, *, ci_prob: float | None = None, inner_prob: float | None = INNER_PROB
 ) -> hv.Layout:
@@ -143,6 +146,7 @@ def plot_compute_optimal(
     return side_by_side(plots)
 
 
+@readable_axes
 def plot_comparison(
     fits: Mapping[str, object], targets=None, *, ci_prob: float | None = None
 ) -> hv.Overlay:

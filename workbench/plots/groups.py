@@ -9,11 +9,13 @@ from workbench.plots.style import (
     PLOT_SIZE,
     band_alpha,
     covariate_dimension,
+    readable_axes,
     series_color,
     target_dimension,
 )
 
 
+@readable_axes
 def plot_groups(fit, comparison, *, ci_prob: float | None = None) -> hv.Overlay:
     """Each group's runs, posterior median and ``ci_prob`` band, and the crossover scales.
 

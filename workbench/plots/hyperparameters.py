@@ -13,6 +13,7 @@ from workbench.plots.style import (
     POSTERIOR_COLOR,
     WHISKERS,
     covariate_dimension,
+    readable_axes,
     series_color,
 )
 
@@ -25,6 +26,7 @@ GRID_POINTS = 60
 GRID_MARGIN = 1.5  # the band reaches this factor beyond the settings' range on each side
 
 
+@readable_axes
 def plot_hyperparameter_law(
     fit,
     quantity: str = "learning_rate",

@@ -13,6 +13,7 @@ from workbench.plots.style import (
     POSTERIOR_COLOR,
     WHISKERS,
     covariate_dimension,
+    readable_axes,
 )
 from workbench.runs import parse_quantity
 
@@ -21,6 +22,7 @@ CURVE_POINTS = 60
 PU_DIMENSION = hv.Dimension("PU", label="PassUntil pass rate (PU)")
 
 
+@readable_axes
 def plot_passuntil(
     logs,
     fit=None,

@@ -11,6 +11,7 @@ from workbench.plots.style import (
     POSTERIOR_COLOR,
     REFERENCE_COLOR,
     covariate_dimension,
+    readable_axes,
 )
 
 VALUE_COLORMAP = "viridis"
@@ -25,6 +26,7 @@ REDUCTION_PER_FLOP = hv.Dimension("reduction_per_flop", label="variance reductio
 SPENT = hv.Dimension("cumulative_cost", label="spent on new runs", unit="FLOPs")
 
 
+@readable_axes
 def plot_run_plan(plan) -> hv.Layout:
     """The candidate runs, the greedy batch's picks, and how each pick narrows the prediction.
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.intervals import summarize_draws
-from workbench.plots.style import DATA_COLOR, POSTERIOR_COLOR
+from workbench.plots.style import DATA_COLOR, POSTERIOR_COLOR, readable_axes
 
 HISTOGRAM_BINS = 40
 LOG_AXIS_SPREAD = 100.0
@@ -15,6 +15,7 @@ bar."""
 PAIR_PANEL_SIZE = 160  # pixels per side of each pairwise panel
 
 
+@readable_axes
 def plot_posteriors(fit, var_names=None) -> hv.Layout:
     """Histogram of each parameter's posterior draws with the median marked.
 
@@ -50,6 +51,7 @@ def _marginal(name: str, values: np.ndarray) -> hv.Overlay:
     ).opts(title=f"{name}: median {median:.4g}", xrotation=30, width=300, height=240, logx=log_axis)
 
 
+@readable_axes
 def plot_pair(fit, var_names=None, *, max_points: int = 1000) -> hv.Layout:
     """Pairwise scatter of posterior draws, with histograms on the diagonal.
 

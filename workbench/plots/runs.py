@@ -6,6 +6,7 @@ from workbench.plots.style import (
     DATA_COLOR,
     PLOT_SIZE,
     covariate_dimension,
+    readable_axes,
     series_color,
     side_by_side,
     target_dimension,
@@ -15,6 +16,7 @@ from workbench.runs import RunTable
 SIZE_COVARIATES = ("N", "D", "C")
 
 
+@readable_axes
 def plot_runs(runs: RunTable, *, covariates=None) -> hv.Layout:
     """Log–log scatter of the target against each size covariate, one panel per covariate.
 

@@ -1,6 +1,9 @@
 """Colours and axis dimensions shared by every plot, so figures read the same everywhere."""
 
+import functools
+
 import holoviews as hv
+from bokeh.models import BasicTickFormatter, CustomJSTickFormatter
 
 from workbench.laws import COVARIATE_UNITS
 
@@ -56,3 +59,47 @@ def target_dimension(target: str, prefix: str = "") -> hv.Dimension:
     """
     spec = (f"{prefix}_{target}", f"{prefix} {target}") if prefix else target
     return hv.Dimension(spec, unit=TARGET_UNITS.get(target))
+
+
+READABLE_TICKS = CustomJSTickFormatter(
+    code="""
+if (tick === 0) return "0";
+const size = Math.abs(tick);
+const spacing = (ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 0) || size;
+// As many significant digits as tell neighbouring ticks apart, and no more: those of the
+// spacing (2 for 0.25), shifted by how many decades the tick lies above it.
+let places = 1;
+while (places < 6 && Math.abs(Number(spacing.toPrecision(places)) - spacing) > 1e-9 * spacing) {
+  places += 1;
+}
+const decades = Math.floor(Math.log10(size)) - Math.floor(Math.log10(spacing));
+const digits = Math.min(8, Math.max(1, decades + places));
+if (size >= 1e5 || size < 1e-3) {
+  const [mantissa, exponent] = tick.toExponential(digits - 1).split("e");
+  return mantissa.replace(/\\.?0+$/, "") + "e" + exponent;
+}
+return String(Number(tick.toPrecision(digits)));
+"""
+)
+"""Tick labels of linear axes: the digits the tick spacing needs (``3e+11``, not
+``2.999999999990e+11``), scientific notation outside 1e-3 to 1e5. Log axes keep Bokeh's."""
+
+
+def readable_ticks(plot, element) -> None:
+    """Bokeh hook: linear axes label their ticks with :data:`READABLE_TICKS`."""
+    for name in ("xaxis", "yaxis"):
+        axis = plot.handles.get(name)
+        if axis is not None and type(axis.formatter) is BasicTickFormatter:
+            axis.formatter = READABLE_TICKS
+
+
+def readable_axes(function):
+    """Decorate a plot function: every element it draws gets :func:`readable_ticks`."""
+
+    @functools.wraps(function)
+    def plot(*args, **kwargs):
+        return function(*args, **kwargs).map(
+            lambda element: element.opts(hooks=[readable_ticks], backend="bokeh"), [hv.Element]
+        )
+
+    return plot
