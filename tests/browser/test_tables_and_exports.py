@@ -42,7 +42,7 @@ def test_the_fit_table_writes_large_numbers_in_scientific_notation(server, page:
     # N_c is about 1e14: every digit of it was written out, and cut off by its cell.
     assert re.fullmatch(r"\d\.\d{3}e\+1[3-5]", rows["N_c"]["median"])
     for row in rows.values():
-        for column in ("median", "ci_low", "ci_high", "r_hat"):
+        for column in ("median", "ci_low_90", "ci_high_90", "r_hat"):
             assert READABLE_NUMBER.fullmatch(row[column]), (column, row)
             assert significant_digits(row[column]) <= 4, (column, row)
         for column in ("ess_bulk", "ess_tail"):
