@@ -164,6 +164,9 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     loo_table = tabulator_with_column(page, "elpd_diff")
     expect(loo_table.locator(".tabulator-row")).to_have_count(2, timeout=FIT_SECONDS)
     assert "kaplan_joint" in loo_table.inner_text()
+    # Every column is on screen (1280 px wide): the table does not scroll sideways.
+    holder = loo_table.locator(".tabulator-tableholder")
+    assert holder.evaluate("element => element.scrollWidth <= element.clientWidth")
 
     for view in ("Checks", "Compare", "Export"):
         open_tab(page, view)

@@ -280,15 +280,11 @@ class CompareView(pn.viewable.Viewer):
             self.compare_controls,
             self._progress,
             self._alert,
-            pn.Row(
-                pn.Column(
-                    pn.pane.Markdown("**LOO comparison** (best first; stacking weights)"),
-                    self._table,
-                    self._pareto_alert,
-                ),
-                self._plot,
-                sizing_mode="stretch_width",
-            ),
+            # The table above the plot, not beside it: its ten columns need the page's width.
+            pn.pane.Markdown("**LOO comparison** (best first; stacking weights)"),
+            self._table,
+            self._pareto_alert,
+            self._plot,
             pn.pane.Markdown(
                 "### Model-averaged prediction\nA new run's target at (N, D), mixing the laws' "
                 "predictive draws by their stacking weights; the Extrapolate tab's latest target "
