@@ -9,7 +9,6 @@ from workbench.predict.calibration import (
     extrapolation_distance,
 )
 from workbench.predict.chain import chained_draws, predict_chained
-from workbench.predict.checks import curve, extrapolation_path, loo_pit, residuals
 from workbench.predict.compare import (
     Comparison,
     DifferentDataError,
@@ -24,6 +23,7 @@ from workbench.predict.extrapolate import (
     predictive_draws,
     target_covariates,
 )
+from workbench.predict.fitted import curve, extrapolation_path, loo_pit, residuals
 from workbench.predict.planning import RunPlan, plan_next_runs
 from workbench.predict.scores import absolute_relative_error, holdout_scores, summarize_scores
 

@@ -1,7 +1,6 @@
-"""Posterior checks: LOO-PIT, residuals, and curves for plotting.
-
-Law comparison lives in :mod:`workbench.predict.compare`.
-"""
+"""The fitted law at the runs and along a path: residuals and LOO-PIT of the runs (what the
+Checks tab plots), and the law's curve from the runs out to the targets (what the extrapolation
+plots draw)."""
 
 from collections.abc import Mapping, Sequence
 
