@@ -57,11 +57,11 @@ def test_job_ids_are_stable_and_depend_on_what_changes_the_fit():
 def test_scored_level_is_the_projects_unless_the_spec_sets_one(monkeypatch):
     import workbench.intervals
 
-    assert parse_spec(MINIMAL).levels == (0.5, 0.9)
+    assert parse_spec(MINIMAL).ci_prob == 0.9
     monkeypatch.setattr(workbench.intervals, "CI_PROB", 0.8)
-    assert parse_spec(MINIMAL).levels == (0.5, 0.8)
+    assert parse_spec(MINIMAL).ci_prob == 0.8
     spec = parse_spec(MINIMAL | {"ci_prob": 0.95})
-    assert spec.levels == (0.5, 0.95)
+    assert spec.ci_prob == 0.95
     # A job scored at another level is another job.
     assert spec.job_id(spec.jobs()[0]) != parse_spec(MINIMAL).job_id(spec.jobs()[0])
 

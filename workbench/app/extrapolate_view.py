@@ -31,13 +31,10 @@ TARGET_LABELS = {name: f"Target {name} ({unit})" for name, unit in COVARIATE_UNI
 def compute_optimal_table(table: pd.DataFrame, ci_prob: float) -> pd.DataFrame:
     """``fit.compute_optimal`` as one row per budget: medians and the tokens per parameter's
     ``ci_prob`` interval."""
-    wide = table.pivot(index="C", columns="quantity", values="median")
-    interval = table[table["quantity"] == "tokens_per_parameter"].set_index("C")
     quantity = "tokens_per_parameter"
-    for name, column in zip(
-        interval_names(ci_prob, quantity), interval_names(ci_prob), strict=True
-    ):
-        wide[name] = interval[column]
+    wide = table.pivot(index="C", columns="quantity", values="median")
+    interval = table[table["quantity"] == quantity].set_index("C")[list(interval_names(ci_prob))]
+    wide = wide.join(interval.set_axis(list(interval_names(ci_prob, quantity)), axis=1))
     columns = ["N_opt", "D_opt", "loss_opt", quantity, *interval_names(ci_prob, quantity)]
     return wide[columns].reset_index().rename_axis(columns=None)
 

@@ -32,6 +32,7 @@ from scipy.stats import norm
 from workbench.atomic import replacing
 from workbench.backtesting.nested import MIN_INNER_RUNS, lfo_evidence
 from workbench.fitting import FitCancelled, FitFileError, FitWarning, ScalingLawFit
+from workbench.fitting.model import stage_progress
 from workbench.intervals import interval_levels, resolve_ci_prob, summary_table
 from workbench.laws import ScalingLaw, get_law
 from workbench.predict.calibration import (
@@ -161,11 +162,6 @@ class LawEnsemble:
             # longer than its sampling, so look before starting each law.
             if cancel is not None and cancel.is_set():
                 raise FitCancelled("the fit was cancelled")
-
-            def report(fraction, index=index):
-                if progress is not None:
-                    progress((index + fraction) / len(laws))
-
             fit = ScalingLawFit(law, sampler=self.sampler)
             with warnings.catch_warnings(record=True) as caught[law.label]:
                 warnings.simplefilter("always", FitWarning)
@@ -176,7 +172,7 @@ class LawEnsemble:
                 fit_options=fit_options,
                 min_runs=min_runs,
                 random_seed=random_seed,
-                progress=report,
+                progress=stage_progress(progress, index, len(laws)),
                 cancel=cancel,
             )
             calibration = Calibration(evidence=evidence[law.label], prior=self.prior)

@@ -16,7 +16,8 @@ import pandas as pd
 from workbench.backtesting.holdout import Holdout, holdout_runs
 from workbench.backtesting.nested import calibrate
 from workbench.fitting import ScalingLawFit
-from workbench.intervals import INNER_PROB, interval_levels, percent
+from workbench.fitting.model import stage_progress
+from workbench.intervals import INNER_PROB, interval_levels, percent, resolve_ci_prob
 from workbench.laws import get_law
 from workbench.predict.compare import Comparison, loo_comparison, psis_loo
 from workbench.predict.extrapolate import check_interval
@@ -153,21 +154,21 @@ def backtest(
     holdout = holdout_runs(runs, holdout_top_frac=holdout_top_frac, by=by, cut=cut)
     held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
     train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
+    ci_prob = resolve_ci_prob(ci_prob)
     levels = interval_levels(ci_prob, inner_prob)
     rows, frames, fits = {}, [], {}
     for index, (name, fit) in enumerate(templates.items()):
-
-        def report(fraction, index=index):
-            if progress is not None:
-                progress((index + fraction) / len(templates))
-
         start = time.perf_counter()
         fit.fit(
-            train, random_seed=random_seed, progress=report, cancel=cancel, **(fit_options or {})
+            train,
+            random_seed=random_seed,
+            progress=stage_progress(progress, index, len(templates)),
+            cancel=cancel,
+            **(fit_options or {}),
         )
         if interval == "calibrated":
             calibrate(fit, train, fit_options=fit_options, random_seed=random_seed, cancel=cancel)
-        frame = score_held_out(fit, test, levels, interval).assign(law=name)
+        frame = score_held_out(fit, test, ci_prob, inner_prob, interval).assign(law=name)
         scores = summarize_scores(frame)
         rows[name] = scores | {
             "n_train": int(fit.idata.attrs["n_obs"]),
@@ -189,8 +190,8 @@ def backtest(
         fits=fits,
         holdout=holdout,
         comparison=comparison,
-        ci_prob=levels[-1],
-        inner_prob=levels[0] if len(levels) > 1 else None,
+        ci_prob=ci_prob,
+        inner_prob=inner_prob,
         target=runs.target,
     )
 
@@ -223,12 +224,15 @@ def coverage_columns(levels: Sequence[float]) -> list[str]:
 
 
 def score_held_out(
-    fit: ScalingLawFit, test: RunTable, levels: Sequence[float], interval="law"
+    fit: ScalingLawFit,
+    test: RunTable,
+    ci_prob: float | None,
+    inner_prob: float | None,
+    interval="law",
 ) -> pd.DataFrame:
-    """:func:`holdout_scores` at ``levels`` (``interval_levels``' order: inner, then the
-    credible level) of each held-out run, with its id and every covariate."""
+    """:func:`holdout_scores` of each held-out run at ``ci_prob`` and ``inner_prob``, with its id
+    and every covariate."""
     groups = fit.structure_.group_column if fit.groups_ else None
-    ci_prob, inner_prob = levels[-1], (levels[0] if len(levels) > 1 else None)
     scores = holdout_scores(fit, test, ci_prob, inner_prob, groups=groups, interval=interval)
     covariates = {name: test.column(name) for name in SCORED_COVARIATES if test.has(name)}
     scores = scores.drop(columns=[name for name in covariates if name in scores.columns])

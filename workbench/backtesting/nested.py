@@ -17,6 +17,7 @@ import pandas as pd
 from workbench.backtesting.holdout import holdout_runs
 from workbench.fitting import ScalingLawFit
 from workbench.fitting.data_checks import scale_column
+from workbench.fitting.model import stage_progress
 from workbench.predict.calibration import (
     DEFAULT_PRIOR,
     Calibration,
@@ -75,11 +76,6 @@ def lfo_evidence(
         inner = ScalingLawFit(
             fit.law, priors=fit.priors, likelihood=fit.likelihood, sampler=sampler
         )
-
-        def report(fraction, index=index):
-            if progress is not None:
-                progress((index + fraction) / len(cuts))
-
         with warnings.catch_warnings():
             # An inner refit on fewer runs may mix less well; its median and spread still serve.
             warnings.simplefilter("ignore")
@@ -87,7 +83,7 @@ def lfo_evidence(
                 train,
                 random_seed=random_seed,
                 pointwise=False,
-                progress=report,
+                progress=stage_progress(progress, index, len(cuts)),
                 cancel=cancel,
                 **fit_options,
             )

@@ -26,7 +26,7 @@ from workbench.batch.spec import (
     load_spec,
     parse_spec,
 )
-from workbench.intervals import percent, resolve_ci_prob
+from workbench.intervals import INNER_PROB, interval_levels, resolve_ci_prob
 
 RESULTS_FILE = "results.parquet"
 FITS_FOLDER = "fits"
@@ -194,7 +194,7 @@ def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
                 spec.seed,
                 spec.holdout_by,
                 spec.interval,
-                spec.levels,
+                spec.ci_prob,
                 str(out_dir / FITS_FOLDER) if spec.save_fits else None,
                 key=f"fit-{job_id}",
                 pure=False,
@@ -261,7 +261,7 @@ def fit_job(
     seed: int,
     holdout_by: str | None,
     interval: str,
-    levels: tuple[float, ...],
+    ci_prob: float,
     fits_folder: str | None,
 ) -> dict:
     """Fit one job on a worker, score it on its held-out runs, save the fit (unless
@@ -270,7 +270,7 @@ def fit_job(
     row = {"job_id": job_id, **keys, "worker": f"{os.uname().nodename}:{os.getpid()}"}
     try:
         row |= _fit_and_score(
-            job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, levels
+            job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, ci_prob
         )
         fit = row.pop("fit")
         if fits_folder is not None:
@@ -293,9 +293,9 @@ def _save_fit(fit, path: Path) -> None:
 
 
 def _fit_and_score(
-    job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, levels
+    job_id, keys, payload, priors_json, sampler, seed, holdout_by, interval, ci_prob
 ) -> dict:
-    from workbench.backtesting.backtest import score_held_out
+    from workbench.backtesting.backtest import coverage_columns, score_held_out
     from workbench.backtesting.holdout import holdout_runs
     from workbench.backtesting.nested import calibrate
     from workbench.fitting import FitWarning, ScalingLawFit
@@ -325,8 +325,8 @@ def _fit_and_score(
             calibrate(fit, train, fit_options=options, random_seed=seed)
     diagnostics = fit.diagnostics()
     problems = diagnostics.problems()
-    scores = summarize_scores(score_held_out(fit, test, levels, interval))
-    coverage = [f"coverage_{percent(level)}" for level in levels]
+    scores = summarize_scores(score_held_out(fit, test, ci_prob, INNER_PROB, interval))
+    coverage = coverage_columns(interval_levels(ci_prob, INNER_PROB))
     return {
         "status": "untrustworthy" if problems else "ok",
         "error": "; ".join(problems) or None,

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.fitting.structure import CHECKPOINT_POLICIES
-from workbench.intervals import INNER_PROB, interval_levels, resolve_ci_prob
+from workbench.intervals import resolve_ci_prob
 from workbench.laws import LAWS
 from workbench.laws.priors import priors_from_json, priors_to_json
 from workbench.runs import read_runs
@@ -118,11 +118,6 @@ class BatchSpec:
     def sampler(self) -> dict:
         # One core per worker: the cluster, not nutpie, spreads the work over the machine.
         return {"draws": self.draws, "tune": self.tune, "chains": self.chains, "cores": 1}
-
-    @property
-    def levels(self) -> tuple[float, ...]:
-        """The scored interval levels: the inner one, then the credible level."""
-        return interval_levels(self.ci_prob, INNER_PROB)
 
     def jobs(self) -> list[Job]:
         """Every distinct job of the grid, in spec order."""

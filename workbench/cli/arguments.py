@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from workbench.fitting.structure import CHECKPOINT_POLICIES
+from workbench.intervals import resolve_ci_prob
 from workbench.laws import get_law
 from workbench.runs import demo, parse_quantity, read_runs
 from workbench.runs.datasets import DATASETS, load_dataset
@@ -113,9 +114,13 @@ def model_sampler_arguments() -> argparse.ArgumentParser:
 def ci_prob_arguments(
     help: str = "credible level of every interval (default: the project's, "
     "workbench.intervals.CI_PROB)",
+    project_default: bool = True,
 ) -> argparse.ArgumentParser:
+    """``--ci-prob``; by default the project's level, read now (the parser is built per call
+    of ``main``), so that setting it in one place applies to the command line too."""
     parser = parent()
-    parser.add_argument("--ci-prob", type=probability, help=help)
+    default = resolve_ci_prob() if project_default else None
+    parser.add_argument("--ci-prob", type=probability, default=default, help=help)
     return parser
 
 

@@ -13,7 +13,8 @@ def register(commands) -> None:
         help="fit a YAML grid of laws and choices on Dask",
         parents=[
             ci_prob_arguments(
-                "scored credible level (default: the spec's ci_prob, else the project's)"
+                "scored credible level (default: the spec's ci_prob, else the project's)",
+                project_default=False,
             )
         ],
     )
@@ -26,8 +27,7 @@ def register(commands) -> None:
         "--out", default="batch-results", help="results folder (default: %(default)s)"
     )
     batch.add_argument("--retry-failed", action="store_true", help="run failed jobs again")
-    # The spec's level applies unless one is given here.
-    batch.set_defaults(handler=batch_command, ci_prob_from_spec=True)
+    batch.set_defaults(handler=batch_command)
 
     report = commands.add_parser(
         "batch-report", help="rank the fitting choices of a batch's results"

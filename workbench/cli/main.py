@@ -8,7 +8,6 @@ from pathlib import Path
 from workbench.cli import batching, comparing, fitting, passuntil, serving, steplaw
 from workbench.cli.arguments import Parser, UsageError
 from workbench.fitting import FitFileError
-from workbench.intervals import resolve_ci_prob
 from workbench.runs import RunTableError
 from workbench.runs.datasets import DatasetError
 
@@ -26,9 +25,6 @@ def build_parser() -> Parser:
 def main(argv=None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
-        if hasattr(arguments, "ci_prob") and not hasattr(arguments, "ci_prob_from_spec"):
-            # Read now, so that the project's level, set in one place, applies here too.
-            arguments.ci_prob = resolve_ci_prob(arguments.ci_prob)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return arguments.handler(arguments)

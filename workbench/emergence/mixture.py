@@ -38,6 +38,7 @@ from workbench.emergence.model import (
     log_pass_rates,
 )
 from workbench.fitting import NotFittedError
+from workbench.fitting.model import stage_progress
 
 TASK_LAWS = {"plain": TaskLawFit, "accelerated": MultipleCircuitsFit, "subscaling": SubScalingFit}
 LABELS = {"plain": "plain", "accelerated": "accelerated", "subscaling": "sub-scaling"}
@@ -88,13 +89,11 @@ class TaskLawMixture:
         logs = read_passuntil(logs)
         self.fits_ = {}
         for index, (label, law) in enumerate(TASK_LAWS.items()):
-
-            def report(fraction, index=index):
-                if progress is not None:
-                    progress((index + fraction) / len(TASK_LAWS))
-
             self.fits_[label] = law(sampler=self.sampler).fit(
-                logs, random_seed=random_seed, progress=report, cancel=cancel
+                logs,
+                random_seed=random_seed,
+                progress=stage_progress(progress, index, len(TASK_LAWS)),
+                cancel=cancel,
             )
         with warnings.catch_warnings():
             # One LOO point per size: high Pareto k is expected and is shown in the table.

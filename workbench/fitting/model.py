@@ -239,6 +239,14 @@ def merge_sampler_options(defaults: Mapping, overrides) -> dict:
     return options
 
 
+def stage_progress(progress, index: int, count: int):
+    """The progress callback of stage ``index`` of ``count`` equal stages of a job that reports
+    to ``progress`` (None when nobody listens)."""
+    if progress is None:
+        return None
+    return lambda fraction: progress((index + fraction) / count)
+
+
 def sample(compiled, seed: int, options: dict, *, progress=None, cancel=None):
     """Run nutpie in its own threads, reporting progress and honouring cancellation."""
     if progress is None and cancel is None:
