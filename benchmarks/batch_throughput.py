@@ -129,8 +129,8 @@ def main():
         "draws": arguments.draws,
         "chains": 2,
         "save_fits": not arguments.no_save,
-        # One fit per job, as in the naive loop: the recorded figures predate calibrated
-        # scoring, which adds three nested refits to every job.
+        # One fit per job, as in the naive loop and the recorded figures: calibrated scoring
+        # would add three nested refits to every job.
         "interval": "law",
     }
     out = Path(arguments.out) if arguments.out else scratch / "out"

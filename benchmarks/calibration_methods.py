@@ -6,13 +6,13 @@ outer cut of ``benchmarks/calibration_backtest.py`` (the top 10/20/30 % by compu
 method turns the evidence of every candidate law into a predictive distribution for the held-out
 runs, and the candidates are mixed with the shipped LFO stacking weights:
 
-- ``mixture`` (shipped since 2026-12-06): one error δ ~ N(0, τ(d)²) for the stacked mixture of
-  the laws' own predictive distributions, τ learned from the mixture's selection-free nested
-  evidence (``workbench.backtesting.auto.selection_free_evidence``), prior learned without the
-  table's own study;
-- ``gaussian`` (shipped before): each law's own error δ ~ N(0, τ(d)²) with
-  τ(d)² = (f·min(1, d/0.1))² + (s·d)², (f, s) from their grid posterior given the law's nested
-  evidence, each nested cut one experiment;
+- ``mixture`` (shipped): one error δ ~ N(0, τ(d)²) for the stacked mixture of the laws' own
+  predictive distributions, τ learned from the mixture's selection-free nested evidence
+  (``workbench.backtesting.auto.selection_free_evidence``), prior learned without the table's
+  own study;
+- ``gaussian``: each law's own error δ ~ N(0, τ(d)²) with τ(d)² = (f·min(1, d/0.1))² + (s·d)²,
+  (f, s) from their grid posterior given the law's nested evidence, each nested cut one
+  experiment;
 - ``gaussian_per_run``: the same with every nested held-out run counted as independent;
 - ``conformal``: split-conformal by distance — the scores are the signed residuals over
   √(σ² + τ₀(d)²), τ₀ the prior's median error curve, each nested held-out run one calibration

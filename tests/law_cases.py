@@ -240,7 +240,8 @@ def covariate_grid(size: int = 50, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     N = np.exp(rng.uniform(np.log(1e7), np.log(1e11), size))
     D = np.exp(rng.uniform(np.log(1e8), np.log(1e13), size))
-    # Losses for laws of downstream error, drawn after N and D so those stay as they were.
+    # Losses for laws of downstream error, drawn after N and D so that a new covariate never
+    # changes N and D.
     grid = {"N": N, "D": D, "C": 6 * N * D, "loss": rng.uniform(2.0, 5.0, size)}
     # Covariates beyond N, D and C, drawn last for the same reason: unique tokens (mostly
     # repeated, some runs seeing fewer than are available), parallel streams, steps and batch.

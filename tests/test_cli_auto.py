@@ -40,7 +40,7 @@ def auto_run(tokens_csv, tmp_path_factory):
     path = tmp_path_factory.mktemp("fits") / "auto.nc"
     argv = ["fit", str(tokens_csv), "--law", "auto", *FAST, "--json", "-o", str(path)]
     # A module-scoped fixture cannot use capsys. Redirecting stdout (not patching print, which
-    # also caught Numba's prints into its own buffers) keeps exactly what the command wrote.
+    # would also catch Numba's prints into its own buffers) keeps exactly what the command wrote.
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(argv) == 0

@@ -1,4 +1,4 @@
-"""Issue 7's acceptance test: 3 laws x 2 checkpoint policies x 3 holdout cuts on Li et al.'s
+"""The batch engine end to end: 3 laws x 2 checkpoint policies x 3 holdout cuts on Li et al.'s
 open_lm runs, on a 2-worker LocalCluster; killed mid-way, resumed, and compared with an
 uninterrupted run. A data set whose file is absent is the deliberately broken part.
 

@@ -1,4 +1,4 @@
-"""A job's seed fixes its draws bit for bit, however the batch runs it (issue 13 §4).
+"""A job's seed fixes its draws bit for bit, however the batch runs it.
 
 A resumed batch must agree with an uninterrupted one. Between the two, a job may run in a worker
 that compiled its model or in one that loaded it from PyTensor's compile cache, first or after

@@ -39,7 +39,7 @@ def test_the_fit_table_writes_large_numbers_in_scientific_notation(server, page:
     wait_for_fit(page, "kaplan_joint")
 
     rows = {row["parameter"]: row for row in table_rows(page, "ess_bulk")}
-    # N_c is about 1e14: every digit of it was written out, and cut off by its cell.
+    # N_c is about 1e14: written out digit by digit, it would be cut off by its cell.
     assert re.fullmatch(r"\d\.\d{3}e\+1[3-5]", rows["N_c"]["median"])
     for row in rows.values():
         for column in ("median", "ci_low_90", "ci_high_90", "r_hat"):
@@ -63,7 +63,7 @@ def test_every_click_downloads_the_predictions_shown(server, page: Page):
         page.get_by_role("button", name="Predict", exact=True).click()
         expect(page.locator(".tabulator-row").first).to_contain_text(shown, timeout=30_000)
         first = len(downloads)
-        # Clicks close together reached the server as one, and one download never came.
+        # Clicks close together each download; made on the server, they would merge into one.
         for _ in range(3):
             button.click()
         for _ in range(100):

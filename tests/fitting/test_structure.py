@@ -172,7 +172,7 @@ def test_run_effect_fit_recovers_the_run_spread(run_effect_fit, simulated):
     assert summary.loc["run_sd", "ci_low_90"] < 0.03 < summary.loc["run_sd", "ci_high_90"]
     assert summary.loc["sigma", "median"] < 0.01
     # This data set puts the true alpha at the 94th-96th percentile of its posterior (8 seeds of
-    # 4 x 2000 draws), on the edge of the 90 % interval, where the seed decided the test: the
+    # 4 x 2000 draws), on the edge of the 90 % interval, where the seed would decide the test: the
     # 98 % interval leaves sampling noise no say.
     wide = run_effect_fit.summary(ci_prob=0.98)
     for name in ("alpha", "beta"):

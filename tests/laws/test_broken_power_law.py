@@ -1,4 +1,4 @@
-"""The broken power law with two breaks, and the one-break family left as it was."""
+"""The broken power law with two breaks, and one break as saved one-break fits record it."""
 
 import numpy as np
 import pytensor.tensor as pt

@@ -292,7 +292,7 @@ def test_plot_comparison_one_curve_per_law(chinchilla_fit, power_fit):
 
 
 def test_rows_of_three_panels_fit_a_notebook(runs, chinchilla_fit):
-    # Three 480 px panels made 1440 px rows, cut off in JupyterLab and in a 1400 px window.
+    # Three 480 px panels would make 1440 px rows, cut off in JupyterLab and in a 1400 px window.
     for layout in (plot_runs(runs), plot_compute_optimal(chinchilla_fit)):
         widths = [panel.opts.get().kwargs["width"] for panel in layout]
         assert len(widths) == 3 and sum(widths) <= ROW_WIDTH <= 1100

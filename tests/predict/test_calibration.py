@@ -197,8 +197,8 @@ def test_well_specified_law_keeps_its_coverage(well_specified_backtests):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 12: 1.48x law-only width with the prior learned from the mixtures' "
-    "selection-free evidence (2026-12-06), which lifted real-data coverage; no evidence within a "
+    reason="1.48x law-only width with the prior learned from the mixtures' selection-free "
+    "evidence, which real-data coverage needs; no evidence within a "
     "table tells a well-specified law from Epoch's runs, which follow their law as closely",
 )
 @pytest.mark.slow

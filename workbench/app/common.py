@@ -201,9 +201,9 @@ def csv_download(label: str, filename: str, **options) -> pn.widgets.FileDownloa
     """A download of a table as CSV, disabled until ``offer_csv`` gives it a table.
 
     The CSV is embedded in the page, so that every click is a download in the browser alone.
-    Made on the server at each click instead, clicks that reached the server close together
-    were merged into one (Panel keeps the latest click count of a busy widget), and that
-    download never came.
+    Made on the server at each click instead, clicks that reach the server close together
+    would merge into one (Panel keeps the latest click count of a busy widget), and a download
+    would be lost.
     """
     return pn.widgets.FileDownload(
         file=io.StringIO(""), filename=filename, label=label, embed=True, disabled=True, **options

@@ -307,7 +307,7 @@ def predict_command(arguments) -> int:
                 **{name: row[name] for name in names if name in row},
                 "median": row["median"],
                 **{name: row[name] for name in interval_columns(levels)},
-                # The ci_prob interval under level-free names, for scripts that predate them.
+                # The ci_prob interval also under level-free names, for scripts that read those.
                 "ci_low": row[low],
                 "ci_high": row[high],
                 "distance": row["distance"],

@@ -346,8 +346,8 @@ class PassUntilFit(PassCountFit):
         #   the same with plain Normal z_alpha                  8/10, 368, 35k
         #   alpha centred as well                               5/10, 148 (min 9: a funnel), 40k
         #   b*_i at the mean of the instance's passing sizes    6/10, 399, 43k
-        #   b*_i at its information-weighted size (kept)        7/10, 569, 30k
-        # The kept form doubles sd_alpha's ESS per gradient and raises b's and alpha's median
+        #   b*_i at its information-weighted size (chosen)      7/10, 569, 30k
+        # The chosen form doubles sd_alpha's ESS per gradient and raises b's and alpha's median
         # ESS from ~850 to ~1440 and ~1160. With the default 2000 draws it met R-hat ≤ 1.01 in
         # 10/10 seeds (max 1.0069, 60k steps, 11-15 s warm on an idle machine) against 9/10 (max
         # 1.0122, 70k steps, 11-23 s) for the global-centre zero-sum form. Zero-sum offsets
@@ -443,7 +443,7 @@ class BentTaskLawFit(TaskLawFit):
     centre and its mean slope) whatever the bend. Far from the kink k, F is two lines with slopes
     :math:`-\alpha_1` and :math:`-\alpha_2 = -(\alpha_1 - s\,\delta)`.
 
-    Parameterized for the sampler. The earlier form (kink ~ N(0, 2) anywhere, δ ~ HalfNormal(1))
+    Parameterized for the sampler. The direct form (kink ~ N(0, 2) anywhere, δ ~ HalfNormal(1))
     gave, on simulated straight logs (6 sizes × 100 instances, seeds 0-4, 2 chains × 1000
     draws), R-hat 1.007-1.035, bulk ESS 66-126 and 1-10 divergences; target_accept 0.99 with 2000
     tuning steps did worse (R-hat up to 1.08). A kink past the data frees δ: a funnel. Here
@@ -454,8 +454,9 @@ class BentTaskLawFit(TaskLawFit):
     * the hinge is smooth, of width :data:`HINGE_WIDTH`;
     * the bend term is orthogonal to the line over the observed sizes, so ``b`` and ``alpha`` do
       not trade off against δ;
-    * :math:`\delta = |\delta_s|` with ``delta_signed`` ~ N(0, 1), so δ ~ HalfNormal(1) as before,
-      without a log transform that stretches δ ≈ 0 (a straight task) into a long tail.
+    * :math:`\delta = |\delta_s|` with ``delta_signed`` ~ N(0, 1), so δ ~ HalfNormal(1) as in the
+      direct form, without a log transform that stretches δ ≈ 0 (a straight task) into a long
+      tail.
 
     With 2 × 2000 draws (``sampler_defaults``; a fit samples in well under a second) both bent
     laws met R-hat ≤ 1.01, bulk ESS ≥ 400 and no divergence in 60 of 60 fits (straight, concave

@@ -5,13 +5,13 @@ sums, contract multiply-adds and approximate functions. The code it emits then d
 model was compiled: a kernel compiled in this process is optimised together with the kernels it
 calls, one loaded from PyTensor's on-disk cache (written by an earlier process) is linked as it
 was. The two round the gradient differently in the last bits, and NUTS turns a last-bit
-difference into different draws: the same fit with the same seed gave another posterior, and
-near R-hat 1.01 another status, depending on whether its process found the compile cache warm.
+difference into different draws: the same fit with the same seed gives another posterior, and
+near R-hat 1.01 another status, depending on whether its process finds the compile cache warm.
 Without fast-math, LLVM must keep IEEE arithmetic, so every way of compiling gives the same bits.
 
 Compiled models persist across processes (:mod:`workbench.fitting.kernels`): a process that
 fits a model compiled before loads its machine code instead of spending seconds compiling it.
-A model the disk cache cannot hold is compiled by nutpie as before.
+A model the disk cache cannot hold is compiled in the process by ``nutpie.compile_pymc_model``.
 """
 
 import threading

@@ -47,7 +47,7 @@ from workbench.runs import RunTable, RunTableError, read_runs
 
 POINTWISE_BLOCK_VALUES = 2**20
 """Values per block of draws when computing the pointwise groups. The allocator reuses
-temporaries of 8 MB; blocks ten times larger are fresh memory each time, and took the pointwise
+temporaries of 8 MB; blocks ten times larger are fresh memory each time, and take the pointwise
 groups of 100,000 checkpoints from 13-15 to 19-25 CPU s."""
 
 

@@ -1,6 +1,6 @@
 """The classic point fit of Hoffmann et al. (2022): Huber loss on log loss, L-BFGS from a grid.
 
-Kept as the baseline our Bayesian fits are compared against; it gives no uncertainty.
+The baseline our Bayesian fits are compared against; it gives no uncertainty.
 """
 
 import itertools

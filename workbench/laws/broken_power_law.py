@@ -27,8 +27,8 @@ class BrokenPowerLaw(ScalingLaw):
     ``spacing2 = log(d_2/d_1) > 0`` (which keeps the breaks in order, so they cannot swap
     labels), and the amplitude as the term's share of the typical loss at the centre.
 
-    ``breaks=1`` keeps the options, label and parameter names of the one-break family, so fits
-    saved before two breaks existed load unchanged.
+    ``breaks=1`` has the options, label and parameter names that saved one-break fits record
+    (no ``breaks`` option), so those files load unchanged.
 
     References
     ----------
@@ -66,8 +66,8 @@ class BrokenPowerLaw(ScalingLaw):
 
     @property
     def options(self):
-        # One break is the original family: leaving ``breaks`` out keeps its label and the
-        # options stored in saved fits as they were.
+        # Saved one-break fits record no ``breaks``: leaving it out for one break keeps their
+        # label and options.
         if self.breaks == 1:
             return {"covariate": self.covariate}
         return {"covariate": self.covariate, "breaks": self.breaks}

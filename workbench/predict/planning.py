@@ -388,7 +388,7 @@ def _log_likelihood(residual: np.ndarray, sigma: np.ndarray, nu: np.ndarray | No
     """Log density of log-scale residuals per draw (last axis), up to a constant.
 
     Computed in place in ``residual``'s memory, which it returns: this is the planner's largest
-    array, and every temporary copy of it cost as much as the arithmetic.
+    array, and every temporary copy of it costs as much as the arithmetic.
     """
     density = residual
     density /= sigma
