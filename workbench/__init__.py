@@ -36,6 +36,7 @@ PUBLIC_API = {
     "get_law": "workbench.laws",
     "Prior": "workbench.laws",
     "ScalingLawFit": "workbench.fitting",
+    "IsoFlopFit": "workbench.hyperparameters",
     "LawEnsemble": "workbench.backtesting",
     "load_fit": "workbench.backtesting",
     "calibrate": "workbench.backtesting",

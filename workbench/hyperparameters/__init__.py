@@ -4,7 +4,9 @@
   of learning-rate × batch-size sweeps, with uncertainty, and fits η_opt = A·N^b·D^c and
   B_opt = A·D^e to them in one PyMC model, sampled with nutpie;
 * :class:`LearningRateBatchRule` and :func:`lr_batch_rule` fit η* ∝ B^p with the exponent free;
-* :func:`simulate_sweeps` makes sweeps with known optima.
+* :func:`simulate_sweeps` makes sweeps with known optima;
+* :class:`IsoFlopFit` is Hoffmann et al.'s IsoFLOP analysis (approach 2) on the same machinery:
+  each FLOP budget's optimal model size, and N_opt ∝ C^a through them.
 
 The laws themselves are the registered family ``optimal_hyperparameters``
 (:mod:`workbench.laws.optimal_hyperparameters`); :func:`workbench.runs.datasets.steplaw` loads
@@ -17,7 +19,13 @@ from workbench.hyperparameters.fit import (
     StepLawFit,
     lr_batch_rule,
 )
-from workbench.hyperparameters.simulate import STEP_LAW_TRUTH, simulate_sweeps
+from workbench.hyperparameters.isoflop import IsoFlopFit
+from workbench.hyperparameters.simulate import (
+    HOFFMANN_TRUTH,
+    STEP_LAW_TRUTH,
+    simulate_isoflop_runs,
+    simulate_sweeps,
+)
 from workbench.hyperparameters.sweeps import (
     DEFAULT_WINDOW,
     OptimumAtEdgeWarning,
@@ -28,7 +36,9 @@ from workbench.hyperparameters.sweeps import (
 
 __all__ = [
     "DEFAULT_WINDOW",
+    "HOFFMANN_TRUTH",
     "STEP_LAW_TRUTH",
+    "IsoFlopFit",
     "LearningRateBatchRule",
     "OptimaFit",
     "OptimumAtEdgeWarning",
@@ -37,5 +47,6 @@ __all__ = [
     "Sweeps",
     "lr_batch_rule",
     "prepare_sweeps",
+    "simulate_isoflop_runs",
     "simulate_sweeps",
 ]

@@ -36,9 +36,6 @@ from workbench.laws.priors import merge_priors, priors_to_json
 from workbench.runs import RunTable, parse_quantity
 
 LAW = "optimal_hyperparameters"
-QUANTITIES = {"lr": "learning_rate", "batch": "batch_size"}
-"""Names of the predicted quantities by bowl axis; batch sizes are in the batch column's unit."""
-ROLES = {"lr": "learning rate", "batch": "batch size"}
 
 
 class OptimaFit(BayesianFit):
@@ -48,8 +45,14 @@ class OptimaFit(BayesianFit):
     of each axis) and ``keys`` (the columns that define a setting).
     """
 
+    quantities: ClassVar[dict[str, str]] = {"lr": "learning_rate", "batch": "batch_size"}
+    """Names of the predicted quantities by bowl axis (batch sizes in the batch column's unit)."""
+    roles: ClassVar[dict[str, str]] = {"lr": "learning rate", "batch": "batch size"}
+    """Words for each axis's swept column in messages."""
     min_runs_default: ClassVar[int] = 8
     centred: ClassVar[bool] = True
+    prior_defaults: ClassVar[dict[str, Prior]] = {}
+    """The class's own defaults over the model's."""
     sampler_defaults: ClassVar[dict] = {"target_accept": 0.95}
     fit_call = "fit(sweeps, random_seed=...)"
 
@@ -107,7 +110,7 @@ class OptimaFit(BayesianFit):
     def priors_for(self, n_groups: int) -> dict[str, Prior]:
         """Default priors with the user's overrides applied."""
         defaults = OptimaModel(self.axis_laws, n_groups, self.centred).default_priors()
-        return merge_priors(defaults, self.priors, self.label)
+        return merge_priors(defaults | self.prior_defaults, self.priors, self.label)
 
     # -- fitting -------------------------------------------------------------------------
     def fit(
@@ -136,7 +139,7 @@ class OptimaFit(BayesianFit):
             keys=self.keys(runs),
             window=self.window,
             min_runs=self.min_runs or self.min_runs_default,
-            roles={self.axis_columns[axis]: ROLES[axis] for axis in self.axis_columns},
+            roles={self.axis_columns[axis]: self.roles[axis] for axis in self.axis_columns},
         )
         needed = {name for law in self.axis_laws.values() for name in law.covariates}
         by_column = group_values(runs, located, sorted({self.covariate_column(n) for n in needed}))
@@ -302,7 +305,7 @@ class OptimaFit(BayesianFit):
         draws = self.draws()
         ci_prob = resolve_ci_prob(ci_prob)
         tail = (1 - ci_prob) / 2
-        names = {f"{axis}_opt": QUANTITIES[axis] for axis in self.axis_laws} | {
+        names = {f"{axis}_opt": self.quantities[axis] for axis in self.axis_laws} | {
             "loss_opt": "loss_opt"
         }
         for variable, name in names.items():
@@ -370,7 +373,7 @@ class OptimaFit(BayesianFit):
             scatter = draws[f"{axis}_scatter"][:, None] * rng.standard_normal(log_mean.shape)
             kinds = {"mean": np.exp(log_mean), "setting": np.exp(log_mean + scatter)}
             frames.append(
-                summary_table(values, "kind", kinds, levels).assign(quantity=QUANTITIES[axis])
+                summary_table(values, "kind", kinds, levels).assign(quantity=self.quantities[axis])
             )
             if axis == "batch" and seq_len is not None:
                 sequences = {kind: value / seq_len for kind, value in kinds.items()}
@@ -380,7 +383,7 @@ class OptimaFit(BayesianFit):
                     )
                 )
         if not frames:
-            needed = {QUANTITIES[axis]: law.covariates for axis, law in self.axis_laws.items()}
+            needed = {self.quantities[axis]: law.covariates for axis, law in self.axis_laws.items()}
             raise ValueError(
                 f"no quantity can be predicted from {sorted(values)}; covariates needed: {needed}"
             )

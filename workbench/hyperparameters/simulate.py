@@ -84,3 +84,42 @@ def simulate_sweeps(
 
 def _covariates(params: Mapping[str, float]) -> list[str]:
     return [name[2:] for name in params if name.startswith("b_")]
+
+
+HOFFMANN_TRUTH = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+"""Hoffmann et al.'s fitted Chinchilla law (their approach 3), whose N_opt ∝ C^(β/(α+β))."""
+
+
+def simulate_isoflop_runs(
+    budgets: Sequence[float],
+    *,
+    truth: Mapping[str, float] = HOFFMANN_TRUTH,
+    sizes_per_budget: int = 9,
+    spread: float = 4.0,
+    noise_sd: float = 0.002,
+    random_seed: int | None = None,
+) -> pd.DataFrame:
+    """IsoFLOP runs from a Chinchilla law: at each budget C, ``sizes_per_budget`` model sizes
+    log-spaced from N_opt/``spread`` to N_opt·``spread`` (with a random offset, so the optimum falls
+    between them), D = C/(6N), and the law's loss times log-normal noise of sd ``noise_sd``.
+
+    Returns a frame with ``N``, ``D``, ``C``, ``loss`` and each run's true ``N_opt``.
+    """
+    rng = np.random.default_rng(random_seed)
+    law = get_law("chinchilla")
+    exponent = truth["beta"] / (truth["alpha"] + truth["beta"])
+    scale = (truth["alpha"] * truth["A"] / (truth["beta"] * truth["B"])) ** (
+        1 / (truth["alpha"] + truth["beta"])
+    )
+    frames = []
+    for budget in budgets:
+        optimum = scale * (budget / 6) ** exponent
+        offset = rng.uniform(-0.5, 0.5) * np.log(spread) / (sizes_per_budget - 1)
+        sizes = optimum * np.exp(offset + np.linspace(-1, 1, sizes_per_budget) * np.log(spread))
+        tokens = budget / (6 * sizes)
+        loss = law.curve({"N": sizes, "D": tokens}, truth)
+        loss = loss * np.exp(noise_sd * rng.standard_normal(sizes.size))
+        frames.append(
+            pd.DataFrame({"N": sizes, "D": tokens, "C": budget, "loss": loss, "N_opt": optimum})
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -4,7 +4,6 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 
-from workbench.hyperparameters.fit import QUANTITIES
 from workbench.intervals import INNER_PROB, interval_levels, interval_names
 from workbench.plots.extrapolation import credible_bands
 from workbench.plots.style import (
@@ -107,7 +106,7 @@ def plot_hyperparameter_law(
 
 
 def _axis(fit, quantity: str) -> str:
-    axes = {QUANTITIES[axis]: axis for axis in fit.axis_laws}
+    axes = {fit.quantities[axis]: axis for axis in fit.axis_laws}
     if quantity not in axes:
         raise ValueError(f"this fit has no {quantity!r}; choose one of {sorted(axes)}")
     return axes[quantity]

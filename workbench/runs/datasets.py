@@ -6,7 +6,9 @@ and reads it into a ``RunTable``. Cite the papers named in a loader's docstring 
 
 import hashlib
 import json
+import lzma
 import os
+import pickle
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -420,10 +422,137 @@ def steplaw(
     return from_frame(frame, mapping={"run": "exp_name", "N": "N", "D": "D"}, target=target)
 
 
+PORIAN2024_URL = (
+    "https://raw.githubusercontent.com/formll/resolving-scaling-law-discrepancies/"
+    "0dc60d91b8a525858a3067fc9e4a46ff5374cc6f/data/"
+)
+PORIAN2024_FILES = {
+    "summary_df.pickle.xz": "afbf07ec92d23182f56a44dd43599f2a7e9716fd70492fbc0a35f6093272b74f",
+    "summary_df_att.pickle.xz": "40218b8320817bf3c34f82c57aaa28c53ccb5feb9bb3928ee6fc70868ac22af7",
+    "summary_df_kaplan_tuned_hparams.pickle.xz": (
+        "09b6b91c9c6fa0e4c2684dcbed82475ee62d6c4fc60db5ca2ce5653b08f0ae55"
+    ),
+    "summary_df_owt2.pickle.xz": "7aed67d1ad9bc1d7b0518e3814cee1129216b423b4538d4b724873dd670cff30",
+}
+PORIAN2024_SETTINGS = {
+    ("base", "long", "kaplan", "kaplan", "train"): "Reproducing Kaplan et al.",
+    ("base", "long", "kaplan", "standard", "val"): "Counting last layer FLOPs",
+    ("base", "short", "kaplan", "standard", "val"): "Correcting warmup",
+    ("base", "short", "chinchilla", "standard", "val"): "Cosine decay",
+    ("tuned", "short", "const", "standard", "val"): "Optimizer tuning (no decay)",
+    ("tuned", "long", "const", "kaplan", "train"): "Kaplan adjusted",
+    ("base", "long", "kaplan", "attention", "train"): "Attention FLOPs, Kaplan",
+    ("base", "short", "kaplan", "attention", "train"): "Attention FLOPs, warmup",
+    ("base", "short", "chinchilla", "attention", "train"): "Attention FLOPs, cosine decay",
+    ("tuned", "short", "const", "attention", "train"): "Attention FLOPs, tuning",
+}
+"""Porian et al.'s name of each (hparams, warmup, decay, param_count, loss split) setting."""
+PORIAN2024_STEPS = tuple(list(PORIAN2024_SETTINGS.values())[:5])
+"""The five settings of the paper's main figure, from Kaplan's exponent to Hoffmann's."""
+PICKLED_CLASSES = {
+    ("builtins", "slice"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("pandas._libs.internals", "_unpickle_block"),
+    ("pandas.core.frame", "DataFrame"),
+    ("pandas.core.indexes.base", "Index"),
+    ("pandas.core.indexes.base", "_new_Index"),
+    ("pandas.core.indexes.range", "RangeIndex"),
+    ("pandas.core.internals.managers", "BlockManager"),
+    ("pandas.core.internals.managers", "SingleBlockManager"),
+    ("pandas.core.series", "Series"),
+}
+"""The only classes Porian et al.'s data frames may load: a pickle calls what it names."""
+
+
+def porian2024(
+    *, base_url: str | os.PathLike = PORIAN2024_URL, cache_dir: Path | None = None
+) -> RunTable:
+    """IsoFLOP runs of Porian et al. (2024), "Resolving Discrepancies in Compute-Optimal Scaling".
+
+    1,745 runs: at FLOP budgets C = 1.25e16 … 2.56e19 (doubling), models of about 0.3M to 900M
+    parameters, in 15 settings that move step by step from Kaplan et al.'s compute-optimal
+    exponent (a ≈ 0.88) to Hoffmann et al.'s (a ≈ 0.5). The loss is each run's, read at the budget
+    by log-log interpolation between logged points; where runs share N, the lowest.
+
+    Parameters
+    ----------
+    base_url : str or path
+        The folder holding the authors' ``summary_df*.pickle.xz`` files; by default their repository
+        at a fixed commit. A ``file://`` URL or a local folder works too; its files must match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+
+    Returns
+    -------
+    RunTable
+        Columns ``run``, ``N`` (parameters, counted as the setting's ``param_count`` says), ``D``
+        (tokens), ``C`` (the FLOP budget = ``flops_per_token`` × D), ``loss``, then ``corpus``
+        (``rw`` RefinedWeb, ``owt2`` OpenWebText2), ``setting`` (the paper's name for it, see
+        ``PORIAN2024_SETTINGS``), ``hparams``, ``warmup``, ``decay``, ``param_count``,
+        ``loss_split`` and ``flops_per_token``.
+
+    References
+    ----------
+    .. [1] Porian, T., Wortsman, M., Jitsev, J., Schmidt, L., Carmon, Y. (2024). Resolving
+       Discrepancies in Compute-Optimal Scaling of Language Models. NeurIPS 2024,
+       arXiv:2406.19146. Data: github.com/formll/resolving-scaling-law-discrepancies (MIT).
+    """
+    base = str(base_url)
+    if not urllib.parse.urlparse(base).scheme:
+        base = Path(base).expanduser().resolve().as_uri()
+    rows = []
+    for name, sha256 in PORIAN2024_FILES.items():
+        path = fetch(base.rstrip("/") + "/" + name, sha256, cache_dir=cache_dir, filename=name)
+        for setting in _unpickle_frame(path).itertuples():
+            key = (setting.hparams, setting.warmup, setting.decay, setting.param_count, setting.val)
+            described = {
+                "corpus": setting.dataset,
+                "setting": PORIAN2024_SETTINGS[key],
+                "hparams": setting.hparams,
+                "warmup": setting.warmup,
+                "decay": setting.decay,
+                "param_count": setting.param_count,
+                "loss_split": setting.val,
+            }
+            for budget in setting.data.itertuples():
+                if not hasattr(budget.orig_n, "__len__"):
+                    continue  # a budget no run reached
+                for n, tokens, loss in zip(
+                    budget.orig_n, budget.orig_t, budget.orig_loss, strict=True
+                ):
+                    rows.append(described | {"C": budget.flops, "N": n, "D": tokens, "loss": loss})
+    frame = pd.DataFrame(rows).astype({"C": float, "N": float, "D": float, "loss": float})
+    frame["flops_per_token"] = frame["C"] / frame["D"]
+    frame.insert(
+        0,
+        "run",
+        [f"{row.corpus}/{row.setting}/C={row.C:.3g}/N={row.N:.4g}" for row in frame.itertuples()],
+    )
+    return from_frame(frame, mapping={"run": "run", "N": "N", "D": "D", "C": "C"})
+
+
+class _DataFrameUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in PICKLED_CLASSES:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data file")
+        # NumPy 2 renamed numpy.core, where these pickles name their helpers, to numpy._core.
+        return super().find_class(module.replace("numpy.core", "numpy._core"), name)
+
+
+def _unpickle_frame(path: Path) -> pd.DataFrame:
+    with lzma.open(path, "rb") as file:
+        return _DataFrameUnpickler(file).load()
+
+
 DATASETS = {
     "chinchilla_epoch": chinchilla_epoch,
     "gadre_overtraining": gadre_overtraining,
     "misfitting_li2025": misfitting_li2025,
+    "porian2024": porian2024,
     "steplaw": steplaw,
 }
 """Loaders of public data sets by name."""
