@@ -1,9 +1,15 @@
 """How the served dashboard writes numbers, and what its downloads hold, in headless Chromium."""
 
 import re
+import struct
 
 import pandas as pd
-from playwright.sync_api import Page, expect
+from no_network import without_network
+from playwright.sync_api import Download, Page, expect
+
+from workbench.app import DataView
+from workbench.app.export_view import plot_png, png_figure
+from workbench.plots import plot_runs
 
 FIT_MILLISECONDS = 180_000  # a first fit compiles the law
 READABLE_NUMBER = re.compile(r"-?(\d{1,3}(,\d{3})*(\.\d+)?|0\.\d+|\d\.\d{3}e[+-]\d+)")
@@ -26,6 +32,49 @@ def wait_for_fit(page: Page, law: str) -> None:
 def significant_digits(text: str) -> int:
     mantissa = text.split("e")[0].replace(",", "").replace("-", "").replace(".", "")
     return len(mantissa.lstrip("0"))
+
+
+AXES = """() => {
+  // A log axis writes 10^8 as a base and a raised exponent: read it back as "10^8".
+  const text = (box) => box.text ?? `${text(box.base)}^${text(box.expo)}`;
+  return [...Bokeh.index.all_views()]
+    .filter((view) => typeof view.compute_labels === "function")
+    .filter((view) => view.plot_view.el.checkVisibility())
+    .map((view) => ({
+      title: String(view.model.axis_label),
+      formatter: view.model.formatter.type,
+      drawn: view.plot_view.is_idle && !window.seenAxes?.has(view),
+      labels: view.compute_labels(view.tick_coords.major[view.dimension]).items.map(text),
+    }));
+}"""
+"""Every axis on screen: its title, formatter, whether its plot has been drawn since the last tab
+change, and the tick labels BokehJS computes for it (those it draws on the canvas)."""
+NEW_AXES_DRAWN = f"""(title) => {{
+  const axes = ({AXES})();
+  return axes.some((axis) => axis.title === title) && axes.every((axis) => axis.drawn);
+}}"""
+FORGET_AXES = "() => { window.seenAxes = new WeakSet(Bokeh.index.all_views()); }"
+PLOTTED_TABS = [
+    (["Data"], "N (parameters)"),
+    (["Checks", "Posterior predictive"], "observed loss (nats/token)"),
+    (["LOO-PIT"], "ECDF"),
+    (["Residuals"], "log(observed / fitted)"),
+    (["Pair plot"], "E"),
+    (["Posteriors"], "draws"),
+    (["Extrapolate"], "tokens per parameter"),
+    (["PassUntil"], "PassUntil pass rate (PU)"),
+]
+"""Tabs (and sub-tabs) to open in turn, each with the title of an axis it shows."""
+TICK_LABEL = re.compile(r"-?\d+(\.\d+)?(e[+-]\d+)?|10\^-?\d+")
+
+
+def axes_of_tab(page: Page, clicks: list[str], title: str) -> list[dict]:
+    """The axes of the plots a tab shows, once all of them are drawn."""
+    page.evaluate(FORGET_AXES)  # the old tab's plots stay on screen for a moment
+    for click in clicks:
+        open_tab(page, click)
+    page.wait_for_function(NEW_AXES_DRAWN, arg=title, timeout=120_000)
+    return page.evaluate(AXES)
 
 
 def test_the_fit_table_writes_large_numbers_in_scientific_notation(server, page: Page, table_rows):
@@ -77,28 +126,25 @@ def test_every_click_downloads_the_predictions_shown(server, page: Page):
             assert (table["N"] == float(shown)).all()
 
 
-def test_an_exported_html_plot_renders_offline(server, page: Page, browser, tmp_path):
+def export_runs_plot(page: Page, server: str, kind: str) -> Download:
+    """Download the demo runs' plot from the Export tab, as ``kind`` ("HTML" or "PNG")."""
     page.goto(server)
     expect(page.get_by_text("40 rows")).to_be_visible(timeout=60_000)
     open_tab(page, "Export")
     page.get_by_label("Plot").select_option("Runs")
     with page.expect_download() as download_info:
-        page.get_by_text("Save plot (HTML)").click()
+        page.get_by_text(f"Save plot ({kind})").click()
+    return download_info.value
+
+
+def test_an_exported_html_plot_renders_offline(server, page: Page, browser, tmp_path):
     path = tmp_path / "runs.html"
-    download_info.value.save_as(path)
+    export_runs_plot(page, server, "HTML").save_as(path)
 
     offline = browser.new_context()
     try:
         viewer = offline.new_page()
-        failed = []
-        viewer.on("requestfailed", lambda request: failed.append(request.url))
-
-        # No network: every request but the file itself is refused.
-        def refuse(route):
-            failed.append(route.request.url)
-            route.abort()
-
-        viewer.route(re.compile(r"^(?!file:).*"), refuse)
+        failed = without_network(viewer)
         errors = []
         viewer.on("pageerror", lambda error: errors.append(str(error)))
         viewer.goto(path.as_uri())
@@ -106,3 +152,50 @@ def test_an_exported_html_plot_renders_offline(server, page: Page, browser, tmp_
         assert failed == [] and errors == []
     finally:
         offline.close()
+
+
+def test_every_axis_tick_label_in_the_dashboard_is_readable(server, page: Page):
+    page.goto(server)
+    wait_for_fit(page, "chinchilla")  # the Checks tab needs the fit
+    axes = [
+        {**axis, "tab": clicks[-1]}
+        for clicks, title in PLOTTED_TABS
+        for axis in axes_of_tab(page, clicks, title)
+    ]
+    formatters = {axis["formatter"] for axis in axes}
+    # Linear axes with the readable formatter and Bokeh's log axes, read with labels.
+    assert {"CustomJSTickFormatter", "LogTickFormatter"} <= formatters, formatters
+    assert sum(len(axis["labels"]) for axis in axes) > 100
+    for axis in axes:
+        labels = axis["labels"]
+        assert len(labels) >= 2, axis
+        assert len(set(labels)) == len(labels), axis  # neighbouring ticks are told apart
+        for label in labels:
+            assert TICK_LABEL.fullmatch(label), (label, axis)
+            digits = significant_digits(label)
+            assert digits <= (3 if "e" in label else 6), (label, axis)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_the_png_download_is_the_exported_figure_with_plain_log_ticks(server, page: Page):
+    download = export_runs_plot(page, server, "PNG")
+    assert download.suggested_filename == "runs.png"
+    downloaded = download.path().read_bytes()
+
+    # The same plot drawn here, from the runs the dashboard starts with.
+    plot = plot_runs(DataView().state.runs)
+    expected = plot_png(plot)
+    assert png_size(downloaded) == png_size(expected)
+    assert 0.9 < len(downloaded) / len(expected) < 1.1
+    figure = png_figure(plot)
+    figure.canvas.draw()
+    for axes in figure.axes:
+        assert axes.get_xscale() == axes.get_yscale() == "log"
+        losses = [text.get_text() for text in axes.get_yticklabels(which="both")]
+        # Losses of 2 to 5 nats/token: plain numbers, not 3×10⁰.
+        assert "3" in losses and not any("times" in label for label in losses), losses

@@ -8,6 +8,7 @@ import subprocess
 import holoviews as hv
 import numpy as np
 import pytest
+from bokeh.document import Document
 from bokeh.models import LogTickFormatter
 
 import workbench.plots
@@ -50,7 +51,19 @@ def test_every_plot_function_labels_linear_axes_readably_and_keeps_log_axes():
 
     figure = hv.render(plot(), backend="bokeh")
     assert isinstance(figure.xaxis[0].formatter, LogTickFormatter)
-    assert figure.yaxis[0].formatter is READABLE_TICKS
+    assert figure.yaxis[0].formatter.code == READABLE_TICKS.code
+
+
+def test_readable_plots_go_to_one_document_each():
+    """Each served session, notebook output and exported page is a Bokeh document, and a Bokeh
+    model belongs to one document: a formatter shared by every plot failed the second export."""
+
+    @readable_axes
+    def plot():
+        return hv.Curve([1.0, 2.0, 3.0])
+
+    for _ in range(2):
+        Document().add_root(hv.render(plot(), backend="bokeh"))
 
 
 def test_exported_png_log_axes_write_plain_numbers_within_a_decade():

@@ -73,11 +73,17 @@ def plot_html(plot) -> str:
 
 def plot_png(plot) -> bytes:
     """A PNG of a HoloViews plot, drawn with Matplotlib without changing the default backend."""
+    buffer = io.BytesIO()
+    png_figure(plot).savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def png_figure(plot):
+    """The Matplotlib figure :func:`plot_png` saves: ``plot`` with its Bokeh options carried
+    over and plain log tick labels."""
     figure = hv.render(for_matplotlib(plot), backend="matplotlib")
     plain_log_ticks(figure)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
-    return buffer.getvalue()
+    return figure
 
 
 def plain_log_ticks(figure) -> None:

@@ -72,10 +72,7 @@ def batch_command(arguments) -> int:
 
 
 def batch_report_command(arguments) -> int:
-    import holoviews as hv
-
     from workbench.batch import batch_summary, read_results
-    from workbench.plots.batch import plot_batch_summary
 
     if not (Path(arguments.out) / "results.parquet").exists():
         raise FileNotFoundError(f"{arguments.out} has no results.parquet: run `workbench batch`")
@@ -83,14 +80,21 @@ def batch_report_command(arguments) -> int:
     print("Fitting choices ranked by held-out ARE, coverage error and elpd (1 is best):")
     print(summary.to_string(float_format="{:.4g}".format))
     html = Path(arguments.html or Path(arguments.out) / "report.html")
-    hv.extension("bokeh", logo=False)
+    page = report_html(summary)
     with replacing(html) as partial:
-        hv.save(
-            plot_batch_summary(summary),
-            partial,
-            backend="bokeh",
-            title="Batch report",
-            resources="inline",  # the report opens offline
-        )
+        partial.write_text(page, encoding="utf-8")
     print(f"Report: {html}")
     return 0
+
+
+def report_html(summary) -> str:
+    """The batch report page: the plots of ``summary`` (a ``batch_summary``), with every
+    script and stylesheet inline so that it opens offline."""
+    import holoviews as hv
+
+    # The dashboard's helper: hv.save(..., resources="inline") still links Panel's stylesheets.
+    from workbench.app.offline import standalone_html
+    from workbench.plots.batch import plot_batch_summary
+
+    hv.extension("bokeh", logo=False)
+    return standalone_html(plot_batch_summary(summary), title="Batch report")

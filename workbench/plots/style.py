@@ -82,15 +82,16 @@ return String(Number(tick.toPrecision(digits)));
 """
 )
 """Tick labels of linear axes: the digits the tick spacing needs (``3e+11``, not
-``2.999999999990e+11``), scientific notation outside 1e-3 to 1e5. Log axes keep Bokeh's."""
+``2.999999999990e+11``), scientific notation outside 1e-3 to 1e5. Log axes keep Bokeh's.
+Axes get copies: a Bokeh model belongs to one document (a session, notebook output or page)."""
 
 
 def readable_ticks(plot, element) -> None:
-    """Bokeh hook: linear axes label their ticks with :data:`READABLE_TICKS`."""
+    """Bokeh hook: linear axes label their ticks with a copy of :data:`READABLE_TICKS`."""
     for name in ("xaxis", "yaxis"):
         axis = plot.handles.get(name)
         if axis is not None and type(axis.formatter) is BasicTickFormatter:
-            axis.formatter = READABLE_TICKS
+            axis.formatter = CustomJSTickFormatter(code=READABLE_TICKS.code)
 
 
 def readable_axes(function):
