@@ -1,6 +1,7 @@
 """Serve the dashboard with ``workbench serve`` and drive it in Debian's headless Chromium."""
 
 import contextlib
+import secrets
 import socket
 import subprocess
 import sys
@@ -162,6 +163,37 @@ def jupyter(tmp_path_factory):
     base = f"http://127.0.0.1:{port}{BINDER_BASE_URL}"
     with serving("jupyter server", command, f"{base}api/status", tmp_path_factory):
         yield base
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """``(url, root, token)``: JupyterLab serving the folder ``root`` on a free loopback port,
+    with settings and workspaces of its own (the kernel inherits this process's environment, so
+    it imports the same ``workbench``)."""
+    port = free_port()
+    token = secrets.token_hex(16)
+    home = tmp_path_factory.mktemp("lab")
+    root = home / "root"
+    root.mkdir()
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+    ]
+    base = f"http://127.0.0.1:{port}/"
+    with serving("jupyter lab", command, f"{base}api/status?token={token}", tmp_path_factory):
+        yield base, root, token
 
 
 @contextlib.contextmanager

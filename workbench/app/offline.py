@@ -15,11 +15,11 @@ from panel.io.resources import CDN_DIST, DIST_DIR, set_resource_mode
 
 
 def ipywidget(component, **options):
-    """``pn.ipywidget(component, **options)`` with Panel's stylesheets inline."""
-    widget = pn.ipywidget(component, **options)
-    inline_stylesheets(widget._model)
-    widget.update_from_model(widget._model)  # its bundle for the browser was made before
-    return widget
+    """``pn.ipywidget(component, **options)`` with Panel's stylesheets inline, whose views show
+    the component as it is when they open (see ``workbench.app.jupyter_widget``)."""
+    from workbench.app.jupyter_widget import PanelWidget  # needs the jupyter extra
+
+    return PanelWidget(component, **options)
 
 
 def standalone_html(component, title: str) -> str:
