@@ -6,8 +6,8 @@ The blocks run in the README's order in one temporary folder, with real sampling
 - the ``csv`` block is the example run table, saved as ``runs.csv`` as the README says;
 - each ``bash`` line runs as a command, except those in ``SKIPPED``.
 
-The README's commands also read ``logs.csv``, the reader's own PassUntil logs; the test
-simulates a small one.
+The README's commands also read the reader's own PassUntil logs (``logs.csv``), sweeps
+(``sweeps.csv``) and IsoFLOP runs (``isoflop.csv``); the test simulates small ones.
 """
 
 import re
@@ -21,7 +21,7 @@ import pytest
 from project_files import REPO
 
 from workbench.emergence import InstanceLaw, simulate_passuntil
-from workbench.hyperparameters import simulate_sweeps
+from workbench.hyperparameters import simulate_isoflop_runs, simulate_sweeps
 from workbench.laws import LAWS, law_table
 from workbench.runs.schema import ROLE_ALIASES, normalize_name
 
@@ -80,6 +80,8 @@ def test_every_code_block_runs(tmp_path, monkeypatch):
     logs.frame.to_csv("logs.csv", index=False)
     settings = [(N, ratio * N) for N in (1e8, 3e8, 1e9) for ratio in (20, 100)]
     simulate_sweeps(settings, random_seed=1).to_csv("sweeps.csv", index=False)
+    isoflop = simulate_isoflop_runs(np.geomspace(1e18, 1e21, 5), random_seed=1)
+    isoflop.drop(columns="N_opt").to_csv("isoflop.csv", index=False)
     namespace = {"__name__": "__readme__"}
     skipped = set()
     blocks = code_blocks()

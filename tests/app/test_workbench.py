@@ -56,6 +56,7 @@ def test_workbench_renders_inline(demo_runs):
         "Plan",
         "Export",
         "PassUntil",
+        "IsoFLOP",
     ]
 
 

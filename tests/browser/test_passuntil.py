@@ -39,9 +39,7 @@ def test_upload_fit_and_predict_at_a_target(server, page: Page, artifacts, table
         has=page.locator(".tabulator-col-title", has_text="quantity")
     )
     # The table of the default target has three rows too: wait for the new target's.
-    expect(predictions.locator(".tabulator-row").first).to_contain_text(
-        "3.000e+10", timeout=30_000
-    )
+    expect(predictions.locator(".tabulator-row").first).to_contain_text("3.000e+10", timeout=30_000)
     expect(predictions.locator(".tabulator-row")).to_have_count(3)
     rows = table_rows(page, "quantity")
     (pu,) = [row for row in rows if row["quantity"] == "PU"]

@@ -22,6 +22,7 @@ NEEDS_SHARED_DATA = {
     "04_passuntil_emergence.ipynb",
     "06_checkpoints.ipynb",
     "07_honest_extrapolation.ipynb",
+    "08_more_laws.ipynb",
 }
 EXPECTED = [
     "01_quickstart.ipynb",
@@ -31,6 +32,7 @@ EXPECTED = [
     "05_dashboard_in_jupyter.ipynb",
     "06_checkpoints.ipynb",
     "07_honest_extrapolation.ipynb",
+    "08_more_laws.ipynb",
 ]
 
 

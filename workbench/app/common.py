@@ -100,7 +100,9 @@ def read_uploaded(content: bytes, filename: str, max_upload_mb: float, read, wha
             return read(path)
         except RunTableError as error:
             if not isinstance(error, UnreadableFileError):
-                raise ValueError(f"Invalid {what} in {filename!r}: {error}") from None
+                # The message names the reader's temporary copy; the user knows their file.
+                reason = str(error).removeprefix(f"{path}: ")
+                raise ValueError(f"Invalid {what} in {filename!r}: {reason}") from None
             problem = error
         except Exception as error:
             # Any other reader failure (bad encoding, broken Parquet, malformed JSON) means the

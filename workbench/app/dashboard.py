@@ -11,6 +11,7 @@ from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
+from workbench.app.isoflop_view import IsoFlopView
 from workbench.app.passuntil import PassUntilView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
@@ -26,6 +27,7 @@ VIEWS = [
     ("Plan", PlanView),
     ("Export", ExportView),
     ("PassUntil", PassUntilView),
+    ("IsoFLOP", IsoFlopView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""
@@ -60,8 +62,9 @@ class Workbench(pn.viewable.Viewer):
         self.state = WorkbenchState(runs=runs)
         self.views = {title: view(state=self.state) for title, view in VIEWS}
         if runs is None:
-            # Like the Data tab's demo runs: a visitor sees logs and estimates, not an empty form.
+            # Like the Data tab's demo runs: a visitor sees data and estimates, not an empty form.
             self.views["PassUntil"].simulate()
+            self.views["IsoFLOP"].simulate()
         self._tabs = pn.Tabs(
             *((title, view) for title, view in self.views.items()),
             dynamic=True,

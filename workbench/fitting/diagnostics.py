@@ -2,6 +2,7 @@
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import arviz as az
 import numpy as np
@@ -13,6 +14,10 @@ RHAT_UNUSABLE = 1.05
 """Past this R-hat the chains have not mixed at all; between the two limits, sample longer."""
 DIVERGENT_FRACTION_UNUSABLE = 0.01
 """More than this share of divergent transitions: the posterior is biased, not just noisy."""
+
+PACKAGE_FILES = (str(Path(__file__).resolve().parents[1]),)
+"""Frames a warning skips: it points at the user's line that started the work, however deep in
+the package the work found the problem."""
 
 
 class FitWarning(UserWarning):
@@ -98,4 +103,4 @@ def diagnose(posterior: xr.Dataset, sample_stats: xr.Dataset, var_names: list[st
 
 def warn_if_untrustworthy(diagnostics: Diagnostics, label: str) -> None:
     for problem in diagnostics.problems():
-        warnings.warn(f"{label}: {problem}", FitWarning, stacklevel=3)
+        warnings.warn(f"{label}: {problem}", FitWarning, skip_file_prefixes=PACKAGE_FILES)

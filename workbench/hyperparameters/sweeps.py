@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workbench.fitting.diagnostics import PACKAGE_FILES
 from workbench.runs import RunTable, RunTableError, read_runs
 
 DEFAULT_WINDOW = 0.005
@@ -220,7 +221,7 @@ def _warn_if_at_edge(members, best, columns, setting, roles) -> None:
                 f"{roles.get(column, column)} ({column}={value:.3g}), so the optimum is "
                 "extrapolated beyond the sweep; extend the sweep past it",
                 OptimumAtEdgeWarning,
-                stacklevel=4,
+                skip_file_prefixes=PACKAGE_FILES,
             )
 
 
