@@ -66,12 +66,19 @@ def test_fit_json_has_the_documented_shape(capsys, demo_csv):
     assert set(report["diagnostics"]) >= {"rhat_max", "ess_bulk_min", "divergences"}
     assert report["ci_prob"] == 0.9
     assert 1.7 < report["params"]["E"]["median"] < 1.9
+    # Theory reads the law's exponents: α of N, β of D, and 4/α as an intrinsic dimension.
+    theory = {row["covariate"]: row for row in report["theory"]}
+    assert set(theory) == {"N", "D"}
+    assert theory["N"]["exponent"] == pytest.approx(report["params"]["alpha"]["median"], rel=1e-6)
+    assert theory["D"]["implied_dimension"] == pytest.approx(4 / theory["D"]["exponent"])
+    assert "width_exponent" not in theory["D"]
 
 
 def test_fit_prints_a_parameter_table(capsys, demo_csv):
     assert main(["fit", str(demo_csv), "--law", "chinchilla", *FAST]) == 0
     out = capsys.readouterr().out
     assert "90% interval" in out and "alpha" in out and "diagnostics:" in out
+    assert "The loss falls as N^−" in out and "variance-limited regime" in out
 
 
 def test_predict_json_from_saved_fit(capsys, saved_fit):

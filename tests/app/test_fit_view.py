@@ -28,6 +28,14 @@ def test_fit_shows_parameters_badges_and_status(fitted_state):
     assert list(table.columns) == columns
     for label in ("R-hat", "ESS", "Divergences"):
         assert label in view._badges.object
+    sentence, plot = view._theory.objects
+    alpha = table.loc["alpha", "median"]
+    assert f"The loss falls as N^−{alpha:.3f}" in sentence.object
+    assert "variance-limited" in sentence.object and "superposition" in sentence.object
+    assert "90 % intervals" in plot.object.opts.get().kwargs["title"]
+    fitted_state.ci_prob = 0.8
+    assert "(80 % interval)" in view._theory.objects[0].object
+    fitted_state.ci_prob = 0.9
 
 
 @pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")

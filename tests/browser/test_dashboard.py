@@ -6,6 +6,7 @@ are Tabulator, whose class names are stable.
 
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -120,6 +121,11 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     page.screenshot(path=artifacts / "fit.png", full_page=True)
     alpha = parameter_median(page, "alpha")
     assert 0.30 <= alpha <= 0.40
+    # Below the parameters, what theory says about the exponents, in words.
+    theory = page.locator("p", has_text="Exponents and theory.")
+    expect(theory).to_contain_text("d ≈ ")
+    said = re.search(r"The loss falls as N\^−(\d\.\d{3})", theory.inner_text())
+    assert said and float(said.group(1)) == pytest.approx(alpha, abs=1e-3)
 
     open_tab(page, "Export")
     waiting = page.get_by_text("needs predictions: press Predict on the Extrapolate tab")

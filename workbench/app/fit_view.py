@@ -13,6 +13,7 @@ from workbench.app.common import (
     StaleNote,
     ensemble_weights,
     error_alert,
+    plot_or_alert,
     show_error,
     show_table,
     top_fit,
@@ -30,7 +31,8 @@ from workbench.backtesting import LawEnsemble, candidate_laws
 from workbench.backtesting.auto import AUTO
 from workbench.fitting import DEFAULT_SAMPLER, Diagnostics, FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, Prior, get_law
-from workbench.predict import calibration_of
+from workbench.plots.theory import plot_theory
+from workbench.predict import calibration_of, theory_readout
 from workbench.predict.calibration import describe_calibration
 from workbench.runs import RunTableError
 
@@ -200,6 +202,7 @@ class FitView(pn.viewable.Viewer):
         self._shown_law = pn.pane.Markdown("", visible=False)
         self._badges = pn.pane.HTML("")
         self._problems = pn.pane.Alert("", alert_type="warning", visible=False)
+        self._theory = pn.Column(sizing_mode="stretch_width")
         self._summary = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, sizing_mode="stretch_width"
         )
@@ -354,6 +357,7 @@ class FitView(pn.viewable.Viewer):
             self._badges.object = ""
             self._summary.value = pd.DataFrame()
             self._problems.visible = False
+            self._theory.objects = []
             return
         diagnostics = fit.diagnostics()
         self._badges.object = diagnostic_badges(diagnostics)
@@ -371,6 +375,7 @@ class FitView(pn.viewable.Viewer):
             visible=bool(problems),
         )
         show_table(self._summary, fit.summary(ci_prob=self.state.ci_prob))
+        self._theory.objects = theory_section(fit, self.state.ci_prob)
 
     def __panel__(self):
         return pn.Column(
@@ -386,8 +391,22 @@ class FitView(pn.viewable.Viewer):
             self._badges,
             self._problems,
             self._summary,
+            self._theory,
             sizing_mode="stretch_width",
         )
+
+
+def theory_section(fit, ci_prob: float) -> list:
+    """What theory says about the fit's loss exponents: a sentence each and a plot; nothing for
+    a law without loss exponents."""
+    table = theory_readout(fit, ci_prob)
+    if table.empty:
+        return []
+    sentences = " ".join(table["sentence"])
+    return [
+        pn.pane.Markdown(f"**Exponents and theory.** {sentences}", sizing_mode="stretch_width"),
+        plot_or_alert(plot_theory, table, ci_prob=ci_prob),
+    ]
 
 
 def starting_status(job: FitJob | EnsembleJob) -> str:

@@ -274,6 +274,7 @@ def format_report(fit: ScalingLawFit, report: dict) -> str:
         else "diagnostics look healthy"
     )
     lines.append(describe_calibration(report["calibration"]))
+    lines += ["", *(row["sentence"] for row in report["theory"])] if report["theory"] else []
     return "\n".join(lines)
 
 

@@ -390,9 +390,11 @@ class ScalingLawFit(BayesianFit):
 
     def report(self, ci_prob: float | None = None) -> dict:
         """What the fit says, JSON-ready (``workbench fit --json``): the paper's parameters,
-        derived quantities and noise (median and central ``ci_prob`` interval), diagnostics and
-        the calibration of its extrapolation error."""
+        derived quantities and noise (median and central ``ci_prob`` interval), diagnostics, the
+        calibration of its extrapolation error, and where its loss exponents fall relative to
+        theory (:func:`workbench.predict.theory.theory_readout`)."""
         from workbench.predict.calibration import calibration_of
+        from workbench.predict.theory import theory_readout
 
         ci_prob = resolve_ci_prob(ci_prob)
         summary = self.summary(ci_prob=ci_prob)
@@ -413,6 +415,9 @@ class ScalingLawFit(BayesianFit):
             "noise": rows(noise),
             "diagnostics": self.diagnostics().to_dict(),
             "calibration": calibration_of(self).summary(),
+            "theory": [
+                row.dropna().to_dict() for _, row in theory_readout(self, ci_prob).iterrows()
+            ],
             "ci_prob": ci_prob,
         }
 

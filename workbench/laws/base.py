@@ -81,6 +81,11 @@ class ScalingLaw:
         """Quantities implied by the parameters, such as compute-optimal exponents."""
         return {}
 
+    def loss_exponents(self, params: Mapping[str, Array]) -> dict[str, Array]:
+        """By covariate, the exponent with which the reducible loss falls as that covariate grows
+        alone (``L − E ∝ X^−α``), where the law has one; theory speaks of these."""
+        return {}
+
     @property
     def has_compute_optimum(self) -> bool:
         return {"N", "D"} <= set(self.covariates)

@@ -41,6 +41,9 @@ class Chinchilla(SeparableLaw):
             + params["B"] * x["D"] ** -params["beta"]
         )
 
+    def loss_exponents(self, params):
+        return {"N": params["alpha"], "D": params["beta"]}
+
     def log_terms(self, x_centred, theta):
         return {
             "": theta["e"],

@@ -63,6 +63,10 @@ class DataConstrained(ScalingLaw):
     parameters = ("E", "A", "B", "alpha", "beta", "R_D_star", "R_N_star")
     covariates: tuple[str, ...] = ("N", "D", "U")
 
+    def loss_exponents(self, params):
+        # With unrepeated data and N below its compute-optimal size it is Chinchilla's law.
+        return {"N": params["alpha"], "D": params["beta"]}
+
     def curve(self, x, params):
         alpha, beta = params["alpha"], params["beta"]
         log_unique_tokens = m.minimum(m.log(x["U"]), m.log(x["D"]))

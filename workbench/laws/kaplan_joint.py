@@ -41,6 +41,10 @@ class KaplanJoint(ScalingLaw):
     parameters = ("N_c", "D_c", "alpha_N", "alpha_D")
     covariates: tuple[str, ...] = ("N", "D")
 
+    def loss_exponents(self, params):
+        # Each alone: L = (N_c/N)^α_N with D unbounded, (D_c/D)^α_D with N unbounded.
+        return {"N": params["alpha_N"], "D": params["alpha_D"]}
+
     def curve(self, x, params):
         ratio = params["alpha_N"] / params["alpha_D"]
         return ((params["N_c"] / x["N"]) ** ratio + params["D_c"] / x["D"]) ** params["alpha_D"]

@@ -53,6 +53,9 @@ class Overtraining(SeparableLaw):
     parameters = ("E", "a", "b", "eta")
     covariates: tuple[str, ...] = ("N", "D")
 
+    def loss_exponents(self, params):
+        return {"N": 2 * params["eta"], "D": 2 * params["eta"]}
+
     def curve(self, x, params):
         eta = params["eta"]
         tokens_per_parameter = x["D"] / x["N"]

@@ -37,6 +37,9 @@ class ParScale(ScalingLaw):
     parameters = ("E", "A", "alpha", "k")
     covariates: tuple[str, ...] = ("N", "P")
 
+    def loss_exponents(self, params):
+        return {"N": params["alpha"]}
+
     def curve(self, x, params):
         alpha = params["alpha"]
         log_size = m.log(x["N"]) + m.log1p(params["k"] * m.log(x["P"]))

@@ -46,6 +46,9 @@ class PowerLaw(ScalingLaw):
     def options(self):
         return {"covariate": self.covariate, "irreducible": self.irreducible}
 
+    def loss_exponents(self, params):
+        return {self.covariate: params["alpha"]}
+
     def curve(self, x, params):
         reducible = params["A"] * x[self.covariate] ** -params["alpha"]
         return params["E"] + reducible if self.irreducible else reducible

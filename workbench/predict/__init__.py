@@ -26,6 +26,7 @@ from workbench.predict.extrapolate import (
 from workbench.predict.fitted import curve, extrapolation_path, loo_pit, residuals
 from workbench.predict.planning import RunPlan, plan_next_runs
 from workbench.predict.scores import absolute_relative_error, holdout_scores, summarize_scores
+from workbench.predict.theory import theory_readout
 
 __all__ = [
     "Calibration",
@@ -53,4 +54,5 @@ __all__ = [
     "residuals",
     "summarize_scores",
     "target_covariates",
+    "theory_readout",
 ]
