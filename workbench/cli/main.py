@@ -5,13 +5,22 @@ import sys
 import warnings
 from pathlib import Path
 
-from workbench.cli import batching, comparing, fitting, isoflop, passuntil, serving, steplaw
+from workbench.cli import (
+    batching,
+    comparing,
+    fitting,
+    isoflop,
+    passuntil,
+    serving,
+    steplaw,
+    transfer,
+)
 from workbench.cli.arguments import Parser, UsageError
 from workbench.fitting import FitFileError
 from workbench.runs import RunTableError
 from workbench.runs.datasets import DatasetError
 
-COMMAND_MODULES = (fitting, passuntil, steplaw, isoflop, comparing, serving, batching)
+COMMAND_MODULES = (fitting, passuntil, steplaw, isoflop, transfer, comparing, serving, batching)
 
 
 def build_parser() -> Parser:

@@ -5,6 +5,8 @@
   B_opt = A·D^e to them in one PyMC model, sampled with nutpie;
 * :class:`LearningRateBatchRule` and :func:`lr_batch_rule` fit η* ∝ B^p with the exponent free;
 * :func:`simulate_sweeps` makes sweeps with known optima;
+* :func:`transfer` moves a tuned proxy's learning rate and weight decay to another width and
+  batch size by published rules, and :class:`TransferRuleFit` checks a rule's exponent on sweeps;
 * :class:`IsoFlopFit` is Hoffmann et al.'s IsoFLOP analysis (approach 2) on the same machinery:
   each FLOP budget's optimal model size, and N_opt ∝ C^a through them.
 
@@ -25,6 +27,7 @@ from workbench.hyperparameters.simulate import (
     STEP_LAW_TRUTH,
     simulate_isoflop_runs,
     simulate_sweeps,
+    simulate_transfer_sweeps,
 )
 from workbench.hyperparameters.sweeps import (
     DEFAULT_WINDOW,
@@ -33,11 +36,18 @@ from workbench.hyperparameters.sweeps import (
     Sweeps,
     prepare_sweeps,
 )
+from workbench.hyperparameters.transfer import (
+    TRANSFER_RULES,
+    TransferRule,
+    TransferRuleFit,
+    transfer,
+)
 
 __all__ = [
     "DEFAULT_WINDOW",
     "HOFFMANN_TRUTH",
     "STEP_LAW_TRUTH",
+    "TRANSFER_RULES",
     "IsoFlopFit",
     "LearningRateBatchRule",
     "OptimaFit",
@@ -45,8 +55,12 @@ __all__ = [
     "StepLawFit",
     "SweepError",
     "Sweeps",
+    "TransferRule",
+    "TransferRuleFit",
     "lr_batch_rule",
     "prepare_sweeps",
     "simulate_isoflop_runs",
     "simulate_sweeps",
+    "simulate_transfer_sweeps",
+    "transfer",
 ]

@@ -123,3 +123,51 @@ def simulate_isoflop_runs(
             pd.DataFrame({"N": sizes, "D": tokens, "C": budget, "loss": loss, "N_opt": optimum})
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def simulate_transfer_sweeps(
+    sizes: Sequence[float],
+    exponent: float,
+    *,
+    size: str = "width",
+    hyperparameter: str = "lr",
+    optimum_at_smallest: float = 3e-3,
+    curvature: float = 0.3,
+    scatter: float = 0.05,
+    noise_sd: float = 0.001,
+    factors: Sequence[float] = tuple(2.0 ** (np.arange(-4, 5) / 2)),
+    random_seed: int | None = None,
+) -> pd.DataFrame:
+    """Sweeps of one hyperparameter at each size, whose optimum scales as size^``exponent``.
+
+    At each size the optimum is the rule's times log-normal ``scatter``; the grid of
+    ``factors`` around it has a random offset, so the optimum falls between grid points. The loss
+    is L₀(size)·exp(½(k·Δ)² + ε), Δ the log distance to the optimum, k = ``curvature``,
+    ε ~ N(0, ``noise_sd``²). Returns ``size``, ``hyperparameter``, ``loss``, the true optimum
+    ``<hyperparameter>_opt`` and ``N``, which a run table needs: for widths, that of a 12-layer
+    transformer (12 · 12 · width²); else 1e8 parameters.
+    """
+    rng = np.random.default_rng(random_seed)
+    sizes = np.asarray(sizes, dtype=float)
+    frames = []
+    for value in sizes:
+        rule = optimum_at_smallest * (value / sizes.min()) ** exponent
+        optimum = rule * np.exp(scatter * rng.standard_normal())
+        offset = np.exp(rng.uniform(-0.5, 0.5) * np.log(factors[1] / factors[0]))
+        grid = optimum * offset * np.asarray(factors)
+        delta = np.log(grid / optimum)
+        base = 3.0 * (value / sizes.min()) ** -0.1
+        loss = base * np.exp(0.5 * (curvature * delta) ** 2 + noise_sd * rng.normal(size=grid.size))
+        parameters = 144 * value**2 if size == "width" else 1e8
+        frames.append(
+            pd.DataFrame(
+                {
+                    size: value,
+                    hyperparameter: grid,
+                    "loss": loss,
+                    f"{hyperparameter}_opt": optimum,
+                    "N": parameters,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
