@@ -86,7 +86,8 @@ def test_load_dataset_lists_valid_names():
     assert isinstance(caught.value, UnknownDatasetError)
     assert str(caught.value) == (
         "unknown dataset 'chinchila'; valid names: "
-        "['chinchilla_epoch', 'gadre_overtraining', 'misfitting_li2025', 'porian2024', 'steplaw']"
+        "['chinchilla_epoch', 'gadre_overtraining', 'misfitting_li2025', 'muennighoff2023', "
+        "'parscale2025', 'porian2024', 'steplaw']"
     )
 
 

@@ -4,11 +4,13 @@ Nothing is bundled: each loader fetches the original file from its source, check
 and reads it into a ``RunTable``. Cite the papers named in a loader's docstring when you use it.
 """
 
+import ast
 import hashlib
 import json
 import lzma
 import os
 import pickle
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -107,6 +109,14 @@ def fetch(
             digest = _download(url, part)
         _verify(partial, url, sha256, digest, cached=False)
     return path
+
+
+def as_url(location: str | os.PathLike) -> str:
+    """``location`` as a URL: a local path becomes a ``file://`` URL, a URL stays as it is."""
+    text = str(location)
+    if urllib.parse.urlparse(text).scheme:
+        return text
+    return Path(text).expanduser().resolve().as_uri()
 
 
 def chinchilla_epoch(
@@ -294,9 +304,7 @@ def gadre_overtraining(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     folder = cache / "gadre_overtraining"
 
-    base = str(base_url)
-    if not urllib.parse.urlparse(base).scheme:
-        base = Path(base).expanduser().resolve().as_uri()
+    base = as_url(base_url)
 
     def read(relative: str) -> dict:
         url = base.rstrip("/") + "/" + relative
@@ -411,9 +419,7 @@ def steplaw(
     if architecture not in STEPLAW_FILES:
         raise ValueError(f"no steplaw sweeps {architecture!r}; valid: {sorted(STEPLAW_FILES)}")
     name, sha256 = STEPLAW_FILES[architecture]
-    base = str(base_url)
-    if not urllib.parse.urlparse(base).scheme:
-        base = Path(base).expanduser().resolve().as_uri()
+    base = as_url(base_url)
     path = fetch(base.rstrip("/") + "/" + name, sha256, cache_dir=cache_dir, filename=name)
     frame = pd.read_csv(path).rename(columns={"smooth loss": "smooth_loss"})
     if "seq_len" not in frame:
@@ -501,9 +507,7 @@ def porian2024(
        Discrepancies in Compute-Optimal Scaling of Language Models. NeurIPS 2024,
        arXiv:2406.19146. Data: github.com/formll/resolving-scaling-law-discrepancies (MIT).
     """
-    base = str(base_url)
-    if not urllib.parse.urlparse(base).scheme:
-        base = Path(base).expanduser().resolve().as_uri()
+    base = as_url(base_url)
     rows = []
     for name, sha256 in PORIAN2024_FILES.items():
         path = fetch(base.rstrip("/") + "/" + name, sha256, cache_dir=cache_dir, filename=name)
@@ -548,10 +552,191 @@ def _unpickle_frame(path: Path) -> pd.DataFrame:
         return _DataFrameUnpickler(file).load()
 
 
+MUENNIGHOFF2023_URL = (
+    "https://raw.githubusercontent.com/huggingface/datablations/"
+    "13701315b163f1c54642b94ad237b2699187c3ee/utils/parametric_fit.ipynb"
+)
+MUENNIGHOFF2023_SHA256 = "6c65d270e70c944a9ac90f5f1213a4584e1ff9d6d2781cd86900663f4ab17db9"
+MUENNIGHOFF2023_DATA_CELL = 25
+"""The notebook's cell "Custom data loading with outliers removed", whose dicts the fit reads."""
+MUENNIGHOFF2023_QUANTITY = r"\d+b|\db\d+|[1-9]\d\dm"
+"""A count in a run name: whole billions (``55b``), billions with decimals after one digit
+(``1b5``, ``1b25``) or hundreds of millions (``400m``). So ``1b51b5`` is 1.5B then 1.5B, and
+``1b5100m`` is 1.5B then 100M, as the notebook's own parser reads them."""
+MUENNIGHOFF2023_COUNTS = re.compile(
+    rf"(?P<tokens>{MUENNIGHOFF2023_QUANTITY})(?P<unique>{MUENNIGHOFF2023_QUANTITY})"
+)
+
+
+def muennighoff2023(
+    *,
+    url: str | os.PathLike = MUENNIGHOFF2023_URL,
+    cache_dir: Path | None = None,
+    include_excluded: bool = False,
+) -> RunTable:
+    """Final losses of the repeated-data runs of Muennighoff et al. (2023).
+
+    Models of 7.1M to 8.67B parameters trained on D = 0.1B to 900B tokens drawn from U = 0.1B to
+    178B unique tokens of C4, so up to 9,000 epochs. The authors' notebook ``parametric_fit.ipynb``
+    holds the final validation losses in dicts keyed by run names such as ``2b855b4b`` (2.8B
+    parameters, 55B tokens, 4B unique). The dicts are read with ``ast.literal_eval``; nothing in
+    the notebook is run. Runs the notebook lists with loss 0 ("models haven't finished training")
+    are left out. By default this returns the 182 runs of the published fit; with
+    ``include_excluded`` also the 12 runs on deduplicated data (names ending ``dedup``), which
+    the fit leaves out.
+
+    Parameters
+    ----------
+    url : str or path
+        Where to get ``utils/parametric_fit.ipynb``; by default the authors' repository at a
+        fixed commit. A local copy (path or ``file://`` URL) works too; its hash must match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+    include_excluded : bool
+        Whether to keep the deduplicated-data runs.
+
+    Returns
+    -------
+    RunTable
+        Columns ``run``, ``N``, ``D``, ``C`` (6·N·D, derived), ``loss``, then ``U`` (unique
+        tokens, the covariate of the ``data_constrained`` law), ``epochs`` (D/U),
+        ``deduplicated`` and ``used_in_fit`` (whether the published fit used the run).
+
+    References
+    ----------
+    .. [1] Muennighoff, N., Rush, A. M., Barak, B., et al. (2023). Scaling Data-Constrained
+       Language Models. NeurIPS 2023, arXiv:2305.16264. Data: github.com/huggingface/datablations
+       (Apache 2.0).
+    """
+    path = fetch(
+        as_url(url), MUENNIGHOFF2023_SHA256, cache_dir=cache_dir, filename="muennighoff2023.ipynb"
+    )
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    literals = _literal_assignments("".join(notebook["cells"][MUENNIGHOFF2023_DATA_CELL]["source"]))
+    rows = []
+    for run, loss in literals["NAMES_TO_VAL_LOSSES"].items():
+        if not loss:
+            continue  # the notebook's 0: "models haven't finished training"
+        size, tokens, unique = _muennighoff_counts(
+            run.removesuffix("dedup"), literals["PARAMS_MAP"], literals["TOKENS_MAP"]
+        )
+        deduplicated = run.endswith("dedup")
+        rows.append(
+            {
+                "run": run,
+                "N": size,
+                "D": tokens,
+                "loss": loss,
+                "U": unique,
+                "epochs": tokens / unique,
+                "deduplicated": deduplicated,
+                "used_in_fit": not deduplicated,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    runs = from_frame(frame, mapping={"run": "run", "N": "N", "D": "D"})
+    return runs if include_excluded else runs.filter(frame["used_in_fit"].to_numpy())
+
+
+def _muennighoff_counts(run: str, sizes: dict, counts: dict) -> tuple[float, float, float]:
+    """Parameters, tokens and unique tokens of a run name: size, then tokens, then unique tokens.
+
+    The size is the shortest prefix the notebook's ``PARAMS_MAP`` knows, as in its own parser.
+    A count is in ``TOKENS_MAP`` (in billions) or reads as billions with ``b`` for the point.
+    """
+    end = next(end for end in range(2, len(run)) if run[:end] in sizes)
+    match = MUENNIGHOFF2023_COUNTS.fullmatch(run[end:])
+    if match is None:
+        raise DatasetError(f"cannot read tokens and unique tokens from run name {run!r}")
+
+    def billions(count: str) -> float:
+        return counts[count] if count in counts else float(count.replace("b", ".").rstrip("."))
+
+    return sizes[run[:end]], billions(match["tokens"]) * 1e9, billions(match["unique"]) * 1e9
+
+
+PARSCALE2025_URL = (
+    "https://raw.githubusercontent.com/QwenLM/ParScale/"
+    "cd6acb48ba6d3b1f9715785ff0d212751210177d/parametric_fit.py"
+)
+PARSCALE2025_SHA256 = "48dd25731179e0e8f6f7d320a3d42e69f9721190c5a9a48cf30a73f1e72151d6"
+PARSCALE2025_LOSSES = {"stack_v2_python": "stack_loss", "pile": "pile_loss"}
+"""The script's list of losses for each pre-training corpus (Stack-V2 Python, the Pile)."""
+PARSCALE2025_STREAMS = (1, 2, 4, 8)
+"""P of each row of the script's lists; its ``p = [[1] * 6, ...]`` is not a literal."""
+
+
+def parscale2025(
+    *, url: str | os.PathLike = PARSCALE2025_URL, cache_dir: Path | None = None
+) -> RunTable:
+    """The 48 final losses of Chen et al. (2025), "Parallel Scaling Law for Language Models".
+
+    Six model sizes (536M to 4.4B non-embedding parameters) with P = 1, 2, 4 and 8 parallel
+    streams, pre-trained on Stack-V2 Python and on the Pile. The authors' fitting script
+    ``parametric_fit.py`` holds the numbers as lists, read here with ``ast.literal_eval``; nothing
+    in it is run. N grows slightly with P: the streams' prefixes and aggregation add parameters.
+
+    Parameters
+    ----------
+    url : str or path
+        Where to get ``parametric_fit.py``; by default the authors' repository at a fixed commit.
+        A local copy (path or ``file://`` URL) works too; its hash must match.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+
+    Returns
+    -------
+    RunTable
+        Columns ``run`` (``<corpus>/P=<P>/N=<N>``), ``N`` (non-embedding parameters), ``loss``,
+        then ``P`` (streams, the covariate of the ``parscale`` law) and ``corpus``
+        (``stack_v2_python`` or ``pile``).
+
+    References
+    ----------
+    .. [1] Chen, M., Hui, B., Cui, Z., et al. (2025). Parallel Scaling Law for Language Models.
+       arXiv:2505.10475. Data: github.com/QwenLM/ParScale (no licence stated).
+    """
+    path = fetch(as_url(url), PARSCALE2025_SHA256, cache_dir=cache_dir, filename="parscale2025.py")
+    literals = _literal_assignments(path.read_text(encoding="utf-8"))
+    rows = [
+        {
+            "run": f"{corpus}/P={streams}/N={size}",
+            "N": size,
+            "loss": loss,
+            "P": streams,
+            "corpus": corpus,
+        }
+        for corpus, name in PARSCALE2025_LOSSES.items()
+        for streams, sizes, losses in zip(
+            PARSCALE2025_STREAMS, literals["params"], literals[name], strict=True
+        )
+        for size, loss in zip(sizes, losses, strict=True)
+    ]
+    return from_frame(pd.DataFrame(rows), mapping={"run": "run", "N": "N"})
+
+
+def _literal_assignments(source: str) -> dict:
+    """``{name: value}`` of every assignment of a literal to a name in Python ``source``.
+
+    Values are read with ``ast.literal_eval``, so the source is parsed but never run; an
+    assignment of anything but a literal is passed over.
+    """
+    literals = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and [type(target) for target in node.targets] == [ast.Name]:
+            try:
+                literals[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return literals
+
+
 DATASETS = {
     "chinchilla_epoch": chinchilla_epoch,
     "gadre_overtraining": gadre_overtraining,
     "misfitting_li2025": misfitting_li2025,
+    "muennighoff2023": muennighoff2023,
+    "parscale2025": parscale2025,
     "porian2024": porian2024,
     "steplaw": steplaw,
 }
