@@ -57,6 +57,7 @@ def test_workbench_renders_inline(demo_runs):
         "Export",
         "PassUntil",
         "IsoFLOP",
+        "Transfer",
     ]
 
 
