@@ -4,6 +4,8 @@ one-line error, never another exception.
 Derandomized with no example database, so CI runs the same examples every time.
 """
 
+import builtins
+import contextlib
 import math
 import warnings
 
@@ -13,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.batch.spec import BatchSpec, SpecError, load_spec, parse_spec
+from workbench.laws.formula import MAX_DEPTH, FormulaError, FormulaLaw, parse, to_text
 from workbench.runs import (
     ImplausibleValueWarning,
     RunTable,
@@ -153,3 +156,110 @@ def test_any_spec_file_is_accepted_or_refused_naming_it(tmp_path, text):
     except SpecError as error:
         assert_one_line(error)
         assert "fuzzed.yaml" in str(error)
+
+
+FORMULA_TOKENS = st.sampled_from(
+    [
+        "N",
+        "D",
+        "C",
+        "E",
+        "A",
+        "alpha",
+        "exp",
+        "log",
+        "sqrt",
+        "min",
+        "max",
+        "(",
+        ")",
+        ",",
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "^",
+        "1",
+        "0.5",
+        "1e3",
+        "__import__",
+        "os",
+        ".",
+        "'",
+        "lambda",
+        ":",
+        "[",
+        "]",
+        "x_N",
+        "sigma",
+        "−",
+        "×",
+        "é",
+        "0x1F",
+        "1e999",
+        "_",
+        " ",
+        "\n",
+    ]
+)
+
+
+@contextlib.contextmanager
+def no_code_runs():
+    """Any use of eval, exec, compile, open or import while the formula is read fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a formula reached Python: {args[:1]!r}")
+
+    names = ("eval", "exec", "compile", "open", "__import__")
+    saved = {name: getattr(builtins, name) for name in names}
+    for name in names:
+        setattr(builtins, name, refuse)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(builtins, name, value)
+
+
+def assert_formula_read_or_refused(text: str) -> None:
+    """The text becomes a law whose curve evaluates, or a one-line FormulaError."""
+    try:
+        with no_code_runs():
+            law = FormulaLaw(text, covariates=())
+            tree = parse(text)
+            with np.errstate(all="ignore"):
+                x = {name: np.array([1e8, 3e9]) for name in law.covariates}
+                law.curve(x, {name: np.array([0.3, 2.0]) for name in law.parameters})
+    except FormulaError as error:
+        assert_one_line(error)
+        assert error.text == text
+    else:
+        assert parse(to_text(tree)) == tree
+        assert FormulaLaw(law.expression) == law
+
+
+@FUZZ
+@given(st.text(max_size=300))
+def test_any_text_is_a_formula_or_refused_in_one_line(text):
+    assert_formula_read_or_refused(text)
+
+
+@FUZZ
+@given(st.lists(FORMULA_TOKENS, max_size=60))
+def test_any_token_sequence_is_a_formula_or_refused_in_one_line(tokens):
+    assert_formula_read_or_refused("".join(tokens))
+
+
+@FUZZ
+@given(st.integers(0, 3000), st.sampled_from(["(", "-", "exp(", "N**", "-(", "min(N,"]))
+def test_deep_nesting_is_refused_not_a_recursion_error(depth, opening):
+    closing = ")" * opening.count("(")
+    text = opening * depth + "A*N" + closing * depth
+    try:
+        parse(text)
+    except FormulaError as error:
+        assert_one_line(error)
+    else:
+        assert depth <= MAX_DEPTH

@@ -3,7 +3,7 @@
 import panel as pn
 import param
 
-from workbench.app.common import StaleNote, plot_or_alert
+from workbench.app.common import StaleNote, markdown_literal, plot_or_alert
 from workbench.app.state import WorkbenchState
 from workbench.plots import (
     plot_calibration,
@@ -47,7 +47,8 @@ class ChecksView(pn.viewable.Viewer):
         # An auto fit is a mixture; its checks are those of the law with the largest weight.
         if self.state.ensemble is not None:
             self._shown_law.object = (
-                f"Checks of **{fit.law.label}**, the top-weighted law of the auto fit; the "
+                f"Checks of **{markdown_literal(fit.law.label)}**, the top-weighted law of the "
+                "auto fit; the "
                 "extrapolation calibration is the whole mixture's."
             )
         self._shown_law.visible = self.state.ensemble is not None

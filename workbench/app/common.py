@@ -2,6 +2,7 @@
 and the weights of an auto fit."""
 
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -60,6 +61,13 @@ def message_alert(alert_type: str) -> pn.pane.Alert:
 def error_alert() -> pn.pane.Alert:
     """A hidden red alert that ``show_error`` fills in."""
     return message_alert("danger")
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` escaped so that Markdown shows a formula law's label as written: its ``**`` and
+    ``*`` stay operators instead of turning into bold and italics. (Names hold ``_`` only within
+    words, where Markdown does not read it as emphasis.)"""
+    return re.sub(r"([\\`*])", r"\\\1", str(text))
 
 
 def show_error(alert: pn.pane.Alert, message: str = "") -> None:

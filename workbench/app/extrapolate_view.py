@@ -13,6 +13,7 @@ from workbench.app.common import (
     csv_download,
     ensemble_weights,
     error_alert,
+    markdown_literal,
     offer_csv,
     plot_or_alert,
     show_error,
@@ -273,7 +274,8 @@ class ExtrapolateView(pn.viewable.Viewer):
         )
         self._ensemble_note.object = (
             "Predictions are the mixture of these laws by their weights, with calibrated "
-            f"intervals; {drawn} **{self.state.fit.law.label}**, the law with the largest weight."
+            f"intervals; {drawn} **{markdown_literal(self.state.fit.law.label)}**, the law with "
+            "the largest weight."
         )
 
     @param.depends("compute_budgets", watch=True)

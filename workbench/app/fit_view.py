@@ -13,6 +13,7 @@ from workbench.app.common import (
     StaleNote,
     ensemble_weights,
     error_alert,
+    markdown_literal,
     plot_or_alert,
     show_error,
     show_table,
@@ -31,14 +32,26 @@ from workbench.backtesting import LawEnsemble, candidate_laws
 from workbench.backtesting.auto import AUTO
 from workbench.fitting import DEFAULT_SAMPLER, Diagnostics, FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, Prior, get_law
+from workbench.laws.formula import FormulaError
 from workbench.plots.theory import plot_theory
 from workbench.predict import calibration_of, theory_readout
 from workbench.predict.calibration import describe_calibration
 from workbench.runs import RunTableError
 
 DEFAULT_LAW = "chinchilla"
-LAW_OPTIONS = {"auto — stacked by leave-future-out": AUTO, **{name: name for name in LAWS}}
-"""The Law selector's labels and values: auto first, then every family by name."""
+FORMULA = "formula"
+LAW_OPTIONS = {
+    "auto — stacked by leave-future-out": AUTO,
+    **{name: name for name in LAWS},
+    "formula — write your own": FORMULA,
+}
+"""The Law selector's labels and values: auto first, then every family by name, then a formula
+the user writes."""
+DEFAULT_FORMULA = "E + A*N**-alpha + B*D**-beta"
+FORMULA_NOTE = (
+    "N, D and C are covariates, and so are the columns named below; every other name is a "
+    "parameter. Write + - * / and powers (** or ^), exp, log, sqrt, min and max."
+)
 AUTO_NOTE = (
     "**auto** fits every law the run table's columns allow, calibrates each by nested "
     "leave-future-out backtests, and predicts with their mixture, weighted by how well each "
@@ -60,7 +73,7 @@ def max_draws_from_environment() -> int:
 
 def takes_covariate(law_name: str) -> bool:
     """Whether a family is fitted in one covariate chosen by the user (``covariate=``)."""
-    return law_name != AUTO and "covariate" in get_law(law_name).options
+    return law_name not in (AUTO, FORMULA) and "covariate" in get_law(law_name).options
 
 
 def describe_ensemble(ensemble: LawEnsemble) -> str:
@@ -143,6 +156,12 @@ class FitView(pn.viewable.Viewer):
     covariate = param.Selector(
         default="C", objects=["N", "D", "C"], doc="Covariate of one-covariate families."
     )
+    formula = param.String(
+        default=DEFAULT_FORMULA, doc="The law written as a formula, when the law is formula."
+    )
+    formula_covariates = param.String(
+        default="", doc="Run-table columns the formula reads besides N, D and C, comma-separated."
+    )
     draws = param.Integer(
         default=DEFAULT_SAMPLER["draws"], bounds=(10, 1_000_000), doc="Posterior draws per chain."
     )
@@ -165,6 +184,17 @@ class FitView(pn.viewable.Viewer):
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
         self._covariate_select = pn.widgets.Select.from_param(
             self.param.covariate, label="Covariate"
+        )
+        self._formula_input = pn.widgets.TextInput.from_param(
+            self.param.formula, name="Formula", sizing_mode="stretch_width"
+        )
+        self._formula_covariates = pn.widgets.TextInput.from_param(
+            self.param.formula_covariates, name="Other covariates (columns)", width=220
+        )
+        self._formula_box = pn.Column(
+            pn.Row(self._formula_input, self._formula_covariates, sizing_mode="stretch_width"),
+            pn.pane.Markdown(FORMULA_NOTE),
+            sizing_mode="stretch_width",
         )
         self._formula = pn.pane.LaTeX("", renderer="katex", styles={"font-size": "1.2em"})
         self._reference = pn.pane.Markdown("")
@@ -213,21 +243,36 @@ class FitView(pn.viewable.Viewer):
 
     # -- law and priors --------------------------------------------------------------------
     def configured_law(self):
+        if self.law == FORMULA:
+            names = [name.strip() for name in self.formula_covariates.split(",") if name.strip()]
+            return get_law(FORMULA, expression=self.formula, covariates=tuple(names))
         options = {"covariate": self.covariate} if takes_covariate(self.law) else {}
         return get_law(self.law, **options)
 
-    @param.depends("law", "covariate", watch=True)
+    @param.depends("law", "covariate", "formula", "formula_covariates", watch=True)
     def _on_law(self):
         auto = self.law == AUTO
         self._covariate_select.visible = takes_covariate(self.law)
+        self._formula_box.visible = self.law == FORMULA
         self._law_details.visible = not auto
         self._auto_note.visible = auto
         if auto:
             return
-        law = self.configured_law()
+        try:
+            law = self.configured_law()
+        except FormulaError as error:
+            # One line in the tab's alert; the fit button says it again if pressed.
+            self._law_details.visible = False
+            self._formula_error = str(error)
+            show_error(self._alert, self._formula_error)
+            return
+        if self._alert.object == getattr(self, "_formula_error", None):
+            show_error(self._alert)
         self._formula.object = f"$${law.formula}$$"
-        self._reference.object = f"**{law.label}** · parameters {', '.join(law.parameters)} · " \
-            f"{law.reference}"  # fmt: skip
+        label = markdown_literal(law.label)
+        self._reference.object = (
+            f"**{label}** · parameters {', '.join(law.parameters)} · {law.reference}"
+        )
         self._default_rows = prior_rows(ScalingLawFit(law).effective_priors)
         self._priors.value = self._default_rows.copy()
         show_error(self._priors_alert)
@@ -317,13 +362,15 @@ class FitView(pn.viewable.Viewer):
             self.state.param.update(fit=top, ensemble=result, stale_fit="")
             self.controls.status = (
                 f"Fit finished: auto {how}: {describe_ensemble(result)}. The Checks tab and the "
-                f"table below show {top.law.label}, the top-weighted law; the Extrapolate tab "
-                "predicts with the mixture. " + describe_calibration(result.calibration_.summary())
+                f"table below show {markdown_literal(top.law.label)}, the top-weighted law; the "
+                "Extrapolate tab predicts with the mixture. "
+                + describe_calibration(result.calibration_.summary())
             )
         else:
             self.state.param.update(fit=result, ensemble=None, stale_fit="")
             calibration = describe_calibration(calibration_of(result).summary())
-            self.controls.status = f"Fit finished: {result.law.label} {how}. {calibration}"
+            label = markdown_literal(result.law.label)
+            self.controls.status = f"Fit finished: {label} {how}. {calibration}"
 
     def cancel(self, event=None) -> None:
         """Ask the running fit to stop; ``start_fit`` then reports it as cancelled."""
@@ -351,7 +398,9 @@ class FitView(pn.viewable.Viewer):
     def _on_fit_change(self):
         fit = self.state.fit
         if self.state.ensemble is not None:
-            self._shown_law.object = f"**{fit.law.label}**, the top-weighted law of the auto fit:"
+            self._shown_law.object = (
+                f"**{markdown_literal(fit.law.label)}**, the top-weighted law of the auto fit:"
+            )
         self._shown_law.visible = self.state.ensemble is not None
         if fit is None:
             self._badges.object = ""
@@ -380,6 +429,7 @@ class FitView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._law_select, self._covariate_select),
+            self._formula_box,
             self._auto_note,
             self._law_details,
             pn.pane.Markdown("**Sampler** (NUTS via nutpie)"),
@@ -413,13 +463,13 @@ def starting_status(job: FitJob | EnsembleJob) -> str:
     """What the fit about to run will do, and why it may take a while."""
     runs = len(job.runs)
     if isinstance(job, EnsembleJob):
-        laws = ", ".join(law.label for law in job.ensemble.laws)
+        laws = ", ".join(markdown_literal(law.label) for law in job.ensemble.laws)
         return (
             f"Fitting the {len(job.ensemble.laws)} laws these columns allow ({laws}) on {runs} "
             "runs, calibrating each by 3 nested backtests, then stacking them; a law fitted for "
             "the first time in this process is compiled first (about 10 s) ..."
         )
-    label = job.fit.law.label
+    label = markdown_literal(job.fit.law.label)
     return (
         f"Compiling the {label} model (first fit of this law in this process, about 10 s), then "
         "sampling ..."

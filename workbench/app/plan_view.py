@@ -4,7 +4,13 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.common import (
+    error_alert,
+    markdown_literal,
+    plot_or_alert,
+    show_error,
+    show_table,
+)
 from workbench.app.jobs import run_in_thread
 from workbench.app.state import WorkbenchState
 from workbench.plots import plot_run_plan
@@ -89,7 +95,7 @@ class PlanView(pn.viewable.Viewer):
         self._summary.object = (
             "No fit yet: fit a law on the Fit tab first."
             if fit is None
-            else f"Ready to plan for the {fit.law.label} fit: press **Plan**."
+            else f"Ready to plan for the {markdown_literal(fit.law.label)} fit: press **Plan**."
         )
 
     def plan(self):

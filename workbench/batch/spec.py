@@ -34,7 +34,8 @@ from pathlib import Path
 
 from workbench.fitting.structure import CHECKPOINT_POLICIES
 from workbench.intervals import resolve_ci_prob
-from workbench.laws import LAWS
+from workbench.laws import LAWS, get_law
+from workbench.laws.formula import FormulaError
 from workbench.laws.priors import priors_from_json, priors_to_json
 from workbench.runs import read_runs
 from workbench.runs.datasets import DATASETS, load_dataset
@@ -250,7 +251,12 @@ def _laws(raw) -> tuple[str, ...]:
     for name in laws:
         if not isinstance(name, str):
             raise SpecError(f"laws: {name!r} is not a law name; valid: {', '.join(sorted(LAWS))}")
-        if name not in LAWS:
+        if name.startswith("formula:"):
+            try:
+                get_law(name)
+            except FormulaError as error:
+                raise SpecError(f"laws: {error}") from None
+        elif name not in LAWS:
             raise SpecError(f"laws: unknown law {name!r}; valid: {', '.join(sorted(LAWS))}")
     if not laws or len(set(laws)) != len(laws):
         raise SpecError("laws: list each law once, and at least one")

@@ -61,10 +61,16 @@ def register(commands) -> None:
     fit.add_argument(
         "--law",
         required=True,
-        help="family name (see `workbench laws`), or auto: every family the columns allow, "
-        "stacked by leave-future-out",
+        help="family name (see `workbench laws`); auto: every family the columns allow, "
+        "stacked by leave-future-out; or formula:EXPRESSION, a law you write, such as "
+        "'formula:E + A*N**-alpha + B*D**-beta' (N, D and C are covariates, other names "
+        "parameters)",
     )
-    fit.add_argument("--covariate", choices=("N", "D", "C"), help="covariate of one-variable laws")
+    fit.add_argument(
+        "--covariate",
+        help="covariate of one-variable laws (N, D or C); with --law formula:..., the run-table "
+        "columns the formula reads besides N, D and C, comma-separated (e.g. P)",
+    )
     checkpoints_argument(
         fit,
         "final: last checkpoint of each run (default); run-effect: every checkpoint, "
@@ -171,8 +177,7 @@ def fit_command(arguments) -> int:
             )
             report = fit.report(arguments.ci_prob)
         else:
-            options = {"covariate": arguments.covariate} if arguments.covariate else {}
-            law = get_law(arguments.law, **options)
+            law = get_law(arguments.law, **law_options(arguments))
             fit = ScalingLawFit(law, likelihood=arguments.likelihood, sampler=sampler)
             fit.fit(
                 runs,
@@ -204,6 +209,20 @@ def fit_command(arguments) -> int:
             print(f"saved to {arguments.output}")
     print_warnings(caught)
     return 0
+
+
+def law_options(arguments) -> dict:
+    """``--covariate`` as the options of the law named by ``--law``."""
+    if not arguments.covariate:
+        return {}
+    if arguments.law.startswith("formula:"):
+        names = [name.strip() for name in arguments.covariate.split(",") if name.strip()]
+        return {"covariates": tuple(names)}
+    if arguments.covariate not in ("N", "D", "C"):
+        raise UsageError(
+            f"--covariate of a one-variable law is N, D or C, not {arguments.covariate!r}"
+        )
+    return {"covariate": arguments.covariate}
 
 
 class StderrProgress:

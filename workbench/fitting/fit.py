@@ -42,6 +42,7 @@ from workbench.fitting.structure import (
 from workbench.intervals import interval_names, resolve_ci_prob
 from workbench.laws import Prior, ScalingLaw, get_law
 from workbench.laws.base import centred_logs
+from workbench.laws.formula import FormulaLaw
 from workbench.laws.priors import is_positive, merge_priors, priors_from_json, priors_to_json
 from workbench.runs import RunTable, RunTableError, read_runs
 
@@ -83,6 +84,17 @@ class ScalingLawFit(BayesianFit):
         self.priors = priors
         self.likelihood = likelihood
         self.sampler = sampler
+
+    @classmethod
+    def from_formula(cls, formula: str, covariates=(), **options) -> "ScalingLawFit":
+        """A fit of a law written as a formula, e.g. ``"E + A*N**-alpha + B*D**-beta"``.
+
+        N, D and C are covariates, and so are the run-table columns named in ``covariates``;
+        every other name is a parameter. ``options`` are the constructor's (``priors``,
+        ``likelihood``, ``sampler``). See :mod:`workbench.laws.formula` for the grammar and
+        the default priors.
+        """
+        return cls(FormulaLaw(formula, covariates=covariates), **options)
 
     # -- configuration -------------------------------------------------------------------
     def likelihood_for(self, structure: Structure) -> str:

@@ -84,7 +84,7 @@ def model_data(
     Otherwise every observation enters with its covariates.
     """
     columns = design_columns(law, x, centres, structure, runs)
-    data = {"centre_y": np.asarray(centres["y"])}
+    data = {f"centre_{name}": np.asarray(centres[name]) for name in law.model_centres()}
     if not structure.run_effect:
         return data | columns | {"log_y": np.log(y)}
     first, point_index = design_points(list(columns.values()))
@@ -145,7 +145,7 @@ def build_model(
     """
     with pm.Model() as model:
         containers = {name: pm.Data(name, value) for name, value in data.items()}
-        centres = {"y": containers["centre_y"]}
+        centres = {name: containers[f"centre_{name}"] for name in law.model_centres()}
         if structure.groups:
             theta = _pooled_parameters(law, priors, len(structure.groups), containers)
         else:

@@ -115,6 +115,11 @@ class ScalingLaw:
             )
         return _numeric_allocation(self, params, compute, fixed)
 
+    def model_centres(self) -> tuple[str, ...]:
+        """The centres the model graph reads, each through a data container ``centre_<name>``:
+        the log-mean of the target, for laws whose covariates enter centred."""
+        return ("y",)
+
     def centres(self, x: Mapping[str, Array], y: Array) -> dict[str, float]:
         centres = {name: float(np.mean(np.log(x[name]))) for name in self.covariates}
         centres["y"] = float(np.mean(np.log(y)))
@@ -292,8 +297,21 @@ def get_law(law: "str | ScalingLaw", **options) -> ScalingLaw:
     """The family called ``law``, configured with ``options`` (for example ``covariate="N"``)."""
     if isinstance(law, ScalingLaw):
         return law.configure(**options)
+    if isinstance(law, str) and (law == "formula" or law.startswith("formula:")):
+        from workbench.laws.formula import FormulaLaw  # imports this module
+
+        expression = {"expression": law.removeprefix("formula:")} if law != "formula" else {}
+        try:
+            return FormulaLaw(**expression, **options)
+        except TypeError as error:
+            raise ValueError(
+                f"a formula law does not take options {sorted(options)}: {error}"
+            ) from None
     if law not in LAWS:
-        raise KeyError(f"unknown law {law!r}; valid names: {', '.join(sorted(LAWS))}")
+        raise KeyError(
+            f"unknown law {law!r}; valid names: {', '.join(sorted(LAWS))}, "
+            "or formula:<your formula>"
+        )
     try:
         return LAWS[law](**options)
     except TypeError as error:

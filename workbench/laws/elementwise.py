@@ -93,3 +93,7 @@ def stop_gradient(x):
     differentiating every iteration.
     """
     return disconnected_grad(x) if _symbolic(x) else x
+
+
+def sqrt(x):
+    return pt.sqrt(x) if _symbolic(x) else np.sqrt(x)
