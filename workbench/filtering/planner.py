@@ -43,6 +43,8 @@ def candidate_errors(
     """The error of every candidate (rows) at every budget (columns, in samples seen)."""
     budgets = check_budgets(parameters, budgets)
     candidates = default_candidates(parameters) if candidates is None else list(candidates)
+    if len(candidates) < 2:
+        raise ValueError("planning compares candidates: give at least two pools")
     errors = [utility_error(budgets, c, parameters.a, parameters.d) for c in candidates]
     return pd.DataFrame(
         errors, index=pd.Index([c.name for c in candidates], name="candidate"), columns=budgets
@@ -104,3 +106,25 @@ def crossovers(
             }
         )
     return pd.DataFrame(rows, columns=["budget", "before", "after", "error"])
+
+
+DEFAULT_RANGE = (1e7, 1e10)
+"""Budgets (samples seen) searched for crossovers unless told: from above the law's floor for
+the published a to 78 epochs of the largest published mixture."""
+
+
+def plan_report(
+    parameters: UtilityParameters,
+    budgets: Sequence[float],
+    budget_range: tuple[float, float] = DEFAULT_RANGE,
+) -> dict:
+    """JSON-ready: the best candidate at each budget and the crossovers within ``budget_range``."""
+    low, high = check_budgets(parameters, budget_range)
+    if not low < high:
+        raise ValueError(f"the budget range must run upwards, got {low:.3g} to {high:.3g}")
+    return {
+        "source": parameters.source,
+        "budget_range": [float(low), float(high)],
+        "best": best_by_budget(parameters, budgets).to_dict(orient="records"),
+        "crossovers": crossovers(parameters, low, high).to_dict(orient="records"),
+    }
