@@ -9,6 +9,7 @@ from workbench.app.compare_view import CompareView
 from workbench.app.data_view import DataView
 from workbench.app.export_view import ExportView
 from workbench.app.extrapolate_view import ExtrapolateView
+from workbench.app.filtering_view import FilteringView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
 from workbench.app.isoflop_view import IsoFlopView
@@ -30,6 +31,7 @@ VIEWS = [
     ("PassUntil", PassUntilView),
     ("IsoFLOP", IsoFlopView),
     ("Transfer", TransferView),
+    ("Filtering", FilteringView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from workbench.cli import (
     batching,
     comparing,
+    filtering,
     fitting,
     isoflop,
     passuntil,
@@ -20,7 +21,17 @@ from workbench.fitting import FitFileError
 from workbench.runs import RunTableError
 from workbench.runs.datasets import DatasetError
 
-COMMAND_MODULES = (fitting, passuntil, steplaw, isoflop, transfer, comparing, serving, batching)
+COMMAND_MODULES = (
+    fitting,
+    passuntil,
+    steplaw,
+    isoflop,
+    transfer,
+    filtering,
+    comparing,
+    serving,
+    batching,
+)
 
 
 def build_parser() -> Parser:

@@ -8,6 +8,7 @@ from workbench.plots.backtest import plot_backtest
 from workbench.plots.calibration import plot_calibration
 from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
 from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
+from workbench.plots.filtering import plot_filtering_frontier
 from workbench.plots.groups import plot_groups
 from workbench.plots.hyperparameters import plot_hyperparameter_law
 from workbench.plots.passuntil import plot_passuntil
@@ -21,6 +22,7 @@ __all__ = [
     "plot_comparison",
     "plot_compute_optimal",
     "plot_extrapolation",
+    "plot_filtering_frontier",
     "plot_groups",
     "plot_hyperparameter_law",
     "plot_loo_pit",
