@@ -13,6 +13,7 @@ from workbench.cli import (
     passuntil,
     serving,
     steplaw,
+    testtime,
     transfer,
 )
 from workbench.cli.arguments import Parser, UsageError
@@ -20,7 +21,17 @@ from workbench.fitting import FitFileError
 from workbench.runs import RunTableError
 from workbench.runs.datasets import DatasetError
 
-COMMAND_MODULES = (fitting, passuntil, steplaw, isoflop, transfer, comparing, serving, batching)
+COMMAND_MODULES = (
+    fitting,
+    passuntil,
+    steplaw,
+    isoflop,
+    transfer,
+    testtime,
+    comparing,
+    serving,
+    batching,
+)
 
 
 def build_parser() -> Parser:
