@@ -58,6 +58,7 @@ def test_workbench_renders_inline(demo_runs):
         "PassUntil",
         "IsoFLOP",
         "Transfer",
+        "Test-time",
     ]
 
 

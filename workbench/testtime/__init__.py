@@ -18,6 +18,7 @@ from workbench.testtime.law import (
     allocate,
     allocation_table,
     compare_allocations,
+    frontier,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "compare_allocations",
     "cost",
     "flops_cost",
+    "frontier",
     "kinetics_cost",
     "kinetics_terms",
     "simulate_accuracies",

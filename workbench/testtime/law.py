@@ -138,3 +138,13 @@ def compare_allocations(budget: float, law: Mapping[str, float] = ILLUSTRATIVE_L
             best["kinetics_cost"] = float(cost(*choice, **kinetics_options))
         result[model] = best
     return result
+
+
+def frontier(table: Sequence[Mapping]) -> dict[str, list[tuple[float, float]]]:
+    """Per model, the (cost, accuracy) points no cheaper choice of tokens and samples beats."""
+    by_model: dict[str, list[tuple[float, float]]] = {}
+    for row in sorted(table, key=lambda row: row["cost"]):
+        points = by_model.setdefault(row["model"], [])
+        if not points or row["accuracy"] > points[-1][1]:
+            points.append((row["cost"], row["accuracy"]))
+    return by_model
