@@ -45,7 +45,7 @@ def test_allocation_respects_the_budget_and_says_when_nothing_fits():
         allocate(1e16, {"intercept": 0.0, "size_slope": 1.0})
 
 
-def test_law_recovered_from_simulated_accuracies():
+def test_law_recovered_from_simulated_accuracies(tmp_path):
     results = simulate_accuracies(random_seed=2)
     fit = InferenceAccuracyFit().fit(results, random_seed=2)
     summary = fit.summary(ci_prob=0.9)
@@ -55,6 +55,9 @@ def test_law_recovered_from_simulated_accuracies():
     median = fit.law_median()
     assert np.isclose(median["token_slope"], ILLUSTRATIVE_LAW["token_slope"], atol=0.1)
     assert compare_allocations(1e15, median)["kinetics"]["model"] == "Qwen3-14B"
+    loaded = InferenceAccuracyFit.load(fit.save(tmp_path / "testtime.nc"))
+    assert loaded.law_median() == median
+    assert loaded.results_["solved"].tolist() == results["solved"].tolist()
 
 
 def test_results_are_checked():
