@@ -59,6 +59,7 @@ def test_workbench_renders_inline(demo_runs):
         "IsoFLOP",
         "Transfer",
         "Filtering",
+        "Test-time",
     ]
 
 

@@ -70,6 +70,14 @@ def markdown_literal(text: str) -> str:
     return re.sub(r"([\\`*])", r"\\\1", str(text))
 
 
+def number_inputs(viewer, labels: dict[str, str], width: int) -> list[pn.widgets.FloatInput]:
+    """A number box for each of ``viewer``'s parameters named in ``labels``, with its label."""
+    return [
+        pn.widgets.FloatInput.from_param(viewer.param[name], name=label, width=width)
+        for name, label in labels.items()
+    ]
+
+
 def show_error(alert: pn.pane.Alert, message: str = "") -> None:
     """Show ``message`` in ``alert``, or hide the alert when it is empty."""
     alert.param.update(object=message, visible=bool(message))

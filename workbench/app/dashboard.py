@@ -16,6 +16,7 @@ from workbench.app.isoflop_view import IsoFlopView
 from workbench.app.passuntil import PassUntilView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
+from workbench.app.testtime_view import InferenceBudgetView
 from workbench.app.transfer_view import TransferView
 from workbench.runs import RunTable, read_runs
 
@@ -32,6 +33,7 @@ VIEWS = [
     ("IsoFLOP", IsoFlopView),
     ("Transfer", TransferView),
     ("Filtering", FilteringView),
+    ("Test-time", InferenceBudgetView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""

@@ -5,7 +5,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, show_error, show_table
+from workbench.app.common import error_alert, number_inputs, show_error, show_table
 from workbench.app.state import WorkbenchState
 from workbench.hyperparameters.transfer import BATCH_RULES, TRANSFER_RULES, transfer
 
@@ -32,16 +32,17 @@ class TransferView(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self._inputs = pn.Row(
-            *(
-                pn.widgets.FloatInput.from_param(getattr(self.param, name), name=label, width=150)
-                for name, label in (
-                    ("proxy_width", "Proxy width"),
-                    ("proxy_batch", "Proxy batch size"),
-                    ("learning_rate", "Proxy learning rate"),
-                    ("weight_decay", "Proxy weight decay"),
-                    ("target_width", "Target width"),
-                    ("target_batch", "Target batch size"),
-                )
+            *number_inputs(
+                self,
+                {
+                    "proxy_width": "Proxy width",
+                    "proxy_batch": "Proxy batch size",
+                    "learning_rate": "Proxy learning rate",
+                    "weight_decay": "Proxy weight decay",
+                    "target_width": "Target width",
+                    "target_batch": "Target batch size",
+                },
+                width=150,
             ),
             pn.widgets.Select.from_param(self.param.optimizer, name="Optimizer", width=110),
         )

@@ -14,6 +14,7 @@ from workbench.cli import (
     passuntil,
     serving,
     steplaw,
+    testtime,
     transfer,
 )
 from workbench.cli.arguments import Parser, UsageError
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     isoflop,
     transfer,
     filtering,
+    testtime,
     comparing,
     serving,
     batching,

@@ -15,6 +15,7 @@ from workbench.plots.passuntil import plot_passuntil
 from workbench.plots.planning import plot_run_plan
 from workbench.plots.posterior import plot_pair, plot_posteriors
 from workbench.plots.runs import plot_runs
+from workbench.plots.testtime import plot_testtime_frontiers
 
 __all__ = [
     "plot_backtest",
@@ -33,4 +34,5 @@ __all__ = [
     "plot_residuals",
     "plot_run_plan",
     "plot_runs",
+    "plot_testtime_frontiers",
 ]
