@@ -4,10 +4,11 @@ from collections.abc import Mapping
 
 import holoviews as hv
 
-from workbench.plots.style import REFERENCE_COLOR, series_color, side_by_side
+from workbench.plots.style import REFERENCE_COLOR, readable_axes, series_color, side_by_side
 from workbench.testtime import COST_MODELS, ILLUSTRATIVE_LAW, allocation_table, frontier
 
 
+@readable_axes
 def plot_testtime_frontiers(
     law: Mapping[str, float] = ILLUSTRATIVE_LAW, *, budget: float | None = None, **options
 ) -> hv.Layout:
