@@ -22,7 +22,12 @@ import pandas as pd
 from workbench.fitting.base import priors_config
 from workbench.hyperparameters.fit import OptimaFit
 from workbench.hyperparameters.sweeps import SweepError, read_sweeps
-from workbench.intervals import interval_levels, interval_names, resolve_ci_prob
+from workbench.intervals import (
+    interval_levels,
+    interval_names,
+    resolve_ci_prob,
+    summarize_draws,
+)
 from workbench.laws import Prior, get_law
 
 ISOFLOP_WINDOW = 0.03
@@ -169,16 +174,14 @@ class IsoFlopFit(OptimaFit):
                 f"have {len(np.unique(budgets))}"
             )
         data = table.data.assign(**{BUDGET: budgets})
-        self.flops_per_parameter_token_ = flops_per_parameter_token(
-            table, self.model_size, self.compute
-        )
+        flops_per_nd = flops_per_parameter_token(table, self.model_size, self.compute)
         super().fit(
             dataclasses.replace(table, data=data),
             random_seed,
             progress=progress,
             cancel=cancel,
         )
-        self.idata_.attrs["flops_per_parameter_token"] = self.flops_per_parameter_token_
+        self.idata_.attrs["flops_per_parameter_token"] = flops_per_nd
         return self
 
     # -- results -------------------------------------------------------------------------
@@ -190,16 +193,11 @@ class IsoFlopFit(OptimaFit):
     def exponents(self, ci_prob: float | None = None) -> pd.DataFrame:
         """Median and central ``ci_prob`` interval of a (N_opt ∝ C^a) and b = 1 − a
         (D_opt ∝ C^b), one row each, indexed by ``a`` and ``b``."""
-        ci_prob = resolve_ci_prob(ci_prob)
-        low, high = interval_names(ci_prob)
-        tail = (1 - ci_prob) / 2
-        rows = {}
-        for name, draws in (("a", self.exponent_), ("b", 1 - self.exponent_)):
-            rows[name] = {
-                "median": float(np.median(draws)),
-                low: float(np.quantile(draws, tail)),
-                high: float(np.quantile(draws, 1 - tail)),
-            }
+        levels = [resolve_ci_prob(ci_prob)]
+        rows = {
+            name: {column: float(value) for column, value in summarize_draws(draws, levels).items()}
+            for name, draws in (("a", self.exponent_), ("b", 1 - self.exponent_))
+        }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("exponent")
 
     def predict(

@@ -22,7 +22,7 @@ import numpy as np
 from workbench.fitting.base import priors_config
 from workbench.hyperparameters.fit import OptimaFit
 from workbench.hyperparameters.sweeps import DEFAULT_WINDOW, SweepError
-from workbench.intervals import interval_names, resolve_ci_prob
+from workbench.intervals import interval_names, resolve_ci_prob, summarize_draws
 from workbench.laws import get_law
 
 
@@ -200,15 +200,10 @@ class TransferRuleFit(OptimaFit):
         """p's median and central ``ci_prob`` interval and, for the rule given, ``agreement``:
         whether the rule's exponent lies inside the interval, or says which way the data differ."""
         ci_prob = resolve_ci_prob(ci_prob)
-        draws = self.exponent_
-        tail = (1 - ci_prob) / 2
         low, high = interval_names(ci_prob)
-        result = {
-            "hyperparameter": self.hyperparameter,
-            "size": self.size,
-            "median": float(np.median(draws)),
-            low: float(np.quantile(draws, tail)),
-            high: float(np.quantile(draws, 1 - tail)),
+        summary = summarize_draws(self.exponent_, [ci_prob])
+        result = {"hyperparameter": self.hyperparameter, "size": self.size} | {
+            column: float(value) for column, value in summary.items()
         }
         if self.rule is not None:
             rule = TRANSFER_RULES[self.rule]

@@ -12,7 +12,7 @@ A read-out, not a fit: the numbers are the fitted exponents' posterior, transfor
 import numpy as np
 import pandas as pd
 
-from workbench.intervals import interval_names, percent, resolve_ci_prob
+from workbench.intervals import interval_names, percent, resolve_ci_prob, summarize_draws
 
 VARIANCE_LIMITED = 1.0
 """Bahri et al.'s exponent of the variance-limited regime."""
@@ -51,12 +51,11 @@ def theory_readout(fit, ci_prob: float | None = None) -> pd.DataFrame:
 
 
 def summarize(name: str, values: np.ndarray, ci_prob: float) -> dict[str, float]:
-    low, high = interval_names(ci_prob, name)
-    tail = (1 - ci_prob) / 2
+    """:func:`workbench.intervals.summarize_draws` of one quantity, its columns named after it."""
+    columns = summarize_draws(values, [ci_prob])
     return {
-        name: float(np.median(values)),
-        low: float(np.quantile(values, tail)),
-        high: float(np.quantile(values, 1 - tail)),
+        (name if column == "median" else f"{name}_{column}"): float(value)
+        for column, value in columns.items()
     }
 
 
