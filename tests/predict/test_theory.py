@@ -82,3 +82,12 @@ def test_plot_shows_each_exponent_with_both_theories_in_range():
     low, high = plot.opts.get().kwargs["ylim"]
     assert low == 0 and high > 1
     assert "80 % intervals" in plot.opts.get().kwargs["title"]
+
+
+def test_a_grouped_laws_draws_are_pooled_across_groups():
+    # A grouped fit's draws carry one column per group.
+    alpha = np.column_stack([normal_draws(0.3, 0.01), normal_draws(0.4, 0.01, seed=1)])
+    fit = DrawsOf("power_law", E=np.ones((4000, 2)), A=np.ones((4000, 2)), alpha=alpha)
+    (row,) = theory_readout(fit, ci_prob=0.9).to_dict(orient="records")
+    assert row["exponent"] == pytest.approx(np.median(alpha))
+    assert row["exponent_ci_high_90"] == pytest.approx(np.quantile(alpha, 0.95))

@@ -51,8 +51,11 @@ def theory_readout(fit, ci_prob: float | None = None) -> pd.DataFrame:
 
 
 def summarize(name: str, values: np.ndarray, ci_prob: float) -> dict[str, float]:
-    """:func:`workbench.intervals.summarize_draws` of one quantity, its columns named after it."""
-    columns = summarize_draws(values, [ci_prob])
+    """:func:`workbench.intervals.summarize_draws` of one quantity, its columns named after it.
+
+    A grouped law's draws (one column per group) are pooled, so the read-out is of the whole table.
+    """
+    columns = summarize_draws(np.ravel(values), [ci_prob])
     return {
         (name if column == "median" else f"{name}_{column}"): float(value)
         for column, value in columns.items()
