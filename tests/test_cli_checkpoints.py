@@ -77,12 +77,9 @@ def test_grouped_fit_reports_each_groups_parameters(capsys, tmp_path):
     )
     path = tmp_path / "runs.csv"
     frame.drop(columns=["C"]).to_csv(path, index=False)
-    report = run_json(
-        capsys,
-        # Calibrating grouped fits has its own tests (tests/predict/test_calibration.py).
-        ["fit", str(path), "--law", "chinchilla", "--groups", "recipe", "--no-calibrate", "--json"]
-        + FAST,
-    )
+    # Calibrating grouped fits has its own tests (tests/predict/test_calibration.py).
+    command = ["fit", str(path), "--law", "chinchilla", "--groups", "recipe", "--no-calibrate"]
+    report = run_json(capsys, [*command, "--json", *FAST])
     assert report["groups"] == ["a", "b"]
     assert {"alpha[a]", "alpha[b]", "E[a]", "E[b]"} <= set(report["params"])
 
