@@ -53,12 +53,19 @@ def test_committed_notebook_has_no_outputs(path):
             assert cell.execution_count is None, f"{path.name} cell {index} has a count"
 
 
+@pytest.fixture(scope="module")
+def notebook_cache(tmp_path_factory):
+    """One cache for every notebook: a model compiled in one notebook loads in the next, and
+    public data copied in stays out of the user's own cache."""
+    return tmp_path_factory.mktemp("notebook-cache")
+
+
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.name)
-def test_notebook_runs_top_to_bottom(path, request, monkeypatch, tmp_path):
+def test_notebook_runs_top_to_bottom(path, request, monkeypatch, tmp_path, notebook_cache):
     if path.name in NEEDS_SHARED_DATA:
         monkeypatch.setenv(SHARED_DATA_VARIABLE, str(request.getfixturevalue("shared_data")))
     monkeypatch.setenv(DRAWS_VARIABLE, TUTORIAL_DRAWS)
-    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(notebook_cache))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,

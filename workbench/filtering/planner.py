@@ -45,7 +45,7 @@ def candidate_errors(
     candidates = default_candidates(parameters) if candidates is None else list(candidates)
     if len(candidates) < 2:
         raise ValueError("planning compares candidates: give at least two pools")
-    errors = [utility_error(budgets, c, parameters.a, parameters.d) for c in candidates]
+    errors = np.stack([utility_error(budgets, c, parameters.a, parameters.d) for c in candidates])
     return pd.DataFrame(
         errors, index=pd.Index([c.name for c in candidates], name="candidate"), columns=budgets
     )

@@ -171,17 +171,19 @@ def utility_error(samples_seen, candidate: Candidate, a: float, d: float) -> np.
     ``candidate`` (any shape of positive sample counts)."""
     samples = np.asarray(samples_seen, dtype=float)
     per_epoch = candidate.samples_per_epoch
-    last_epoch = np.floor(samples / per_epoch)
-    epochs = np.arange(int(last_epoch.max(initial=0)) + 1, dtype=float)
+    last = np.floor(samples / per_epoch).astype(int)
+    epochs = np.arange(last.max(initial=0) + 1, dtype=float)
     exponents = candidate.decayed_exponents(epochs)
-    scaled = samples[..., None]
-    seen = a * np.minimum(per_epoch * (epochs + 1), scaled) / SAMPLES_NORMALIZER
-    before = a * per_epoch * epochs / SAMPLES_NORMALIZER
-    first = d + seen[..., 0] ** exponents[0]
-    # Epochs past the last one touched contribute a factor of one.
-    touched = (epochs >= 1) & (epochs <= last_epoch[..., None])
-    growth = np.where(touched, seen / np.where(epochs >= 1, before, 1.0), 1.0)
-    return first * np.prod(growth**exponents, axis=-1)
+    first = d + (a * np.minimum(per_epoch, samples) / SAMPLES_NORMALIZER) ** exponents[0]
+    # Epoch k ≥ 1 multiplies by (seen after it / seen before it)^exponent: a whole epoch by
+    # ((k + 1)/k)^exponent whatever n is, the last, partial one by (n/(k·per_epoch))^exponent.
+    # Summing the whole epochs' logs once keeps this linear in budgets plus epochs.
+    whole = exponents[1:] * np.log1p(1 / epochs[1:])
+    before_last = np.concatenate([[0.0], np.cumsum(whole)])[np.maximum(last - 1, 0)]
+    partial = np.where(
+        last >= 1, exponents[last] * np.log(samples / (np.maximum(last, 1) * per_epoch)), 0.0
+    )
+    return first * np.exp(before_last + partial)
 
 
 def default_candidates(parameters: UtilityParameters) -> list[Candidate]:
