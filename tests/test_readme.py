@@ -7,9 +7,11 @@ The blocks run in the README's order in one temporary folder, with real sampling
 - each ``bash`` line runs as a command, except those in ``SKIPPED``.
 
 The README's commands also read the reader's own PassUntil logs (``logs.csv``), sweeps
-(``sweeps.csv``) and IsoFLOP runs (``isoflop.csv``); the test simulates small ones.
+(``sweeps.csv``) and IsoFLOP runs (``isoflop.csv``); the test simulates small ones. The public
+table ``workbench observational`` downloads comes from the local copy, through the cache.
 """
 
+import os
 import re
 import shlex
 import subprocess
@@ -23,9 +25,11 @@ from project_files import REPO
 from workbench.emergence import InstanceLaw, simulate_passuntil
 from workbench.hyperparameters import simulate_isoflop_runs, simulate_sweeps
 from workbench.laws import LAWS, law_table
+from workbench.runs.datasets import ruan2024
 from workbench.runs.schema import ROLE_ALIASES, normalize_name
 
 README = REPO / "README.md"
+SHARED_DATA = Path(os.environ.get("WORKBENCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 SCREENSHOT = REPO / "docs" / "dashboard.png"
 SCREENSHOT_MAX_BYTES = 300_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,6 +80,13 @@ def run_bash_block(source: str, line: int, skipped: set) -> None:
 @pytest.mark.sampling
 def test_every_code_block_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    raw = SHARED_DATA / "obsscaling_ruan2024" / "raw"
+    if raw.is_dir():
+        ruan2024(url=raw / "base_llm_benchmark_eval.csv", constants_url=raw / "constants.py")
+    else:
+        # A fresh clone without the local copies, and offline: nothing to read the table from.
+        monkeypatch.setitem(SKIPPED, ("workbench", "observational"), "needs the public table")
     logs = simulate_passuntil(PASSUNTIL_LAW, np.geomspace(1e8, 1e10, 5), 20, 1000, 3)
     logs.frame.to_csv("logs.csv", index=False)
     settings = [(N, ratio * N) for N in (1e8, 3e8, 1e9) for ratio in (20, 100)]

@@ -13,6 +13,7 @@ from workbench.app.filtering_view import FilteringView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
 from workbench.app.isoflop_view import IsoFlopView
+from workbench.app.observational_view import ObservationalView
 from workbench.app.passuntil import PassUntilView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
@@ -34,6 +35,7 @@ VIEWS = [
     ("Transfer", TransferView),
     ("Filtering", FilteringView),
     ("Test-time", InferenceBudgetView),
+    ("Observational", ObservationalView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""

@@ -7,6 +7,7 @@ They never display or save anything, and they do not load a plotting extension: 
 from workbench.plots.backtest import plot_backtest
 from workbench.plots.calibration import plot_calibration
 from workbench.plots.checks import plot_loo_pit, plot_ppc, plot_residuals
+from workbench.plots.downstream import plot_family_curves, plot_holdout_predictions
 from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal, plot_extrapolation
 from workbench.plots.filtering import plot_filtering_frontier
 from workbench.plots.groups import plot_groups
@@ -23,8 +24,10 @@ __all__ = [
     "plot_comparison",
     "plot_compute_optimal",
     "plot_extrapolation",
+    "plot_family_curves",
     "plot_filtering_frontier",
     "plot_groups",
+    "plot_holdout_predictions",
     "plot_hyperparameter_law",
     "plot_loo_pit",
     "plot_pair",

@@ -14,6 +14,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -722,13 +723,112 @@ def _literal_assignments(source: str) -> dict:
     assignment of anything but a literal is passed over.
     """
     literals = {}
-    for node in ast.walk(ast.parse(source)):
+    with warnings.catch_warnings():
+        # Someone else's source: its invalid escapes such as "\\d" in a plain string are not ours.
+        warnings.simplefilter("ignore", SyntaxWarning)
+        tree = ast.parse(source)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and [type(target) for target in node.targets] == [ast.Name]:
             try:
                 literals[node.targets[0].id] = ast.literal_eval(node.value)
             except ValueError:
                 continue
     return literals
+
+
+RUAN2024_URL = (
+    "https://raw.githubusercontent.com/ryoungj/ObsScaling/"
+    "4d6e1e43fd2635d04654aa77d1df9d5266ea0382/eval_results/base_llm_benchmark_eval.csv"
+)
+RUAN2024_SHA256 = "511996815735a4c46251dc585dcc525e370d148201f86561e6f927f9df2d0db8"
+RUAN2024_CONSTANTS_URL = (
+    "https://raw.githubusercontent.com/ryoungj/ObsScaling/"
+    "4d6e1e43fd2635d04654aa77d1df9d5266ea0382/utils/constants.py"
+)
+RUAN2024_CONSTANTS_SHA256 = "cd05e897acbeb02e74712a2a907b2913b7cc39533150532cd791aeea2d09a9d8"
+RUAN2024_BENCHMARKS = (
+    "MMLU",
+    "ARC-C",
+    "HellaSwag",
+    "Winograd",
+    "TruthfulQA",
+    "GSM8K",
+    "XWinograd",
+    "HumanEval",
+)
+RUAN2024_COLUMNS = {
+    "Model": "model",
+    "Model Family": "family",
+    "Model Size (B)": "parameters",
+    "Pretraining Data Size (T)": "tokens",
+    "FLOPs (1E21)": "flops",
+}
+"""The authors' column names of the metadata, and ours; the benchmarks keep their names."""
+RUAN2024_UNITS = {"parameters": 1e9, "tokens": 1e12, "flops": 1e21}
+
+
+def ruan2024(
+    *,
+    url: str | os.PathLike = RUAN2024_URL,
+    constants_url: str | os.PathLike = RUAN2024_CONSTANTS_URL,
+    cache_dir: Path | None = None,
+) -> pd.DataFrame:
+    """Benchmark scores of 148 public base models from Ruan et al. (2024), "Observational Scaling
+    Laws".
+
+    Eight few-shot accuracies (MMLU, ARC-C, HellaSwag, Winograd, TruthfulQA, GSM8K, XWinograd,
+    HumanEval) of models from 47 families, with each model's parameters, pre-training tokens and
+    training compute 6·N·D, where the authors could find them. The 20 models of the authors'
+    ``PREREGISTERED_BASE_MODEL_MAP`` (in ``utils/constants.py``, read with ``ast.literal_eval``,
+    never run) were released after the paper and predicted before they were evaluated. Values are
+    the authors'; note that their BTLM-3B row gives 627 trillion tokens (627 billion, per its
+    model card), so 1.1e25 FLOPs.
+
+    Parameters
+    ----------
+    url : str or path
+        Where to get ``eval_results/base_llm_benchmark_eval.csv``; by default the authors'
+        repository at a fixed commit. A local copy (path or ``file://`` URL) works too; its hash
+        must match.
+    constants_url : str or path
+        Where to get ``utils/constants.py``, likewise.
+    cache_dir : Path, optional
+        Download cache, see :func:`fetch`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``model`` (its Hugging Face id), ``family``, ``parameters``,
+        ``tokens`` and ``flops`` (NaN where undisclosed), one column of accuracies in [0, 1]
+        per benchmark (NaN where not evaluated) and ``is_preregistered``.
+
+    References
+    ----------
+    .. [1] Ruan, Y., Maddison, C. J., Hashimoto, T. (2024). Observational Scaling Laws and the
+       Predictability of Language Model Performance. NeurIPS 2024, arXiv:2405.10938. Data:
+       github.com/ryoungj/ObsScaling (Apache 2.0).
+    """
+    scores = fetch(as_url(url), RUAN2024_SHA256, cache_dir=cache_dir, filename="ruan2024.csv")
+    constants = fetch(
+        as_url(constants_url),
+        RUAN2024_CONSTANTS_SHA256,
+        cache_dir=cache_dir,
+        filename="ruan2024_constants.py",
+    )
+    frame = pd.read_csv(scores)
+    missing = [name for name in [*RUAN2024_COLUMNS, *RUAN2024_BENCHMARKS] if name not in frame]
+    if missing:
+        raise DatasetError(f"{url} lacks the columns {', '.join(missing)}")
+    frame = frame[[*RUAN2024_COLUMNS, *RUAN2024_BENCHMARKS]].rename(columns=RUAN2024_COLUMNS)
+    for column, unit in RUAN2024_UNITS.items():
+        frame[column] = frame[column].astype(float) * unit
+    literals = _literal_assignments(constants.read_text(encoding="utf-8"))
+    preregistered = set(literals["PREREGISTERED_BASE_MODEL_MAP"])
+    unknown = sorted(preregistered - set(frame["model"]))
+    if unknown:
+        raise DatasetError(f"pre-registered models missing from {url}: {', '.join(unknown)}")
+    frame["is_preregistered"] = frame["model"].isin(preregistered)
+    return frame
 
 
 DATASETS = {
