@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from project_files import REPO
 
 from workbench.fitting import ScalingLawFit, kernels
@@ -45,6 +46,7 @@ def fit_in_new_process(cache, warmth: str) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
+@pytest.mark.sampling
 def test_a_fit_from_the_disk_cache_draws_what_a_fresh_compile_draws(tmp_path):
     fresh = fit_in_new_process(tmp_path, "cold")
     assert list((tmp_path / "kernels").glob("*.json"))
