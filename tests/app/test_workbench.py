@@ -60,6 +60,7 @@ def test_workbench_renders_inline(demo_runs):
         "Transfer",
         "Filtering",
         "Test-time",
+        "Per-choice",
     ]
 
 

@@ -14,6 +14,7 @@ from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
 from workbench.app.isoflop_view import IsoFlopView
 from workbench.app.passuntil import PassUntilView
+from workbench.app.perchoice_view import PerChoiceView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 from workbench.app.testtime_view import InferenceBudgetView
@@ -34,6 +35,7 @@ VIEWS = [
     ("Transfer", TransferView),
     ("Filtering", FilteringView),
     ("Test-time", InferenceBudgetView),
+    ("Per-choice", PerChoiceView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""
