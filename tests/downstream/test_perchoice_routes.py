@@ -2,10 +2,9 @@
 the correct answer with scale (no public per-choice data was found): fitted on the lower 60 % of
 log compute, judged on the five larger models.
 
-Measured (seed: per-choice / direct mean absolute error; per-choice / direct held-out models
-inside the 90 % interval): 0: 0.011 / 0.091, 5/5 / 3/5; 1: 0.016 / 0.119, 3/5 / 2/5; 3: 0.018 /
-0.100, 5/5 / 3/5; 4: 0.018 / 0.110, 4/5 / 3/5. In every seed 0-7 the direct law's interval misses
-the largest model and the per-choice one covers it.
+Measured on seeds 0-7 (per-choice / direct): mean absolute error 0.011-0.022 / 0.066-0.142
+(seed 0: 0.011 / 0.090); held-out models inside the 90 % interval 33 / 24 of 40 (seed 0: 5 / 3
+of 5); the largest model inside it in 8 / 0 of 8 seeds. R-hat ≤ 1.007, no divergences.
 """
 
 import numpy as np
