@@ -78,3 +78,12 @@ def pytest_runtest_makereport(item, call):
         reason = "Skipped: fast tier: samples with NUTS"
         report.longrepr = (str(item.path), item.location[1], reason)
     return report
+
+
+@pytest.fixture(scope="session")
+def perchoice_comparison():
+    """Both routes fitted on the lower 60 % of the simulated ladder's log compute (seed 0),
+    shared by the per-choice tests of the library, the plots and the dashboard."""
+    from workbench.downstream import compare_routes, simulate_choice_logs
+
+    return compare_routes(simulate_choice_logs(random_seed=0), random_seed=0)

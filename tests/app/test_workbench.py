@@ -61,6 +61,7 @@ def test_workbench_renders_inline(demo_runs):
         "Filtering",
         "Test-time",
         "Observational",
+        "Per-choice",
     ]
 
 

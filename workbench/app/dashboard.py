@@ -15,6 +15,7 @@ from workbench.app.groups_view import GroupsView
 from workbench.app.isoflop_view import IsoFlopView
 from workbench.app.observational_view import ObservationalView
 from workbench.app.passuntil import PassUntilView
+from workbench.app.perchoice_view import PerChoiceView
 from workbench.app.plan_view import PlanView
 from workbench.app.state import WorkbenchState
 from workbench.app.testtime_view import InferenceBudgetView
@@ -36,6 +37,7 @@ VIEWS = [
     ("Filtering", FilteringView),
     ("Test-time", InferenceBudgetView),
     ("Observational", ObservationalView),
+    ("Per-choice", PerChoiceView),
 ]
 """Tab title and view class, in order. A new view is one more entry: a ``pn.viewable.Viewer``
 whose constructor takes ``state=`` (a ``WorkbenchState``)."""

@@ -13,14 +13,17 @@ from workbench.plots.filtering import plot_filtering_frontier
 from workbench.plots.groups import plot_groups
 from workbench.plots.hyperparameters import plot_hyperparameter_law
 from workbench.plots.passuntil import plot_passuntil
+from workbench.plots.perchoice import plot_accuracy_routes, plot_choice_masses
 from workbench.plots.planning import plot_run_plan
 from workbench.plots.posterior import plot_pair, plot_posteriors
 from workbench.plots.runs import plot_runs
 from workbench.plots.testtime import plot_testtime_frontiers
 
 __all__ = [
+    "plot_accuracy_routes",
     "plot_backtest",
     "plot_calibration",
+    "plot_choice_masses",
     "plot_comparison",
     "plot_compute_optimal",
     "plot_extrapolation",
