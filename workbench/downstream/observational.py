@@ -22,7 +22,6 @@ References
    Predictability of Language Model Performance. NeurIPS 2024, arXiv:2405.10938.
 """
 
-import json
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -32,7 +31,6 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-import workbench
 from workbench.downstream.capabilities import (
     CHANCE_FLOORS,
     benchmark_score,
@@ -47,8 +45,7 @@ from workbench.downstream.capabilities import (
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.intervals import resolve_ci_prob, summarize_draws
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 
@@ -163,34 +160,24 @@ class ObservationalScalingFit(BayesianFit):
             lambda: build_model(data, priors, len(families), self.components, self.family_slopes),
             data,
         )
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         coords = {
             "family": families,
             "benchmark": benchmarks,
             "capability": benchmarks[: self.components],
         }
-        posterior = trace.posterior.to_dataset().assign_coords(coords)
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": posterior,
-                "sample_stats": trace.sample_stats.to_dataset(),
-                "observed_data": xr.Dataset({"score": ("observation", data["observed"])}),
-            }
-        )
-        tree.attrs = {
-            "workbench_version": workbench.__version__,
-            "model": self.name,
-            "priors": priors_to_json(priors),
-            "sampler": json.dumps(options, sort_keys=True),
-            "random_seed": seed,
-            "n_models": len(frame),
-            "dropped_without_flops": dropped,
-        }
         self.scores_ = frame
-        self.idata_ = tree
-        warn_if_untrustworthy(self.diagnostics(), self.name)
-        return self
+        return self.keep_sample(
+            trace,
+            priors,
+            options,
+            seed,
+            posterior=trace.posterior.to_dataset().assign_coords(coords),
+            groups={"observed_data": xr.Dataset({"score": ("observation", data["observed"])})},
+            n_models=len(frame),
+            dropped_without_flops=dropped,
+        )
 
     def input_table(self) -> pd.DataFrame:
         return self.scores_

@@ -10,7 +10,6 @@ binomial in the items.
 """
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Event
@@ -23,7 +22,6 @@ import pytensor.tensor as pt
 import xarray as xr
 from pytensor.tensor.linalg import solve_triangular
 
-import workbench
 from workbench.downstream.perchoice import (
     LAWS,
     accuracy_of,
@@ -38,8 +36,7 @@ from workbench.emergence import SigmoidScoreFit, TaskScores
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.intervals import interval_names, resolve_ci_prob, summarize_draws, summary_table
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 
@@ -116,27 +113,17 @@ class PerChoiceFit(BayesianFit):
             lambda: build_model(data, priors),
             data,
         )
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         self.logs_ = logs
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": trace.posterior.to_dataset(),
-                "sample_stats": trace.sample_stats.to_dataset(),
-                "constant_data": xr.Dataset({"C": ("model", logs.compute)}),
-            }
+        return self.keep_sample(
+            trace,
+            priors,
+            options,
+            seed,
+            groups={"constant_data": xr.Dataset({"C": ("model", logs.compute)})},
+            centre_log10_C=centre,
         )
-        tree.attrs = {
-            "workbench_version": workbench.__version__,
-            "model": self.name,
-            "priors": priors_to_json(priors),
-            "centre_log10_C": centre,
-            "sampler": json.dumps(options, sort_keys=True),
-            "random_seed": seed,
-        }
-        self.idata_ = tree
-        warn_if_untrustworthy(self.diagnostics(), self.name)
-        return self
 
     def input_table(self) -> pd.DataFrame:
         logs = self.logs_

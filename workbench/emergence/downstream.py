@@ -21,7 +21,6 @@ Wei et al. (2022), "Emergent Abilities of Large Language Models", arXiv:2206.076
 Biderman et al. (2023), "Pythia", arXiv:2304.01373 (the real-data tests).
 """
 
-import json
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -30,13 +29,11 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-import workbench
 from workbench.emergence.logs import TaskScores, read_task_scores
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.intervals import interval_levels, summary_table
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.runs import parse_quantity
@@ -116,30 +113,22 @@ class SigmoidScoreFit(BayesianFit):
         if binomial:
             data["n_items"] = scores.n_items
         compiled = self._compiled(priors, binomial, data)
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options)
         self.scores_ = scores
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": trace.posterior.to_dataset(),
-                "sample_stats": trace.sample_stats.to_dataset(),
+        return self.keep_sample(
+            trace,
+            priors,
+            options,
+            seed,
+            groups={
                 "observed_data": xr.Dataset({"score": ("obs", scores.score)}),
                 "constant_data": xr.Dataset({"N": ("obs", scores.N)}),
-            }
+            },
+            likelihood="binomial" if binomial else "normal",
+            chance=float(self.chance),
+            centre_log_N=centre,
         )
-        tree.attrs = {
-            "workbench_version": workbench.__version__,
-            "model": self.name,
-            "priors": priors_to_json(priors),
-            "likelihood": "binomial" if binomial else "normal",
-            "chance": float(self.chance),
-            "centre_log_N": centre,
-            "sampler": json.dumps(options, sort_keys=True),
-            "random_seed": seed,
-        }
-        self.idata_ = tree
-        warn_if_untrustworthy(self.diagnostics(), self.name)
-        return self
 
     def _compiled(self, priors, binomial: bool, data):
         def build():

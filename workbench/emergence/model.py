@@ -36,7 +36,7 @@ from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
 from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 
 # The circuits of a bent task law hand over within about ±0.1 in ln N (10 % in N). A hard hinge
@@ -156,7 +156,7 @@ class PassCountFit(BayesianFit):
         centre = float(np.mean(np.log(logs.sizes)))
         data = self.data(logs, centre)
         compiled = self._compiled(priors, data, logs)
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         start = time.perf_counter()
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         elapsed = time.perf_counter() - start

@@ -13,14 +13,11 @@ The sampler sees ``utility = −b`` ~ LogNormal(log 0.1, 0.7), ``tau`` ~ LogNorm
 and ``sigma`` ~ HalfNormal(0.02); ``b`` is reported as a derived quantity.
 """
 
-import json
-
 import numpy as np
 import pandas as pd
 import pymc as pm
 import xarray as xr
 
-import workbench
 from workbench.filtering.utility import (
     HALF,
     SAMPLES_NORMALIZER,
@@ -30,8 +27,7 @@ from workbench.filtering.utility import (
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 
 COLUMNS = ("pool", "samples_seen", "samples_per_epoch", "error")
@@ -120,28 +116,18 @@ class UtilityFit(BayesianFit):
         priors = merge_priors(self.default_priors(), self.priors, self.name)
         options = self.sampler_options
         compiled = self._compiled(priors, len(names), data)
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options)
         posterior = trace.posterior.to_dataset()
-        posterior = posterior.assign(b=-posterior["utility"]).assign_coords(pool=names)
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": posterior,
-                "sample_stats": trace.sample_stats.to_dataset(),
-                "observed_data": xr.Dataset({"error": ("obs", data["error_data"])}),
-            }
-        )
-        tree.attrs = {
-            "workbench_version": workbench.__version__,
-            "model": self.name,
-            "priors": priors_to_json(priors),
-            "sampler": json.dumps(options, sort_keys=True),
-            "random_seed": seed,
-        }
         self.pool_errors_ = frame
-        self.idata_ = tree
-        warn_if_untrustworthy(self.diagnostics(), self.name)
-        return self
+        return self.keep_sample(
+            trace,
+            priors,
+            options,
+            seed,
+            posterior=posterior.assign(b=-posterior["utility"]).assign_coords(pool=names),
+            groups={"observed_data": xr.Dataset({"error": ("obs", data["error_data"])})},
+        )
 
     def _compiled(self, priors, n_pools: int, data):
         def build():

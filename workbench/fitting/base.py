@@ -8,7 +8,7 @@ loading with provenance (the class, its configuration and a hash of it).
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar, Self
@@ -20,10 +20,10 @@ import xarray as xr
 
 import workbench
 from workbench.atomic import replacing
-from workbench.fitting.diagnostics import Diagnostics, diagnose
+from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.model import merge_sampler_options
 from workbench.intervals import interval_names, resolve_ci_prob
-from workbench.laws.priors import as_prior
+from workbench.laws.priors import as_prior, priors_to_json
 
 DEFAULT_SAMPLER = {
     "draws": 1000,
@@ -92,6 +92,40 @@ class BayesianFit:
         return merge_sampler_options(DEFAULT_SAMPLER | self.sampler_defaults, self.sampler)
 
     # -- results -------------------------------------------------------------------------
+    def keep_sample(
+        self,
+        trace,
+        priors,
+        options: dict,
+        seed: int,
+        *,
+        posterior: xr.Dataset | None = None,
+        groups: Mapping[str, xr.Dataset] | None = None,
+        **attrs,
+    ) -> Self:
+        """Keep nutpie's ``trace`` as ``idata_`` and return the fit, warning if it cannot be
+        trusted. ``posterior`` replaces the trace's (with coordinates or derived variables),
+        ``groups`` go beside it, and ``attrs`` join what made it: version, priors, sampler, seed.
+        """
+        tree = xr.DataTree.from_dict(
+            {
+                "posterior": trace.posterior.to_dataset() if posterior is None else posterior,
+                "sample_stats": trace.sample_stats.to_dataset(),
+                **(groups or {}),
+            }
+        )
+        tree.attrs = {
+            "workbench_version": workbench.__version__,
+            "model": self.name,
+            "priors": priors_to_json(priors),
+            "sampler": json.dumps(options, sort_keys=True),
+            "random_seed": seed,
+            **attrs,
+        }
+        self.idata_ = tree
+        warn_if_untrustworthy(self.diagnostics(), self.name)
+        return self
+
     @property
     def idata(self) -> xr.DataTree:
         if not hasattr(self, "idata_"):

@@ -29,6 +29,7 @@ from workbench.fitting.model import (
     draw_log_noise,
     model_data,
     sample,
+    sampler_seed,
 )
 from workbench.fitting.structure import (
     Structure,
@@ -203,7 +204,7 @@ class ScalingLawFit(BayesianFit):
         centres = self.law.centres(x, runs.y)
         data = model_data(self.law, x, runs.y, centres, structure, runs)
         compiled = compiled_model(self.law, priors, likelihood, data, structure)
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         self.idata_ = self._build_tree(
             trace, runs, data, centres, priors, options, seed, structure, likelihood, pointwise

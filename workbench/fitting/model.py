@@ -247,6 +247,11 @@ def stage_progress(progress, index: int, count: int):
     return lambda fraction: progress((index + fraction) / count)
 
 
+def sampler_seed(random_seed) -> int:
+    """The one integer nutpie takes, from any seed NumPy accepts (None: fresh entropy)."""
+    return int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+
+
 def sample(compiled, seed: int, options: dict, *, progress=None, cancel=None):
     """Run nutpie in its own threads, reporting progress and honouring cancellation."""
     if progress is None and cancel is None:

@@ -20,7 +20,7 @@ import workbench
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import sample
+from workbench.fitting.model import sample, sampler_seed
 from workbench.hyperparameters.model import OptimaModel, bowl
 from workbench.hyperparameters.sweeps import (
     DEFAULT_WINDOW,
@@ -148,7 +148,7 @@ class OptimaFit(BayesianFit):
         priors, options = self.priors_for(model.n_groups), self.sampler_options
         data, centres = self._data(located, covariates)
         compiled = model.compiled(data, priors)
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options, progress=progress, cancel=cancel)
         self.sweeps_ = located
         self.idata_ = self._tree(trace, located, covariates, data, centres, priors, options, seed)

@@ -4,7 +4,6 @@ No public table of generations by model size, generation length and sample count
 reached from here, so the counts the tests and the notebook fit are simulated from a known law.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
@@ -13,12 +12,10 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-import workbench
 from workbench.fitting import BayesianFit
 from workbench.fitting.base import priors_config
 from workbench.fitting.compiling import compiled_for
-from workbench.fitting.diagnostics import warn_if_untrustworthy
-from workbench.fitting.model import create_variable, sample
+from workbench.fitting.model import create_variable, sample, sampler_seed
 from workbench.laws.priors import Prior, merge_priors, priors_to_json
 from workbench.testtime.law import (
     ILLUSTRATIVE_LAW,
@@ -96,26 +93,11 @@ class InferenceAccuracyFit(BayesianFit):
             lambda: build_model(data, priors),
             data,
         )
-        seed = int(np.random.SeedSequence(random_seed).generate_state(1)[0])
+        seed = sampler_seed(random_seed)
         trace = sample(compiled, seed, options)
         self.results_ = results
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": trace.posterior.to_dataset(),
-                "sample_stats": trace.sample_stats.to_dataset(),
-                "observed_data": xr.Dataset({"solved": ("cell", data["solved_counts"])}),
-            }
-        )
-        tree.attrs = {
-            "workbench_version": workbench.__version__,
-            "model": self.name,
-            "priors": priors_to_json(priors),
-            "sampler": json.dumps(options, sort_keys=True),
-            "random_seed": seed,
-        }
-        self.idata_ = tree
-        warn_if_untrustworthy(self.diagnostics(), self.name)
-        return self
+        observed = xr.Dataset({"solved": ("cell", data["solved_counts"])})
+        return self.keep_sample(trace, priors, options, seed, groups={"observed_data": observed})
 
     def input_table(self) -> pd.DataFrame:
         return self.results_
