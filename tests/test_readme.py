@@ -166,3 +166,16 @@ def test_column_roles_table_lists_recognised_names():
         recognised = {normalize_name(alias) for alias in roles[role]}
         for name in names:
             assert normalize_name(name) in recognised, f"{name!r} is not recognised as {role}"
+
+
+def github_anchor(title: str) -> str:
+    """The fragment GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def test_every_section_link_points_at_a_section():
+    text = README.read_text()
+    anchors = {github_anchor(title) for title in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert links, "the feature list links to its sections"
+    assert set(links) <= anchors, f"links to no section: {sorted(set(links) - anchors)}"
