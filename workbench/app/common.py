@@ -83,6 +83,14 @@ def show_error(alert: pn.pane.Alert, message: str = "") -> None:
     alert.param.update(object=message, visible=bool(message))
 
 
+def show_failure(alert: pn.pane.Alert, state, controls, message: str) -> None:
+    """A job that could not run: said in place (``alert``) and in the session (``state.error``),
+    with the job's status line cleared."""
+    show_error(alert, message)
+    state.error = message
+    controls.status = ""
+
+
 def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:
     """The content and name of the file just chosen in ``file_input``; None once it is cleared.
 

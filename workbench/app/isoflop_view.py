@@ -14,6 +14,7 @@ from workbench.app.common import (
     plot_or_alert,
     read_uploaded,
     show_error,
+    show_failure,
     show_table,
 )
 from workbench.app.controls import JobControls
@@ -188,9 +189,7 @@ class IsoFlopView(pn.viewable.Viewer):
         self.controls.cancel()
 
     def _fail_fit(self, message: str) -> None:
-        show_error(self._fit_alert, message)
-        self.state.error = message
-        self.controls.status = ""
+        show_failure(self._fit_alert, self.state, self.controls, message)
 
     # -- results ---------------------------------------------------------------------------
     @param.depends("fit", "state.ci_prob", watch=True)

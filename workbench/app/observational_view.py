@@ -5,7 +5,13 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.common import (
+    error_alert,
+    plot_or_alert,
+    show_error,
+    show_failure,
+    show_table,
+)
 from workbench.app.controls import JobControls
 from workbench.app.jobs import FitJob, run_in_thread
 from workbench.app.state import WorkbenchState
@@ -117,9 +123,7 @@ class ObservationalView(pn.viewable.Viewer):
         self.controls.cancel()
 
     def _fail(self, message: str) -> None:
-        show_error(self._alert, message)
-        self.state.error = message
-        self.controls.status = ""
+        show_failure(self._alert, self.state, self.controls, message)
 
     @param.depends("report", "benchmark", watch=True)
     def _show_report(self) -> None:

@@ -8,7 +8,13 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.common import (
+    error_alert,
+    plot_or_alert,
+    show_error,
+    show_failure,
+    show_table,
+)
 from workbench.app.controls import JobControls
 from workbench.app.data_view import max_upload_mb_from_environment
 from workbench.app.jobs import Job
@@ -198,9 +204,7 @@ class PerChoiceView(pn.viewable.Viewer):
 
     def _fail(self, alert: pn.pane.Alert, message: str) -> None:
         """Say what went wrong in place (the logs' or the fit's alert) and in the session."""
-        show_error(alert, message)
-        self.state.error = message
-        self.controls.status = ""
+        show_failure(alert, self.state, self.controls, message)
 
     # -- results ---------------------------------------------------------------------------
     @param.depends("comparison", "state.ci_prob", watch=True)

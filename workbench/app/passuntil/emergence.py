@@ -3,7 +3,7 @@
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, show_error
+from workbench.app.common import error_alert, show_error, show_failure
 from workbench.app.controls import JobControls
 from workbench.app.jobs import EmergenceJob
 from workbench.app.passuntil.session import PassUntilSession
@@ -85,9 +85,7 @@ class EmergenceView(pn.viewable.Viewer):
         self.controls.cancel()
 
     def _fail(self, message: str) -> None:
-        show_error(self._test_alert, message)
-        self.state.error = message
-        self.controls.status = ""
+        show_failure(self._test_alert, self.state, self.controls, message)
 
     @param.depends("session.passuntil", watch=True)
     def _on_logs(self):

@@ -10,6 +10,7 @@ from workbench.app.common import (
     plot_or_alert,
     short_number,
     show_error,
+    show_failure,
     show_table,
 )
 from workbench.app.controls import JobControls
@@ -133,9 +134,7 @@ class TaskLawView(pn.viewable.Viewer):
         self.controls.cancel()
 
     def _fail(self, message: str) -> None:
-        show_error(self._fit_alert, message)
-        self.state.error = message
-        self.controls.status = ""
+        show_failure(self._fit_alert, self.state, self.controls, message)
 
     @param.depends("session.passuntil", watch=True)
     def _on_logs(self):
