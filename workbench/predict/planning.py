@@ -190,18 +190,20 @@ def _greedy(problem, scenarios, cost, budget, per_flop: bool, rng) -> list[dict]
     steps, remaining, chosen = [], budget, np.zeros(cost.size, dtype=bool)
     bounds = np.full(cost.size, np.inf)
     while (options := np.flatnonzero((cost <= remaining) & ~chosen)).size:
-        current, _, _ = problem.summaries(scenarios)
+        current, _, _ = problem.summaries(scenarios, widths=False)
         outcomes = problem.simulate(scenarios, rng)
         queue = options[np.argsort(-bounds[options], kind="stable")]
-        best, best_scores = None, None
+        best = None
         for start in range(0, queue.size, CANDIDATE_CHUNK):
             chunk = queue[start : start + CANDIDATE_CHUNK]
-            scores = problem.score(scenarios, chunk, *outcomes)
-            reduction = current - scores["variance"]
+            # Only the variance ranks; the chosen run's width and ESS are computed once below.
+            reduction = (
+                current - problem.score(scenarios, chunk, *outcomes, widths=False)["variance"]
+            )
             bounds[chunk] = reduction / cost[chunk] if per_flop else reduction
             top = int(np.argmax(bounds[chunk]))
             if best is None or bounds[chunk[top]] > bounds[best]:
-                best, best_scores = int(chunk[top]), {k: v[top] for k, v in scores.items()}
+                best = int(chunk[top])
             if (
                 start + CANDIDATE_CHUNK >= queue.size
                 or bounds[best] >= bounds[queue[start + CANDIDATE_CHUNK]]
@@ -209,6 +211,9 @@ def _greedy(problem, scenarios, cost, budget, per_flop: bool, rng) -> list[dict]
                 break
         if bounds[best] <= 0:
             break
+        best_scores = {
+            k: v[0] for k, v in problem.score(scenarios, np.array([best]), *outcomes).items()
+        }
         scenarios = problem.updated(scenarios, [best], *outcomes)[0]
         chosen[best] = True
         remaining -= cost[best]
@@ -328,14 +333,17 @@ class _Preposterior:
         self.order = np.argsort(self.quantity)
         self.sorted_target = np.exp(self.quantity[self.order])
 
-    def summaries(self, log_weights: np.ndarray):
-        """Mean over scenarios (leading axes) of the weighted variance, interval width and ESS."""
+    def summaries(self, log_weights: np.ndarray, widths: bool = True):
+        """Mean over scenarios (leading axes) of the weighted variance, interval width and ESS;
+        with ``widths=False`` only the variance (width and ESS are ``None``)."""
         # One exponential per value (logsumexp would take a second): this is the planner's
         # innermost loop.
         weights = np.exp(log_weights - log_weights.max(axis=-1, keepdims=True))
         weights /= weights.sum(axis=-1, keepdims=True)
         mean = weights @ self.quantity
-        variance = weights @ self.quantity_squared - mean**2
+        variance = np.maximum(weights @ self.quantity_squared - mean**2, 0).mean(axis=0)
+        if not widths:
+            return variance, None, None
         cumulative = np.cumsum(np.take(weights, self.order, axis=-1), axis=-1)
         last = self.quantity.size - 1
         low, high = (
@@ -343,7 +351,7 @@ class _Preposterior:
             for tail in self.tails
         )
         ess = 1 / np.einsum("...i,...i->...", weights, weights)
-        return (np.maximum(variance, 0).mean(axis=0), (high - low).mean(axis=0), ess.mean(axis=0))
+        return variance, (high - low).mean(axis=0), ess.mean(axis=0)
 
     def simulate(self, scenarios: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
         """Per scenario, a posterior draw and a standardized noise value to simulate outcomes.
@@ -371,15 +379,17 @@ class _Preposterior:
         updated += scenarios[None]
         return updated
 
-    def score(self, scenarios, options: np.ndarray, source, standard) -> dict[str, np.ndarray]:
-        """Expected variance, interval width and ESS after one more run at each of ``options``."""
-        results = {"variance": [], "width": [], "ess": []}
+    def score(
+        self, scenarios, options: np.ndarray, source, standard, widths: bool = True
+    ) -> dict[str, np.ndarray]:
+        """Expected variance, interval width and ESS after one more run at each of ``options``
+        (only the variance with ``widths=False``)."""
+        results = {"variance": [], "width": [], "ess": []} if widths else {"variance": []}
         for start in range(0, options.size, CANDIDATE_CHUNK):
             chunk = options[start : start + CANDIDATE_CHUNK]
             updated = self.updated(scenarios, chunk, source, standard)
-            for name, values in zip(
-                results, self.summaries(np.moveaxis(updated, 0, 1)), strict=True
-            ):
+            summaries = self.summaries(np.moveaxis(updated, 0, 1), widths)
+            for name, values in zip(results, summaries, strict=False):
                 results[name].append(values)
         return {name: np.concatenate(values) for name, values in results.items()}
 
