@@ -6,6 +6,7 @@ import json
 import pytest
 
 from workbench.cli import main
+from workbench.cli.arguments import split_laws
 from workbench.runs import demo
 
 FAST = ["--draws", "300", "--tune", "300"]
@@ -45,3 +46,29 @@ def test_bad_formulas_and_covariates_are_one_line_errors(capsys, demo_csv, argv,
     assert main(["fit", str(demo_csv), *argv, *FAST]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
+
+
+def test_compare_and_backtest_take_formulas_whose_commas_sit_in_parentheses(capsys, demo_csv):
+    # The demo truth's compute-only reading: the larger of a floor and a power law in C.
+    floored = "formula:max(E, A*C**-a)"
+    argv = ["--laws", f"chinchilla,{floored}", *FAST, "--json"]
+    assert main(["compare", str(demo_csv), *argv]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["laws"]) == {"chinchilla", floored}
+    assert sum(law["weight"] for law in report["laws"].values()) == pytest.approx(1.0)
+    assert main(["backtest", str(demo_csv), *argv]) == 0
+    scores = json.loads(capsys.readouterr().out)["laws"]
+    # A kink where the floor takes over cannot follow the demo's smooth law past the data.
+    assert scores[floored]["are"] > scores["chinchilla"]["are"]
+
+
+@pytest.mark.parametrize(
+    ("text", "laws"),
+    [
+        ("chinchilla,power_law", ["chinchilla", "power_law"]),
+        ("chinchilla, formula:max(E, A*C**-a) ,", ["chinchilla", "formula:max(E, A*C**-a)"]),
+        ("formula:min(E, exp(max(a, b))),m4", ["formula:min(E, exp(max(a, b)))", "m4"]),
+    ],
+)
+def test_laws_split_at_commas_outside_parentheses(text, laws):
+    assert split_laws(text) == laws

@@ -96,3 +96,17 @@ def test_a_declared_column_is_a_covariate():
     assert summary.loc["k", "ci_low_99"] < truth["k"] < summary.loc["k", "ci_high_99"]
     prediction = fit.predict(N=[3e10], P=[4.0], interval="law")
     assert np.isfinite(prediction["median"]).all()
+
+
+def test_a_formula_whose_graph_drops_a_data_container_refits_on_new_runs():
+    # With its floor inside max(), the formula never reads the target's centre, so the compiled
+    # model has no container for it; a second fit on other runs must still load its data.
+    formula = "max(E, A*C**-a)"
+    truth = {"E": 2.0, "A": 3000.0, "a": 0.2}
+    law = get_law(f"formula:{formula}")
+    first, second = (simulated(law, truth, {"C": (17, 22)}, size, 3) for size in (30, 24))
+    fits = [
+        ScalingLawFit.from_formula(formula, sampler=SAMPLER).fit(runs, random_seed=0)
+        for runs in (first, second)
+    ]
+    assert [fit.idata["constant_data"].sizes["obs"] for fit in fits] == [30, 24]

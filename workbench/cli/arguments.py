@@ -158,9 +158,21 @@ def sampler_options(arguments) -> dict:
     }
 
 
+def split_laws(text: str) -> list[str]:
+    """``--laws`` split at its commas outside parentheses: ``formula:min(a, b)`` stays whole."""
+    names, depth, start = [], 0, 0
+    for index, character in enumerate(text + ","):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == "," and depth <= 0:
+            names.append(text[start:index].strip())
+            start = index + 1
+    return [name for name in names if name]
+
+
 def law_set(arguments) -> dict:
-    """The laws named in ``--laws``, by name, with ``--covariate`` for one-variable laws."""
-    names = [name.strip() for name in arguments.laws.split(",") if name.strip()]
+    """The laws named in ``--laws``, by name or ``formula:…``, with ``--covariate`` for
+    one-variable laws."""
+    names = split_laws(arguments.laws)
     if len(set(names)) != len(names):
         raise UsageError(f"--laws names a law more than once: {arguments.laws}")
     laws = {}

@@ -30,7 +30,8 @@ def law_set_arguments(laws_required: bool = True):
     parser.add_argument(
         "--laws",
         required=laws_required,
-        help="comma-separated family names, e.g. chinchilla,kaplan_joint,power_law"
+        help="comma-separated family names or formula:EXPRESSION laws, e.g. "
+        "chinchilla,kaplan_joint,'formula:E + A*C**-a'"
         + ("" if laws_required else " (default: every family the columns allow)"),
     )
     parser.add_argument(

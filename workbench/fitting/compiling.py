@@ -57,7 +57,11 @@ def compiled_for(key: Hashable, build: Callable[[], pm.Model], data: Mapping):
     with _cache_lock:
         if key in _compiled:
             _compiled.move_to_end(key)
-            return _compiled[key].with_data(**data)
+            compiled = _compiled[key]
+            # A container the graph never reads (a formula without the target's centre) was
+            # compiled away, and nutpie refuses data for it.
+            known = {variable.name for variable in compiled.shared_var_keys}
+            return compiled.with_data(**{name: v for name, v in data.items() if name in known})
         global _compiles
         _compiles += 1
         _compiled[key] = compile_pymc_model(build())
