@@ -109,3 +109,30 @@ def test_missing_keys_and_bad_yaml_are_spec_errors(tmp_path):
         load_spec(path)
     with pytest.raises(SpecError, match="cannot read the batch spec"):
         load_spec(tmp_path / "absent.yaml")
+
+
+def test_a_formula_law_is_a_job_whose_fit_file_is_a_plain_name(tmp_path):
+    from workbench.batch.engine import fit_job, pack_runs
+    from workbench.runs import demo
+
+    formula = "formula:E + A/N**alpha + B/max(D, N)**beta"
+    spec = parse_spec(MINIMAL | {"laws": [formula], "holdout_top_frac": [0.2], "draws": 200})
+    job = next(job for job in spec.jobs() if job.dataset == "mine")
+    job_id = spec.job_id(job)
+    assert "/" not in job_id and " " not in job_id and job_id.startswith("mine-formula_E_+_A_N")
+    runs = demo(seed=0).final_checkpoints()
+    row = fit_job(
+        job_id,
+        job.keys,
+        pack_runs(runs),
+        spec.priors[job.priors],
+        spec.sampler | {"tune": 200},
+        spec.seed,
+        spec.holdout_by,
+        spec.interval,
+        spec.ci_prob,
+        str(tmp_path),
+    )
+    assert row["status"] != "failed", row.get("error")
+    assert row["law"] == formula and 0 < row["are"] < 0.05
+    assert (tmp_path / f"{job_id}.nc").is_file()

@@ -28,6 +28,7 @@ fit is always Gaussian, and ``min_fraction`` only applies when checkpoints are f
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,8 @@ from workbench.runs import read_runs
 from workbench.runs.datasets import DATASETS, load_dataset
 
 LIKELIHOODS = ("student_t", "normal")
+LAW_IN_ID = 40
+"""Characters of the law's name kept in a job id (a formula can be long; the hash tells apart)."""
 TOP_LEVEL_KEYS = {
     "datasets",
     "laws",
@@ -153,7 +156,9 @@ class BatchSpec:
             "ci_prob": self.ci_prob,
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:10]
-        return f"{job.dataset}-{job.law}-{job.checkpoints}-h{job.holdout_top_frac:g}-{digest}"
+        # The id names the job's fit file: a formula's "/" or spaces must not reach the path.
+        law = re.sub(r"[^\w.=+-]+", "_", job.law)[:LAW_IN_ID]
+        return f"{job.dataset}-{law}-{job.checkpoints}-h{job.holdout_top_frac:g}-{digest}"
 
 
 def load_spec(path) -> BatchSpec:
