@@ -112,3 +112,32 @@ def test_backtest_can_be_cancelled(demo_runs):
     asyncio.run(start_then_cancel())
     assert view.backtest_controls.status == "Backtest cancelled."
     assert view.backtest_result is None and not view.backtest_controls.running
+
+
+FORMULA = "E + A*N**-alpha + B*D**-beta"
+
+
+def test_a_formula_is_compared_and_backtested_beside_a_family(demo_runs):
+    view = CompareView(
+        state=WorkbenchState(runs=demo_runs), laws=["power_law"], formula=FORMULA, **FAST
+    )
+    asyncio.run(view.run_comparison())
+    assert not view._alert.visible, view._alert.object
+    assert set(view._table.value.index) == {"power_law", f"formula:{FORMULA}"}
+    # The formula is the demo's own law: LOO prefers it to a power law in compute.
+    assert view._table.value["weight"].idxmax() == f"formula:{FORMULA}"
+    asyncio.run(view.run_backtest())
+    table = view._backtest_table.value.set_index("law")
+    assert list(table.index) == ["power_law", f"formula:{FORMULA}"]
+    assert table.loc[f"formula:{FORMULA}", "are"] < 0.05
+
+
+def test_a_bad_formula_is_named_before_anything_is_fitted(demo_runs):
+    view = CompareView(state=WorkbenchState(runs=demo_runs), laws=LAWS, formula="E + A*N**")
+    asyncio.run(view.run_comparison())
+    assert (
+        view._alert.object.startswith("Could not compare") and "character 10" in view._alert.object
+    )
+    assert not view.state.fits
+    asyncio.run(view.run_backtest())
+    assert view._backtest_alert.object.startswith("Could not backtest")

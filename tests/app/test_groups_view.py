@@ -53,3 +53,15 @@ def test_runs_without_groups_show_an_error():
     view = GroupsView(state=state)
     assert asyncio.run(view.run_fit()) is None
     assert view._alert.visible and "group" in view._alert.object
+
+
+def test_a_formula_is_fitted_per_group_in_place_of_the_law():
+    view = GroupsView(state=WorkbenchState(runs=two_recipes()), law="power_law")
+    view.formula = "E + A*C**-a"  # three parameters per group: quick to sample
+    fit = asyncio.run(view.run_fit())
+    assert fit is not None, view._alert.object
+    assert fit.law.label == "formula:E + A*C**-a"
+    assert list(view._ranking.value["group"]) == ["good", "plain"]
+    view.formula = "E + A*N**"
+    assert asyncio.run(view.run_fit()) is None
+    assert "Could not fit groups" in view._alert.object and "character 10" in view._alert.object

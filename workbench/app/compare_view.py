@@ -5,12 +5,19 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.common import (
+    error_alert,
+    markdown_literal,
+    plot_or_alert,
+    show_error,
+    show_table,
+)
 from workbench.app.controls import JobControls
 from workbench.app.jobs import BacktestJob, FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import DEFAULT_SAMPLER, FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, get_law
+from workbench.laws.formula import FormulaError
 from workbench.plots import plot_backtest, plot_comparison
 from workbench.predict import Comparison, model_averaged_prediction, predict
 from workbench.predict.compare import loo_comparison
@@ -39,6 +46,9 @@ class CompareView(pn.viewable.Viewer):
     covariate = param.Selector(
         default="C", objects=["N", "D", "C"], doc="Covariate of one-covariate families."
     )
+    formula = param.String(
+        default="", doc="A law written as a formula, compared beside the families (optional)."
+    )
     random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of every fit.")
     draws = param.Integer(
         default=DEFAULT_SAMPLER["draws"], bounds=(10, 1_000_000), doc="Posterior draws per chain."
@@ -60,6 +70,12 @@ class CompareView(pn.viewable.Viewer):
         self.comparison: Comparison | None = None
         self.backtest_result = None
         self._laws_choice = pn.widgets.MultiChoice.from_param(self.param.laws, label="Laws")
+        self._formula_input = pn.widgets.TextInput.from_param(
+            self.param.formula,
+            name="And a formula (optional)",
+            placeholder="E + A*N**-alpha + B*D**-beta",
+            sizing_mode="stretch_width",
+        )
         self._covariate_select = pn.widgets.Select.from_param(
             self.param.covariate, label="Covariate of one-covariate laws", width=220
         )
@@ -110,6 +126,12 @@ class CompareView(pn.viewable.Viewer):
         options = {"covariate": self.covariate} if "covariate" in get_law(name).options else {}
         return get_law(name, **options)
 
+    def chosen_laws(self) -> dict:
+        """The chosen families and the formula, if any, configured, by name; a bad formula
+        raises ``FormulaError``."""
+        names = [*self.laws, *([f"formula:{self.formula.strip()}"] if self.formula.strip() else [])]
+        return {name: self.configured_law(name) for name in names}
+
     @property
     def sampler(self) -> dict:
         return {"draws": self.draws, "tune": self.tune}
@@ -124,26 +146,35 @@ class CompareView(pn.viewable.Viewer):
         if self.state.runs is None:
             show_error(self._alert, "Could not compare: load runs in the Data tab first")
             return
-        if len(self.laws) < 2:
+        try:
+            laws = self.chosen_laws()
+        except FormulaError as error:
+            show_error(self._alert, f"Could not compare: {error}")
+            return
+        if len(laws) < 2:
             show_error(self._alert, "Could not compare: choose at least two laws")
             return
         runs = self.state.runs
         bars = {
             name: pn.indicators.Progress(value=0, max=100, width=250, bar_color="primary")
-            for name in self.laws
+            for name in laws
         }
-        notes = {name: pn.pane.Markdown("waiting", width=300) for name in self.laws}
+        notes = {name: pn.pane.Markdown("waiting", width=300) for name in laws}
         self._progress[:] = [
-            pn.Row(pn.pane.Markdown(f"**{name}**", width=160), bars[name], notes[name])
-            for name in self.laws
+            pn.Row(
+                pn.pane.Markdown(f"**{markdown_literal(name)}**", width=160),
+                bars[name],
+                notes[name],
+            )
+            for name in laws
         ]
         fits = {}
         with controls.busy():
-            for name in self.laws:
+            for name, law in laws.items():
                 if controls.cancelled:
                     notes[name].object = "skipped"
                     continue
-                fit = ScalingLawFit(self.configured_law(name), sampler=self.sampler)
+                fit = ScalingLawFit(law, sampler=self.sampler)
                 job = FitJob(fit, runs, random_seed=self.random_seed)
                 notes[name].object = (
                     "compiling, then sampling" if job.needs_compiling else "sampling"
@@ -242,12 +273,17 @@ class CompareView(pn.viewable.Viewer):
         if self.state.runs is None:
             show_error(self._backtest_alert, "Could not backtest: load runs in the Data tab first")
             return
-        if not self.laws:
+        try:
+            laws = self.chosen_laws()
+        except FormulaError as error:
+            show_error(self._backtest_alert, f"Could not backtest: {error}")
+            return
+        if not laws:
             show_error(self._backtest_alert, "Could not backtest: choose at least one law")
             return
         job = BacktestJob(
             self.state.runs,
-            {name: self.configured_law(name) for name in self.laws},
+            laws,
             {
                 "holdout_top_frac": self.holdout_top_frac,
                 "sampler": self.sampler,
@@ -257,7 +293,7 @@ class CompareView(pn.viewable.Viewer):
         )
         controls = self.backtest_controls
         try:
-            result = await controls.run(job, f"Backtesting {', '.join(self.laws)} ...")
+            result = await controls.run(job, f"Backtesting {', '.join(laws)} ...")
         except FitCancelled:
             controls.status = "Backtest cancelled."
             return
@@ -276,6 +312,7 @@ class CompareView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._laws_choice, self._covariate_select),
+            self._formula_input,
             pn.Row(self._draws_input, self._tune_input),
             self.compare_controls,
             self._progress,

@@ -10,6 +10,7 @@ from workbench.app.jobs import FitJob
 from workbench.app.state import WorkbenchState
 from workbench.fitting import FitCancelled, ScalingLawFit
 from workbench.laws import LAWS, get_law
+from workbench.laws.formula import FormulaError
 from workbench.plots import plot_groups
 from workbench.predict.groups import compare_groups
 from workbench.runs import parse_quantity
@@ -35,6 +36,9 @@ class GroupsView(pn.viewable.Viewer):
     state = param.ClassSelector(class_=WorkbenchState, doc="The session's shared state.")
     group_column = param.Selector(default=None, objects=[], doc="Column whose values are groups.")
     law = param.Selector(default="chinchilla", objects=GROUPED_LAWS, doc="Law fitted per group.")
+    formula = param.String(
+        default="", doc="A law written as a formula, fitted per group in place of the law."
+    )
     target_N = param.String(default="7B", doc="Parameters at which to rank the groups.")
     target_D = param.String(default="140B", doc="Tokens at which to rank the groups.")
     random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of the fit.")
@@ -45,6 +49,12 @@ class GroupsView(pn.viewable.Viewer):
             self.param.group_column, label="Group by"
         )
         self._law_select = pn.widgets.Select.from_param(self.param.law, label="Law")
+        self._formula_input = pn.widgets.TextInput.from_param(
+            self.param.formula,
+            name="Or a formula (in place of the law)",
+            placeholder="E + A*N**-alpha + B*D**-beta",
+            sizing_mode="stretch_width",
+        )
         self._target_inputs = [
             pn.widgets.TextInput.from_param(self.param.target_N, label="Target N (parameters)"),
             pn.widgets.TextInput.from_param(self.param.target_D, label="Target D (tokens)"),
@@ -82,7 +92,12 @@ class GroupsView(pn.viewable.Viewer):
         except ValueError as error:
             show_error(self._alert, f"Could not read the target: {error}")
             return None
-        fit = ScalingLawFit(get_law(self.law))
+        try:
+            law = get_law(f"formula:{self.formula.strip()}" if self.formula.strip() else self.law)
+        except FormulaError as error:
+            show_error(self._alert, f"Could not fit groups: {error}")
+            return None
+        fit = ScalingLawFit(law)
         # The groups are compared by the law's own draws, so the nested calibration refits
         # (three times the fit) would be spent on intervals this view never shows.
         job = FitJob(
@@ -111,6 +126,7 @@ class GroupsView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._column_select, self._law_select, *self._target_inputs),
+            self._formula_input,
             self.controls,
             self._alert,
             pn.Row(
