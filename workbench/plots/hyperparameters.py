@@ -70,7 +70,7 @@ def plot_hyperparameter_law(
     x_dimension = covariate_dimension(x)
     if x in X_UNITS:
         x_dimension = hv.Dimension(x, unit=X_UNITS[x])
-    label, unit = QUANTITY_LABELS[quantity]
+    label, unit = QUANTITY_LABELS.get(quantity, (f"optimal {quantity}", None))
     y_dimension = hv.Dimension(quantity, label=label, unit=unit)
     series = optima.groupby(others, sort=True) if others else [((), optima)]
     single = len(series) == 1
