@@ -4,6 +4,7 @@ and the weights of an auto fit."""
 import io
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import holoviews as hv
@@ -89,6 +90,30 @@ def show_failure(alert: pn.pane.Alert, state, controls, message: str) -> None:
     show_error(alert, message)
     state.error = message
     controls.status = ""
+
+
+def watch_upload(
+    file_input: pn.widgets.FileInput,
+    read: Callable[[bytes, str], object],
+    accept: Callable[[object, str], None],
+    fail: Callable[[str], None],
+) -> None:
+    """For each file chosen in ``file_input``, ``accept(read(content, filename), filename)``, or
+    ``fail(message)`` when ``read`` raises ``ValueError``."""
+
+    def on_choice(*events) -> None:
+        chosen = chosen_file(file_input)
+        if chosen is None:
+            return
+        content, filename = chosen
+        try:
+            value = read(content, filename)
+        except ValueError as error:
+            fail(str(error))
+            return
+        accept(value, filename)
+
+    file_input.param.watch(on_choice, ["value", "filename"])
 
 
 def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:

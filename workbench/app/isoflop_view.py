@@ -7,7 +7,6 @@ import param
 
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
-    chosen_file,
     csv_download,
     error_alert,
     offer_csv,
@@ -16,6 +15,7 @@ from workbench.app.common import (
     show_error,
     show_failure,
     show_table,
+    watch_upload,
 )
 from workbench.app.controls import JobControls
 from workbench.app.data_view import max_upload_mb_from_environment
@@ -86,7 +86,7 @@ class IsoFlopView(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
         self._plots = pn.Row(sizing_mode="stretch_width")
-        self._file_input.param.watch(self._on_upload, ["value", "filename"])
+        watch_upload(self._file_input, self._read_upload, self._set_runs, self._fail_data)
         self._session_button.on_click(lambda event: self.use_session_runs())
         self._simulate_button.on_click(lambda event: self.simulate())
         self._describe_runs()
@@ -104,17 +104,8 @@ class IsoFlopView(pn.viewable.Viewer):
             return
         self._set_runs(self.state.runs.final_checkpoints(), "the Data tab's runs")
 
-    def _on_upload(self, *events) -> None:
-        chosen = chosen_file(self._file_input)
-        if chosen is None:
-            return
-        content, filename = chosen
-        try:
-            runs = read_uploaded(content, filename, self.max_upload_mb, read_runs, "runs")
-        except ValueError as error:
-            self._fail_data(str(error))
-            return
-        self._set_runs(runs, filename)
+    def _read_upload(self, content: bytes, filename: str) -> RunTable:
+        return read_uploaded(content, filename, self.max_upload_mb, read_runs, "runs")
 
     def _set_runs(self, runs: RunTable, origin: str) -> None:
         show_error(self._data_alert)

@@ -8,7 +8,6 @@ import param
 
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
-    chosen_file,
     error_alert,
     number_inputs,
     plot_or_alert,
@@ -16,6 +15,7 @@ from workbench.app.common import (
     show_error,
     show_failure,
     show_table,
+    watch_upload,
 )
 from workbench.app.controls import JobControls
 from workbench.app.data_view import max_upload_mb_from_environment
@@ -167,7 +167,7 @@ class TransferRuleView(pn.viewable.Viewer):
         self._fit_alert = error_alert()
         self._verdict = pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False)
         self._plot = pn.Column(sizing_mode="stretch_width")
-        self._file_input.param.watch(self._on_upload, ["value", "filename"])
+        watch_upload(self._file_input, self._read_upload, self._set_sweeps, self._fail_data)
         self._simulate_button.on_click(lambda event: self.simulate())
         self.simulate()
 
@@ -177,18 +177,12 @@ class TransferRuleView(pn.viewable.Viewer):
         self.hyperparameter, self.size = "lr", "width"
         self._set_sweeps(from_frame(frame.drop(columns="lr_opt")), f"simulated μP, seed {seed}")
 
-    def _on_upload(self, *events) -> None:
-        chosen = chosen_file(self._file_input)
-        if chosen is None:
-            return
-        content, filename = chosen
-        try:
-            sweeps = read_uploaded(content, filename, self.max_upload_mb, read_runs, "sweeps")
-        except ValueError as error:
-            show_error(self._data_alert, str(error))
-            self.state.error = str(error)
-            return
-        self._set_sweeps(sweeps, filename)
+    def _read_upload(self, content: bytes, filename: str) -> RunTable:
+        return read_uploaded(content, filename, self.max_upload_mb, read_runs, "sweeps")
+
+    def _fail_data(self, message: str) -> None:
+        show_error(self._data_alert, message)
+        self.state.error = message
 
     def _set_sweeps(self, sweeps: RunTable, origin: str) -> None:
         show_error(self._data_alert)
