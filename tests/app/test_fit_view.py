@@ -11,7 +11,7 @@ import pytest
 from polling import wait_until
 
 from workbench.app import ChecksView, ExtrapolateView, FitView, WorkbenchState
-from workbench.app.fit_view import describe_ensemble
+from workbench.app.fit_view import describe_ensemble, starting_status
 from workbench.app.jobs import EnsembleJob, FitQueue
 from workbench.backtesting import LawEnsemble
 from workbench.fitting import ScalingLawFit
@@ -274,6 +274,23 @@ def test_no_runs_means_no_fit():
 def test_summary_table_index_is_parameter_names(fitted_state):
     table = FitView(state=fitted_state)._summary.value
     assert isinstance(table, pd.DataFrame) and table.index.name == "parameter"
+
+
+def test_a_quick_look_skips_the_nested_backtests_and_says_so(demo_runs):
+    state = WorkbenchState(runs=demo_runs)
+    view = FitView(state=state, draws=200, tune=200, calibrate=False)
+    job = view.make_job()
+    assert not job.calibrates and "nested backtests" not in starting_status(job)
+    asyncio.run(view.start_fit())
+    assert calibration_of(state.fit).source == "default"
+    assert "Extrapolation error: the default" in view.controls.status
+    view.calibrate = True
+    assert view.make_job().calibrates
+    assert "3 nested backtests calibrate" in starting_status(view.make_job())
+    # auto stacks its laws by their nested backtests: the box is hidden for it.
+    assert view._calibrate_box.visible
+    view.law = "auto"
+    assert not view._calibrate_box.visible
 
 
 def test_auto_option_explains_itself_and_hides_the_prior_editor():

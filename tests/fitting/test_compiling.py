@@ -1,5 +1,7 @@
 """Every nutpie compile of the package goes through ``compile_pymc_model``, without fast-math."""
 
+from types import SimpleNamespace
+
 import nutpie
 import pytensor
 from project_files import REPO
@@ -55,9 +57,23 @@ def test_the_compile_cache_keeps_the_most_recently_used_models(monkeypatch):
     assert [compiling.is_compiled(key) for key in "abc"] == [True, False, True]
 
 
+def test_data_for_a_container_compiled_away_is_not_passed(monkeypatch):
+    # A formula that never reads the target's centre: nutpie drops its container and would
+    # refuse data for it.
+    monkeypatch.setattr(compiling, "_compiled", compiling.OrderedDict())
+    monkeypatch.setattr(compiling, "compile_pymc_model", lambda model: FakeCompiled(model))
+    compiling.compiled_for("a", lambda: "model a", {})
+    reused = compiling.compiled_for("a", lambda: "rebuilt", {"x": 1, "centre_y": 2.0})
+    assert reused.data == {"x": 1}
+
+
 class FakeCompiled:
+    """Holds the data containers ``x`` and ``y``, as nutpie's compiled model names its shared
+    variables."""
+
     def __init__(self, model, data=None):
         self.model, self.data = model, data
+        self.shared_var_keys = [SimpleNamespace(name="x"), SimpleNamespace(name="y")]
 
     def with_data(self, **data):
         return FakeCompiled(self.model, data)

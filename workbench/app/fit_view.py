@@ -172,6 +172,11 @@ class FitView(pn.viewable.Viewer):
         default=DEFAULT_SAMPLER["chains"], bounds=(1, 16), doc="Independent NUTS chains."
     )
     random_seed = param.Integer(default=1, bounds=(0, 2**32 - 1), doc="Seed of the sampler.")
+    calibrate = param.Boolean(
+        default=True,
+        doc="Learn the extrapolation error by 3 nested backtests (3 more fits); off for a quick "
+        "look, and predictions past the data then add the default error.",
+    )
     max_draws = param.Integer(
         default=DEFAULT_MAX_DRAWS,
         bounds=(1, None),
@@ -226,6 +231,10 @@ class FitView(pn.viewable.Viewer):
             pn.widgets.IntInput.from_param(self.param.chains, label="Chains", width=90),
             pn.widgets.IntInput.from_param(self.param.random_seed, label="Seed", width=110),
         ]
+        # auto stacks the laws by their nested backtests: it cannot skip them.
+        self._calibrate_box = pn.widgets.Checkbox.from_param(
+            self.param.calibrate, name="Calibrate by nested backtests", margin=(28, 10, 0, 10)
+        )
         self.controls = JobControls(self.start_fit, label="Fit", progress_width=300)
         self._alert = error_alert()
         self._stale = StaleNote(state=self.state, about="fit")
@@ -256,6 +265,7 @@ class FitView(pn.viewable.Viewer):
         self._formula_box.visible = self.law == FORMULA
         self._law_details.visible = not auto
         self._auto_note.visible = auto
+        self._calibrate_box.visible = not auto
         if auto:
             return
         try:
@@ -322,7 +332,7 @@ class FitView(pn.viewable.Viewer):
             # Choosing the laws here raises for a table without sizes now, in the form.
             ensemble = LawEnsemble(candidate_laws(runs), sampler=self.sampler_options())
             return EnsembleJob(ensemble, runs, random_seed=self.random_seed)
-        return FitJob(self.make_fit(), runs, random_seed=self.random_seed)
+        return FitJob(self.make_fit(), runs, random_seed=self.random_seed, calibrate=self.calibrate)
 
     # -- fitting ---------------------------------------------------------------------------
     async def start_fit(self, event=None) -> None:
@@ -433,7 +443,7 @@ class FitView(pn.viewable.Viewer):
             self._auto_note,
             self._law_details,
             pn.pane.Markdown("**Sampler** (NUTS via nutpie)"),
-            pn.Row(*self._sampler_inputs),
+            pn.Row(*self._sampler_inputs, self._calibrate_box),
             self.controls,
             self._alert,
             self._stale,
@@ -475,4 +485,4 @@ def starting_status(job: FitJob | EnsembleJob) -> str:
         "sampling ..."
         if job.needs_compiling
         else f"Sampling {label} on {runs} runs ..."
-    ) + " Then 3 nested backtests calibrate its extrapolation error."
+    ) + (" Then 3 nested backtests calibrate its extrapolation error." if job.calibrate else "")
