@@ -64,6 +64,11 @@ def error_alert() -> pn.pane.Alert:
     return message_alert("danger")
 
 
+def formula_law_name(text: str) -> str | None:
+    """The law name of a formula box's text (``formula:…``), or None when the box is blank."""
+    return f"formula:{text.strip()}" if text.strip() else None
+
+
 def markdown_literal(text: str) -> str:
     """``text`` escaped so that Markdown shows a formula law's label as written: its ``**`` and
     ``*`` stay operators instead of turning into bold and italics. (Names hold ``_`` only within

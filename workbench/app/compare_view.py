@@ -7,6 +7,7 @@ import param
 
 from workbench.app.common import (
     error_alert,
+    formula_law_name,
     markdown_literal,
     plot_or_alert,
     show_error,
@@ -129,7 +130,8 @@ class CompareView(pn.viewable.Viewer):
     def chosen_laws(self) -> dict:
         """The chosen families and the formula, if any, configured, by name; a bad formula
         raises ``FormulaError``."""
-        names = [*self.laws, *([f"formula:{self.formula.strip()}"] if self.formula.strip() else [])]
+        formula = formula_law_name(self.formula)
+        names = [*self.laws, *([formula] if formula else [])]
         return {name: self.configured_law(name) for name in names}
 
     @property

@@ -9,12 +9,12 @@ import param
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
     StaleNote,
-    chosen_file,
     error_alert,
     plot_or_alert,
     read_uploaded,
     show_error,
     show_table,
+    watch_upload,
 )
 from workbench.app.jobs import limit_from_environment, run_in_thread
 from workbench.app.state import WorkbenchState
@@ -134,7 +134,7 @@ class DataView(pn.viewable.Viewer):
         )
         self._plot = pn.Column(sizing_mode="stretch_width")
         # An empty file changes only the name (see chosen_file).
-        self._file_input.param.watch(self._on_upload, ["value", "filename"])
+        watch_upload(self._file_input, self.read_upload, self._accept_upload, self._fail)
         for select in (*self._role_selects.values(), self._target_select):
             select.param.watch(self._on_role_change, "value")
         if initial_runs is not None:
@@ -175,16 +175,7 @@ class DataView(pn.viewable.Viewer):
         # A download can take a minute; the server's event loop must not wait for it.
         return (await run_in_thread(load_dataset, name)).data
 
-    def _on_upload(self, *events):
-        chosen = chosen_file(self._file_input)
-        if chosen is None:
-            return
-        content, filename = chosen
-        try:
-            frame = self.read_upload(content, filename)
-        except ValueError as error:
-            self._fail(str(error))
-            return
+    def _accept_upload(self, frame: pd.DataFrame, filename: str) -> None:
         self._frames[UPLOADED] = frame
         self._uploaded_name = filename
         if self.source == UPLOADED:

@@ -4,7 +4,13 @@ import pandas as pd
 import panel as pn
 import param
 
-from workbench.app.common import error_alert, plot_or_alert, show_error, show_table
+from workbench.app.common import (
+    error_alert,
+    formula_law_name,
+    plot_or_alert,
+    show_error,
+    show_table,
+)
 from workbench.app.controls import JobControls
 from workbench.app.jobs import FitJob
 from workbench.app.state import WorkbenchState
@@ -93,7 +99,7 @@ class GroupsView(pn.viewable.Viewer):
             show_error(self._alert, f"Could not read the target: {error}")
             return None
         try:
-            law = get_law(f"formula:{self.formula.strip()}" if self.formula.strip() else self.law)
+            law = get_law(formula_law_name(self.formula) or self.law)
         except FormulaError as error:
             show_error(self._alert, f"Could not fit groups: {error}")
             return None

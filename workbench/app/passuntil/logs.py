@@ -7,11 +7,11 @@ import param
 
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
-    chosen_file,
     error_alert,
     read_uploaded,
     show_error,
     show_table,
+    watch_upload,
 )
 from workbench.app.data_view import (
     DEFAULT_MAX_ROWS,
@@ -91,22 +91,17 @@ class PassUntilLogsView(pn.viewable.Viewer):
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width"
         )
         # An empty file changes only the name (see chosen_file).
-        self._file_input.param.watch(self._on_upload, ["value", "filename"])
+        watch_upload(self._file_input, self._read_upload, self._accept_upload, self._fail)
         self._simulate_button.on_click(lambda event: self.simulate())
 
-    def _on_upload(self, *events):
-        chosen = chosen_file(self._file_input)
-        if chosen is None:
-            return
-        content, filename = chosen
-        try:
-            logs = read_uploaded(
-                content, filename, self.max_upload_mb, read_passuntil, "PassUntil logs"
-            )
-            check_rows(filename, len(logs), self.max_rows)
-        except ValueError as error:
-            self._fail(str(error))
-            return
+    def _read_upload(self, content: bytes, filename: str):
+        logs = read_uploaded(
+            content, filename, self.max_upload_mb, read_passuntil, "PassUntil logs"
+        )
+        check_rows(filename, len(logs), self.max_rows)
+        return logs
+
+    def _accept_upload(self, logs, filename: str) -> None:
         self._origin = f"from {filename}"
         self.session.passuntil = logs
 
