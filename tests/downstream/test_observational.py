@@ -2,9 +2,9 @@
 predictions for unseen families, the baseline on exact lines, the plots and the CLI.
 
 No fitted numbers are published with the data (``../shared/data/obsscaling_ruan2024/README.md``),
-so the oracle is the held-out protocol itself. Measured with this module's sampler (seed 0):
-above the cut the Bayesian model's MAE is 8.3 points against the power law's 12.3, both with 83 %
-coverage of 90 % intervals; on the 11 pre-registered models with FLOPs, 12.9 points and 85 %
+so the oracle is the held-out protocol itself. Measured with the default sampler (seed 0): above
+the cut the Bayesian model's MAE is 8.4 points against the power law's 12.3, with 82 % and 83 %
+coverage of 90 % intervals; on the 11 pre-registered models with FLOPs, 13.2 points and 84 %
 against 18.9 points and 62 %.
 """
 
@@ -34,8 +34,6 @@ from workbench.fitting import FitWarning
 from workbench.plots import plot_family_curves, plot_holdout_predictions
 from workbench.runs import datasets
 
-SAMPLER = {"draws": 500, "tune": 1000}
-
 
 @pytest.fixture(scope="module")
 def raw(shared_data):
@@ -53,11 +51,8 @@ def scores(raw, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(scores):
-    with warnings.catch_warnings():
-        # Shorter chains than the defaults, on real data: R-hat reaches 1.04 here (the test below
-        # bounds it); the report's numbers are those measured.
-        warnings.simplefilter("ignore", FitWarning)
-        return holdout_report(scores, sampler=SAMPLER, random_seed=0)
+    # The default sampler: a diagnostic warning would fail here (warnings are errors).
+    return holdout_report(scores, random_seed=0)
 
 
 def test_the_loader_reads_every_model_and_the_preregistered_list(scores):
@@ -102,7 +97,10 @@ def test_the_fit_counts_what_it_left_out_and_mixes(report, scores):
     assert fit.idata.attrs["n_models"] == 74
     assert fit.idata.attrs["dropped_without_flops"] == 0
     diagnostics = fit.diagnostics()
-    assert diagnostics.divergences == 0 and diagnostics.rhat_max < 1.05
+    # Converged at the defaults on real data (it was R-hat 1.01-1.04 with 1-4 divergences before
+    # the anchors pinned the capabilities' rotation).
+    assert diagnostics.divergences == 0 and diagnostics.rhat_max < 1.01
+    assert diagnostics.ess_bulk_min > 400
     # Every modelled capability rises with compute in every family (shared positive slopes).
     assert (fit.draws(["slope"])["slope"] > 0).all()
     # A model without FLOPs, of a family the fit has (so the compiled model serves): left out.
@@ -160,7 +158,7 @@ def test_the_link_and_its_anchors():
     assert score_logit(0.625, 0.25, 0.005) == pytest.approx(0.0)
     assert score_logit(0.2, 0.25, 0.005) == pytest.approx(np.log(0.005 / 0.995))
     free, fixed = loading_mask(4, 2)
-    assert free.tolist() == [[False, False], [True, False], [True, True], [True, True]]
+    assert free.tolist() == [[False, False], [False, False], [True, True], [True, True]]
     assert fixed.tolist() == [[1, 0], [0, 1], [0, 0], [0, 0]]
     with pytest.raises(ValueError, match="components must lie between 1 and 4"):
         loading_mask(4, 5)

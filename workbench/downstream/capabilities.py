@@ -65,16 +65,19 @@ def score_logit(score, floor, clip: float):
 
 
 def loading_mask(benchmarks: int, components: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which loadings w_{jk} are free, and which are fixed at one.
+    """Which loadings w_{jk} are free, and the fixed values of the others.
 
-    Capability k is anchored on benchmark k: w_{kk} = 1 and w_{jk} = 0 for j < k (a lower
-    triangle with a unit diagonal), which fixes the rotation, the scale and the sign that a
-    low-rank product leaves free. Capability k is then counted in logits of benchmark k.
+    Capability k is benchmark k's logit above its intercept: the first K benchmarks load one
+    each on their own capability (w_{kk} = 1, every other w_{kj} = 0), and only the later
+    benchmarks' loadings are free. A low-rank product is unchanged by any invertible K × K map
+    of the capabilities; pinning the anchors' rows to the identity is the one constraint that
+    removes every such map (a unit lower triangle leaves the triangular ones free, and chains
+    drift along them).
     """
     if not 1 <= components <= benchmarks:
         raise ValueError(f"components must lie between 1 and {benchmarks}, not {components}")
     rows, columns = np.indices((benchmarks, components))
-    return rows > columns, (rows == columns).astype(float)
+    return rows >= components, (rows == columns).astype(float)
 
 
 def check_scores(table, benchmarks: Sequence[str]) -> pd.DataFrame:

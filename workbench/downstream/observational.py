@@ -73,7 +73,7 @@ class ObservationalScalingFit(BayesianFit):
 
     name = "observational_scaling"
     fit_call = "fit(scores, random_seed=...)"
-    sampler_defaults: ClassVar[dict] = {"draws": 1000, "tune": 1500}
+    sampler_defaults: ClassVar[dict] = {"draws": 2000, "tune": 1500}
 
     def __init__(
         self,
