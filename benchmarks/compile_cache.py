@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.throwaway_env import throwaway_environment
+
 REPO = Path(__file__).resolve().parents[1]
 EPOCH_POINTS = REPO.parent / "shared" / "data" / "chinchilla_epoch" / "chinchilla_points.csv"
 PEER = "simple-scaling-laws==0.2.0"
@@ -58,13 +60,8 @@ def timed(command: list, environment: dict | None = None) -> float:
 
 
 def install_peer(folder: Path) -> Path:
-    """The peer's ``scaling-laws`` script in a new virtual environment under ``folder``."""
-    uv = REPO / ".tools" / "bin" / "uv"
-    environment = folder / "peer-venv"
-    subprocess.run([uv, "venv", "-q", "--python", sys.executable, environment], check=True)
-    python = environment / "bin" / "python"
-    subprocess.run([uv, "pip", "install", "-q", "--python", python, PEER], check=True)
-    return environment / "bin" / "scaling-laws"
+    """The peer's ``scaling-laws`` script, in a throwaway environment under ``folder``."""
+    return throwaway_environment(folder, PEER) / "scaling-laws"
 
 
 def warm_fit_in_process(runs_path: Path, cache: Path, repeats: int) -> list[float]:

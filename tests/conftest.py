@@ -21,6 +21,16 @@ def shared_data() -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_ledger(tmp_path_factory):
+    """The prediction ledger's default file, for this test session only: no test writes to the
+    user's own ledger, nor does a server a test starts (it inherits the environment)."""
+    path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKBENCH_LEDGER", str(path))
+        yield path
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--fast",

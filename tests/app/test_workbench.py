@@ -55,6 +55,7 @@ def test_workbench_renders_inline(demo_runs):
         "Groups",
         "Plan",
         "Export",
+        "Ledger",
         "PassUntil",
         "IsoFLOP",
         "Transfer",

@@ -140,7 +140,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     page.get_by_role("button", name="Predict", exact=True).click()
     table = tabulator_with_column(page, "kind")
     expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
-    assert "observation" in table.inner_text()
+    expect(table).to_contain_text("observation")
     page.screenshot(path=artifacts / "extrapolate.png", full_page=True)
     take_readme_screenshot(page, artifacts)
 
@@ -169,7 +169,7 @@ def test_upload_fit_predict_and_download(server, page: Page, runs_file, artifact
     page.get_by_role("button", name="Fit and compare").click()
     loo_table = tabulator_with_column(page, "elpd_diff")
     expect(loo_table.locator(".tabulator-row")).to_have_count(2, timeout=FIT_SECONDS)
-    assert "kaplan_joint" in loo_table.inner_text()
+    expect(loo_table).to_contain_text("kaplan_joint")
     # Every column is on screen (1280 px wide): the table does not scroll sideways.
     holder = loo_table.locator(".tabulator-tableholder")
     assert holder.evaluate("element => element.scrollWidth <= element.clientWidth")
@@ -316,9 +316,12 @@ def test_auto_fit_stacks_laws_and_extrapolates_with_the_mixture(server, page: Pa
     open_tab(page, "Extrapolate")
     weights = tabulator_with_column(page, "source")
     expect(weights.locator(".tabulator-row")).to_have_count(3, timeout=30_000)
-    assert "kaplan_joint" in weights.inner_text() and "lfo" in weights.inner_text()
+    # Waiting assertions: the table can be drawn again (a new fit sets the fit and the
+    # ensemble), and a one-off read of its text between two drawings is empty.
+    expect(weights).to_contain_text("kaplan_joint")
+    expect(weights).to_contain_text("lfo")
     page.get_by_role("button", name="Predict", exact=True).click()
     table = tabulator_with_column(page, "kind")
     expect(table.locator(".tabulator-row")).to_have_count(2, timeout=30_000)
-    assert "calibrated" in table.inner_text()
+    expect(table).to_contain_text("calibrated")
     page.screenshot(path=artifacts / "auto_extrapolate.png", full_page=True)

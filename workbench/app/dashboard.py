@@ -13,6 +13,7 @@ from workbench.app.filtering_view import FilteringView
 from workbench.app.fit_view import FitView
 from workbench.app.groups_view import GroupsView
 from workbench.app.isoflop_view import IsoFlopView
+from workbench.app.ledger_view import LedgerView
 from workbench.app.observational_view import ObservationalView
 from workbench.app.passuntil import PassUntilView
 from workbench.app.perchoice_view import PerChoiceView
@@ -31,6 +32,7 @@ VIEWS = [
     ("Groups", GroupsView),
     ("Plan", PlanView),
     ("Export", ExportView),
+    ("Ledger", LedgerView),
     ("PassUntil", PassUntilView),
     ("IsoFLOP", IsoFlopView),
     ("Transfer", TransferView),

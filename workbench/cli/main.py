@@ -11,6 +11,7 @@ from workbench.cli import (
     filtering,
     fitting,
     isoflop,
+    ledger,
     observational,
     passuntil,
     perchoice,
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     observational,
     perchoice,
     comparing,
+    ledger,
     serving,
     batching,
 )

@@ -12,6 +12,7 @@ from workbench.plots.extrapolation import plot_comparison, plot_compute_optimal,
 from workbench.plots.filtering import plot_filtering_frontier
 from workbench.plots.groups import plot_groups
 from workbench.plots.hyperparameters import plot_hyperparameter_law
+from workbench.plots.ledger import plot_ledger
 from workbench.plots.passuntil import plot_passuntil
 from workbench.plots.perchoice import plot_accuracy_routes, plot_choice_masses
 from workbench.plots.planning import plot_run_plan
@@ -32,6 +33,7 @@ __all__ = [
     "plot_groups",
     "plot_holdout_predictions",
     "plot_hyperparameter_law",
+    "plot_ledger",
     "plot_loo_pit",
     "plot_pair",
     "plot_passuntil",
