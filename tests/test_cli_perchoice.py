@@ -1,20 +1,10 @@
 """``workbench perchoice``: simulated logs written as lm-evaluation-harness lays them out, both
 routes' predictions as JSON, and one-line errors."""
 
-import contextlib
-import io
 import json
 
 import pytest
-
-from workbench.cli import main
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+from cli_runner import run
 
 
 def test_simulate_then_compare_the_routes(tmp_path):

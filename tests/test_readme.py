@@ -122,6 +122,16 @@ def test_screenshot_is_a_small_png_in_the_readme():
     assert "](docs/dashboard.png)" in README.read_text()
 
 
+def test_card_picture_is_a_small_png_in_its_section():
+    picture = REPO / "docs" / "card.png"
+    assert picture.is_file(), (
+        "run tests/browser/test_card_offline.py with WORKBENCH_UPDATE_SCREENSHOT=1"
+    )
+    content = picture.read_bytes()
+    assert content[:8] == PNG_SIGNATURE and len(content) < SCREENSHOT_MAX_BYTES
+    assert "](docs/card.png)" in section("The scaling-law card")
+
+
 def test_calibration_picture_is_the_report_of_a_real_fit():
     picture = REPO / "docs" / "calibration.png"
     assert picture.is_file(), "draw it with .venv/bin/python docs/calibration_figure.py"

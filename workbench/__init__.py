@@ -43,6 +43,9 @@ PUBLIC_API = {
     "backtest": "workbench.backtesting",
     "compare": "workbench.predict",
     "plan_next_runs": "workbench.predict",
+    "scaling_law_card": "workbench.app.card",
+    "save_card": "workbench.app.card",
+    "Ledger": "workbench.ledger",
 }
 """Each public name and the module that defines it. Predictions are methods of a fit
 (``fit.predict``, ``fit.compute_optimal``): ``workbench.predict`` is also a subpackage's name."""

@@ -189,6 +189,7 @@ def test_export_says_why_a_download_is_disabled(export_view):
     view = ExportView(state=state)
     assert view._predictions_download.disabled and view._fit_download.disabled
     assert view._html_download.disabled and view._png_download.disabled
+    assert view._card_download.disabled
     assert view._missing.object.count("- ") == 3
     state.param.update(runs=export_view.state.runs, fit=export_view.state.fit)
     assert view._predictions_download.disabled and not view._fit_download.disabled
@@ -197,6 +198,22 @@ def test_export_says_why_a_download_is_disabled(export_view):
     )
     state.predictions = export_view.state.predictions
     assert not view._predictions_download.disabled and view._missing.object == ""
+
+
+def test_export_the_scaling_law_card_at_the_predicted_targets(export_view):
+    page = export_view.card().getvalue()
+    assert not export_view._card_download.disabled and not export_view._alert.visible
+    assert "Scaling-law card: chinchilla fitted to loss" in page
+    # The Extrapolate tab's target, 70B parameters and 1.4T tokens, is the card's prediction.
+    assert "7e+10" in page and "1.4e+12" in page
+    assert len(page.encode()) < 5e6
+
+
+def test_export_auto_fit_card_names_the_stacked_laws(auto_fit_view):
+    fitted = auto_fit_view.state
+    state = WorkbenchState(runs=fitted.runs, fit=fitted.fit, ensemble=fitted.ensemble)
+    page = ExportView(state=state).card().getvalue()
+    assert "Scaling-law card: auto" in page and "Stacked laws" in page and "kaplan_joint" in page
 
 
 def test_export_predictions_csv(export_view, embedded_csv):

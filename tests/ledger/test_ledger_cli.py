@@ -1,28 +1,19 @@
 """``workbench ledger`` end to end on real fits: a saved fit's prediction recorded, resolved,
 reported and exchanged; the records match what ``predict`` says."""
 
-import contextlib
 import hashlib
-import io
 import json
 
 import pytest
+from cli_runner import run
 
 from workbench.backtesting import LawEnsemble
-from workbench.cli import main
 from workbench.fitting import ScalingLawFit
 from workbench.ledger import Ledger, predictions_of
 from workbench.runs import DEMO_TRUTH, demo
 
 FAST = {"draws": 300, "tune": 300}
 TARGET = {"N": 3e10, "D": 6e11}
-
-
-def run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(arg) for arg in argv])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

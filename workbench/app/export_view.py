@@ -9,6 +9,7 @@ import panel as pn
 import param
 from matplotlib import ticker
 
+from workbench.app.card import card_html
 from workbench.app.common import csv_download, error_alert, offer_csv, show_error
 from workbench.app.offline import standalone_html
 from workbench.app.state import WorkbenchState
@@ -142,6 +143,9 @@ class ExportView(pn.viewable.Viewer):
         self._png_download = pn.widgets.FileDownload(
             callback=self.plot_png, filename="plot.png", label="Save plot (PNG)"
         )
+        self._card_download = pn.widgets.FileDownload(
+            callback=self.card, filename="scaling_law_card.html", label="Save the scaling-law card"
+        )
         self._missing = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._on_state()
 
@@ -154,7 +158,7 @@ class ExportView(pn.viewable.Viewer):
         self.param.plot.objects = list(names)  # param may add to the list it is given
         if self.plot not in names:
             self.plot = names[0] if names else None
-        self._fit_download.disabled = state.fit is None
+        self._fit_download.disabled = self._card_download.disabled = state.fit is None
         if state.fit is not None:
             name = AUTO if state.ensemble is not None else state.fit.law.name
             self._fit_download.filename = f"{name}_fit.nc"
@@ -163,7 +167,11 @@ class ExportView(pn.viewable.Viewer):
         self._missing.object = "\n".join(
             f"- {reason}"
             for reason, missing in (
-                ("*Save fit* needs a fit: fit a law on the Fit tab.", state.fit is None),
+                (
+                    "*Save fit* and *Save the scaling-law card* need a fit: fit a law on the Fit "
+                    "tab.",
+                    state.fit is None,
+                ),
                 (
                     "*Save predictions* needs predictions: press Predict on the Extrapolate tab.",
                     state.predictions is None,
@@ -188,6 +196,24 @@ class ExportView(pn.viewable.Viewer):
             path = fitted.save(Path(folder) / "fit.nc")
             return io.BytesIO(path.read_bytes())
 
+    def card(self) -> io.StringIO:
+        """The scaling-law card (``workbench.app.card``): predictions at the Extrapolate tab's
+        targets when it has predicted, else at ten times the largest run."""
+        state = self.state
+        fitted = state.ensemble if state.ensemble is not None else state.fit
+        targets = None
+        if state.predictions is not None:
+            names = [name for name in state.fit.law.covariates if name in state.predictions]
+            rows = state.predictions[state.predictions["kind"] == "observation"]
+            targets = {name: rows[name].to_numpy() for name in names}
+        try:
+            page = card_html(fitted, targets, state.ci_prob)
+        except Exception as error:
+            show_error(self._alert, f"Could not make the scaling-law card: {error}")
+            return io.StringIO("")
+        show_error(self._alert)
+        return io.StringIO(page)
+
     def current_plot(self):
         return PLOTS[self.plot](self.state)
 
@@ -209,7 +235,7 @@ class ExportView(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.pane.Markdown("**Fit and predictions**"),
-            pn.Row(self._fit_download, self._predictions_download),
+            pn.Row(self._fit_download, self._predictions_download, self._card_download),
             self._missing,
             pn.pane.Markdown("**Plots**"),
             pn.Row(self._plot_select, self._html_download, self._png_download),

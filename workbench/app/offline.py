@@ -7,11 +7,16 @@ pages lose their layout. Here their text is read from the installed Panel instea
 """
 
 import io
+import re
 
 import panel as pn
 from bokeh.document import Document
 from bokeh.models import ImportedStyleSheet, InlineStyleSheet
 from panel.io.resources import CDN_DIST, DIST_DIR, set_resource_mode
+
+CDN_ICON = re.compile(
+    rf'<link rel="(?:apple-touch-)?icon"[^>]*href="{re.escape(CDN_DIST)}[^>]*>\n?'
+)
 
 
 def ipywidget(component, **options):
@@ -31,7 +36,8 @@ def standalone_html(component, title: str) -> str:
     inline_stylesheets(model)
     page = io.StringIO()
     pn.io.save.save(document, page, title=title, resources="inline")
-    return page.getvalue()
+    # Panel's page template links its icons on the CDN; offline the browser asks for them in vain.
+    return CDN_ICON.sub("", page.getvalue())
 
 
 def inline_stylesheets(model) -> None:

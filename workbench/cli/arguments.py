@@ -124,6 +124,24 @@ def ci_prob_arguments(
     return parser
 
 
+def target_arguments() -> argparse.ArgumentParser:
+    """``--N``, ``--D``, ``--C`` and ``--at NAME=VALUES``: the targets to predict at."""
+    parser = parent()
+    for name in ("N", "D", "C"):
+        parser.add_argument(
+            f"--{name}", nargs="+", type=quantity, help=f"target {name} values (7e10 or 70B)"
+        )
+    parser.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="values of another covariate of the law, comma-separated, e.g. --at U=25B "
+        "(repeat for more)",
+    )
+    return parser
+
+
 def json_arguments() -> argparse.ArgumentParser:
     parser = parent()
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -2,6 +2,7 @@
 of every law, stacked) with its report, predictions from a saved fit, and the demo."""
 
 import json
+import shlex
 import sys
 import warnings
 
@@ -19,10 +20,10 @@ from workbench.cli.arguments import (
     load_runs,
     output_arguments,
     print_warnings,
-    quantity,
     runs_arguments,
     sampler_arguments,
     sampler_options,
+    target_arguments,
 )
 from workbench.fitting import FitWarning, ScalingLawFit
 from workbench.fitting.structure import CHECKPOINT_POLICIES
@@ -98,21 +99,9 @@ def register(commands) -> None:
     predict = commands.add_parser(
         "predict",
         help="predict from a saved fit",
-        parents=[ci_prob_arguments(), json_arguments()],
+        parents=[ci_prob_arguments(), json_arguments(), target_arguments()],
     )
     predict.add_argument("fit", help="netCDF file written by `workbench fit -o`")
-    for name in ("N", "D", "C"):
-        predict.add_argument(
-            f"--{name}", nargs="+", type=quantity, help=f"target {name} values (7e10 or 70B)"
-        )
-    predict.add_argument(
-        "--at",
-        action="append",
-        default=[],
-        metavar="NAME=VALUES",
-        help="values of another covariate of the law, comma-separated, e.g. --at U=25B "
-        "(repeat for more)",
-    )
     predict.add_argument(
         "--kind",
         default="observation",
@@ -200,6 +189,9 @@ def fit_command(arguments) -> int:
             report = fit.report(arguments.ci_prob)
     if arguments.output:
         progress.line(f"saving to {arguments.output}")
+        # The command travels in the file, for the scaling-law card's "reproduce" section.
+        for member in fit.fits_.values() if arguments.law == AUTO else [fit]:
+            member.idata.attrs["command"] = shlex.join(["workbench", *arguments.command_line])
         fit.save(arguments.output)
     if arguments.json:
         print(json.dumps(report))

@@ -10,7 +10,7 @@ from workbench.cli.arguments import (
     json_arguments,
     parent,
     print_warnings,
-    quantity,
+    target_arguments,
 )
 from workbench.cli.fitting import check_targets_used, other_covariates
 from workbench.intervals import percent
@@ -41,16 +41,9 @@ def register(commands) -> None:
     add = actions.add_parser(
         "add",
         help="record a saved fit's prediction at targets",
-        parents=[ledger_arguments(), json_arguments(), ci_prob_arguments()],
+        parents=[ledger_arguments(), json_arguments(), ci_prob_arguments(), target_arguments()],
     )
     add.add_argument("fit", help="netCDF file written by `workbench fit -o`")
-    for name in ("N", "D", "C"):
-        add.add_argument(
-            f"--{name}", nargs="+", type=quantity, help=f"target {name} values (7e10 or 70B)"
-        )
-    add.add_argument(
-        "--at", action="append", default=[], metavar="NAME=VALUES", help="as for predict"
-    )
     add.add_argument("--note", help="what this prediction is for, e.g. the run's name")
     add.add_argument(
         "--kind", default="observation", choices=("observation", "mean"), help="as for predict"

@@ -15,6 +15,7 @@ from workbench.cli import (
     observational,
     passuntil,
     perchoice,
+    reporting,
     serving,
     steplaw,
     testtime,
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     perchoice,
     comparing,
     ledger,
+    reporting,
     serving,
     batching,
 )
@@ -53,6 +55,7 @@ def build_parser() -> Parser:
 def main(argv=None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
+        arguments.command_line = list(sys.argv[1:] if argv is None else argv)
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return arguments.handler(arguments)

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import ClassVar, Self
 
@@ -35,6 +36,8 @@ DEFAULT_SAMPLER = {
     "progress_bar": False,
 }
 INPUTS_GROUP = "workbench_inputs"
+VERSIONED_PACKAGES = ("scaling-workbench", "pymc", "pytensor", "nutpie", "arviz", "numpy")
+"""Whose versions a saved fit records, so that its card can say what reproduces it."""
 """Group of a saved file holding the validated input table a fit needs after loading (PassUntil
 logs, task scores); ArviZ's groups hold only what the model saw."""
 
@@ -116,6 +119,7 @@ class BayesianFit:
         )
         tree.attrs = {
             "workbench_version": workbench.__version__,
+            "versions": json.dumps(package_versions()),
             "model": self.name,
             "priors": priors_to_json(priors),
             "sampler": json.dumps(options, sort_keys=True),
@@ -172,6 +176,7 @@ class BayesianFit:
             "config": config,
             "config_hash": hashlib.sha256(config.encode()).hexdigest()[:16],
             "workbench_version": workbench.__version__,
+            "versions": json.dumps(package_versions()),
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
@@ -229,6 +234,17 @@ class BayesianFit:
             del tree[INPUTS_GROUP]
         fit.idata_ = tree
         return fit
+
+
+def package_versions() -> dict[str, str]:
+    """The installed version of each of :data:`VERSIONED_PACKAGES`."""
+    versions = {}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
 
 
 def priors_config(priors) -> dict | None:

@@ -41,9 +41,10 @@ def _runs_panel(runs: RunTable, covariate: str) -> hv.Overlay:
     x, y = covariate_dimension(covariate), target_dimension(runs.target)
     frame = runs.data.assign(**{covariate: runs.column(covariate)})
     groups = frame.groupby("group", sort=False) if runs.has("group") else [(None, frame)]
+    hover = ["run"] if "run" in frame else []  # a fit's own runs may carry no ids
     scatters = [
         hv.Scatter(
-            rows, kdims=[x], vdims=[y, "run"], label="" if group is None else str(group)
+            rows, kdims=[x], vdims=[y, *hover], label="" if group is None else str(group)
         ).opts(color=DATA_COLOR if group is None else series_color(index))
         for index, (group, rows) in enumerate(groups)
     ]
