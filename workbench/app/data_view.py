@@ -1,5 +1,6 @@
 """The Data tab: choose or upload runs, check the detected column roles, see the table."""
 
+import io
 import os
 
 import pandas as pd
@@ -23,6 +24,12 @@ from workbench.runs import RunTable, RunTableError, demo, from_frame
 from workbench.runs.datasets import DATASETS, load_dataset
 from workbench.runs.readers import read_frame
 from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
+from workbench.runs.sources import (
+    is_wandb_export,
+    read_mlflow,
+    read_tensorboard_zip,
+    wandb_runs_frame,
+)
 
 MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50.0
@@ -95,6 +102,17 @@ class DataView(pn.viewable.Viewer):
         doc="Most rows of an accepted upload (workbench serve --max-rows).",
     )
 
+    tensorboard_metric = param.String(
+        default="train/loss", doc="The TensorBoard tag of the loss, for a zipped log folder."
+    )
+    mlflow_uri = param.String(
+        default="", doc="MLflow tracking URI, or the path of an mlruns folder."
+    )
+    mlflow_experiment = param.String(default="", doc="The MLflow experiment's name.")
+    mlflow_N = param.String(default="N", doc="The MLflow param that holds N.")
+    mlflow_D = param.String(default="D", doc="The MLflow param that holds D (tokens at the end).")
+    mlflow_loss = param.String(default="loss", doc="The MLflow metric logged by step.")
+
     def __init__(self, state: WorkbenchState | None = None, **params):
         params.setdefault("max_upload_mb", max_upload_mb_from_environment())
         params.setdefault("max_rows", max_rows_from_environment())
@@ -109,7 +127,9 @@ class DataView(pn.viewable.Viewer):
             self._frames[INITIAL] = initial_runs.data
             sources.insert(0, INITIAL)
         self.param.source.objects = [*sources, UPLOADED]
-        self._file_input = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES))
+        self._file_input = pn.widgets.FileInput(accept=",".join([*UPLOAD_SUFFIXES, ".zip"]))
+        self._mlflow_button = pn.widgets.Button(label="Load from MLflow", color="primary")
+        self._mlflow_button.on_click(lambda event: pn.state.execute(self.load_mlflow))
         self._source_select = pn.widgets.Select.from_param(self.param.source, label="Source")
         self._final_checkbox = pn.widgets.Checkbox.from_param(
             self.param.final_only, label="Final checkpoints only"
@@ -185,8 +205,16 @@ class DataView(pn.viewable.Viewer):
             self.source = UPLOADED  # _on_source shows and validates it
 
     def read_upload(self, content: bytes, filename: str) -> pd.DataFrame:
-        """The uploaded bytes as a DataFrame; ``ValueError`` with a readable message if not."""
-        frame = read_uploaded(content, filename, self.max_upload_mb, read_frame, "run table")
+        """The uploaded bytes as a DataFrame; ``ValueError`` with a readable message if not.
+
+        A ``.zip`` is a TensorBoard log folder (one subfolder per run); a table whose columns
+        carry W&B's ``config.``/``summary.`` prefixes is a W&B runs export."""
+        if filename.lower().endswith(".zip"):
+            frame = self.read_tensorboard_upload(content, filename)
+        else:
+            frame = read_uploaded(content, filename, self.max_upload_mb, read_frame, "run table")
+            if is_wandb_export(frame):
+                frame = wandb_runs_frame(frame)
         if len(frame.columns) < 2 or len(frame) == 0:
             raise ValueError(
                 f"Could not read {filename!r} as a run table: found {len(frame)} row(s) and the "
@@ -195,6 +223,38 @@ class DataView(pn.viewable.Viewer):
             )
         check_rows(filename, len(frame), self.max_rows)
         return frame
+
+    def read_tensorboard_upload(self, content: bytes, filename: str) -> pd.DataFrame:
+        if len(content) / 2**20 > self.max_upload_mb:
+            raise ValueError(
+                f"Could not read {filename!r}: it is above the upload limit of "
+                f"{self.max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
+            )
+        try:
+            runs = read_tensorboard_zip(io.BytesIO(content), metric=self.tensorboard_metric)
+        except RunTableError as error:
+            raise ValueError(f"Could not read {filename!r} as TensorBoard runs: {error}") from None
+        return runs.data
+
+    async def load_mlflow(self) -> None:
+        """Read the experiment the MLflow form names, off the event loop, as an upload."""
+        if not (self.mlflow_uri.strip() and self.mlflow_experiment.strip()):
+            self._fail("Give the MLflow tracking URI (or mlruns folder) and the experiment.")
+            return
+        options = {
+            "N_param": self.mlflow_N.strip(),
+            "D_param": self.mlflow_D.strip(),
+            "loss_metric": self.mlflow_loss.strip(),
+        }
+        self._summary.object = f"Reading MLflow experiment {self.mlflow_experiment!r} ..."
+        try:
+            runs = await run_in_thread(
+                read_mlflow, self.mlflow_uri.strip(), self.mlflow_experiment.strip(), **options
+            )
+        except RunTableError as error:
+            self._fail(f"Could not read from MLflow: {error}")
+            return
+        self._accept_upload(runs.data, f"MLflow experiment {self.mlflow_experiment.strip()}")
 
     # -- roles and validation --------------------------------------------------------------
     def _show_frame(self, frame: pd.DataFrame, roles: dict[str, str] | None = None) -> None:
@@ -286,11 +346,40 @@ class DataView(pn.viewable.Viewer):
         roles = pn.FlexBox(*self._role_selects.values(), self._target_select)
         controls = pn.Row(
             self._source_select,
-            pn.Column(pn.pane.Markdown("Upload CSV, Parquet or JSON"), self._file_input),
+            pn.Column(
+                pn.pane.Markdown(
+                    "Upload CSV, Parquet or JSON (a W&B runs export too), or a zipped "
+                    "TensorBoard log folder"
+                ),
+                self._file_input,
+            ),
+            pn.widgets.TextInput.from_param(
+                self.param.tensorboard_metric, label="TensorBoard loss tag", width=160
+            ),
             self._final_checkbox,
+        )
+        mlflow = pn.Card(
+            pn.Row(
+                pn.widgets.TextInput.from_param(
+                    self.param.mlflow_uri, label="Tracking URI", width=300
+                ),
+                pn.widgets.TextInput.from_param(
+                    self.param.mlflow_experiment, label="Experiment", width=180
+                ),
+                pn.widgets.TextInput.from_param(self.param.mlflow_N, label="N param", width=110),
+                pn.widgets.TextInput.from_param(self.param.mlflow_D, label="D param", width=110),
+                pn.widgets.TextInput.from_param(
+                    self.param.mlflow_loss, label="Loss metric", width=130
+                ),
+                self._mlflow_button,
+            ),
+            title="Import from MLflow",
+            collapsed=True,
+            sizing_mode="stretch_width",
         )
         return pn.Column(
             controls,
+            mlflow,
             pn.pane.Markdown("**Column roles** (detected; change them if a guess is wrong)"),
             roles,
             self._alert,

@@ -12,6 +12,7 @@ from workbench.intervals import resolve_ci_prob
 from workbench.laws import get_law
 from workbench.runs import demo, parse_quantity, read_runs
 from workbench.runs.datasets import DATASETS, load_dataset
+from workbench.runs.sources import RUN_SOURCES, read_source
 
 ROLE_OPTIONS = ("run", "N", "D", "C", "step", "group")
 
@@ -78,6 +79,21 @@ def runs_arguments() -> argparse.ArgumentParser:
         "runs", help="CSV/Parquet/JSON file, or a dataset name: demo, " + ", ".join(DATASETS)
     )
     parser.add_argument("--target", default="loss", help="metric column to fit (default: loss)")
+    parser.add_argument(
+        "--source",
+        choices=RUN_SOURCES,
+        help="read RUNS from an experiment tracker's store or export instead of a table: a "
+        "folder of TensorBoard runs, an MLflow tracking URI or mlruns folder, or W&B's runs-table "
+        "or run-history CSV (see workbench.runs.sources)",
+    )
+    parser.add_argument(
+        "--source-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of the --source reader, e.g. experiment=ladder, metric=eval/loss, "
+        "N_param=n_params, N=1.6e8 (repeat for more)",
+    )
     for role in ROLE_OPTIONS:
         parser.add_argument(
             f"--{role}",
@@ -202,7 +218,29 @@ def law_set(arguments) -> dict:
     return laws
 
 
+def source_options(assignments) -> dict:
+    """``--source-option`` values by name; numbers (``1.6e8``, ``70B``) are read as numbers."""
+    options = {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        if not equals or not name.strip():
+            raise UsageError(
+                f"--source-option takes NAME=VALUE, e.g. experiment=ladder; got {assignment!r}"
+            )
+        try:
+            value = parse_quantity(text.strip())
+        except ValueError:
+            value = text.strip()
+        options[name.strip()] = value
+    return options
+
+
 def load_runs(arguments):
+    if arguments.source:
+        options = source_options(arguments.source_option)
+        return read_source(arguments.source, arguments.runs, target=arguments.target, **options)
+    if arguments.source_option:
+        raise UsageError("--source-option needs --source")
     mapping = {role: getattr(arguments, f"column_{role}") for role in ROLE_OPTIONS}
     mapping = {role: column for role, column in mapping.items() if column}
     builtin = arguments.runs == "demo" or arguments.runs in DATASETS
