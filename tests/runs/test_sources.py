@@ -11,9 +11,11 @@ import pytest
 from cli_runner import run
 from tracker_stores import RUNS, expected_frame, loss, write_event_files, write_mlflow_store
 
+from workbench.emergence import read_passuntil
 from workbench.runs.sources import (
     SourceError,
     read_lm_eval_results,
+    read_lm_eval_samples,
     read_mlflow,
     read_source,
     read_tensorboard,
@@ -205,3 +207,35 @@ def test_read_source_names_what_it_reads(tmp_path):
         read_source("neptune", tmp_path)
     with pytest.raises(SourceError, match="no such file or folder"):
         read_source("tensorboard", tmp_path / "missing")
+
+
+def test_lm_eval_samples_with_repeats_give_passuntil_counts(tmp_path):
+    """Per-sample logs of a generation task with ``repeats: 4``, laid out as the harness does:
+    an answer passes when it equals the target."""
+    answers = {  # model: per instance, its four answers (the target is "42" or "7")
+        "EleutherAI__pythia-160m": [["41", "42", "0", "40"], ["7", "1", "2", "3"]],
+        "EleutherAI__pythia-410m": [["42", "42", "41", "42"], ["7", "7", "7", " 7 "]],
+    }
+    for model, per_instance in answers.items():
+        folder = tmp_path / model
+        folder.mkdir()
+        lines = [
+            {
+                "doc_id": index,
+                "target": target,
+                "resps": [[*given]],
+                "filtered_resps": [[*given]] if index == 0 else given,
+                "exact_match": float(given[0] == target),
+            }
+            for index, (given, target) in enumerate(zip(per_instance, ["42", "7"], strict=True))
+        ]
+        path = folder / "samples_arith_2026-12-07T10-00-00.jsonl"
+        path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    sizes = {"EleutherAI/pythia-160m": 1.6e8, "EleutherAI/pythia-410m": 4.1e8}
+    logs = read_passuntil(read_lm_eval_samples(tmp_path, sizes, task="arith"))
+    frame = logs.frame.set_index(["model", "instance"])
+    assert frame.loc[("EleutherAI/pythia-160m", "0"), ["attempts", "passes"]].tolist() == [4, 1]
+    assert frame.loc[("EleutherAI/pythia-410m", "1"), ["attempts", "passes"]].tolist() == [4, 4]
+    assert frame.loc[("EleutherAI/pythia-410m", "0"), "N"] == 4.1e8
+    with pytest.raises(SourceError, match="no N for model 'EleutherAI__pythia-160m'"):
+        read_lm_eval_samples(tmp_path, {"EleutherAI/pythia-410m": 4.1e8})

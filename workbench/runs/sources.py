@@ -373,6 +373,59 @@ def read_lm_eval_results(location, metric: str = "acc,none") -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model").reset_index()
 
 
+def read_lm_eval_samples(
+    location, sizes: Mapping[str, float], task: str | None = None
+) -> pd.DataFrame:
+    """PassUntil counts from lm-evaluation-harness's per-sample logs of a generation task run
+    with ``repeats`` (``--log_samples``): one ``samples_<task>_<date>.jsonl`` per model, in a
+    folder named after the model as the harness lays them out (``<output>/<model>/``).
+
+    Each line's ``filtered_resps`` holds the task's k filtered answers; an answer passes when
+    it equals the line's ``target`` after trimming spaces (exact match, the metric of the
+    arithmetic and QA generation tasks PassUntil was made for). ``sizes`` gives each model's
+    parameters, by its folder name or its ``pretrained=`` name. Returns PassUntil logs as a
+    table, ``model``, ``N``, ``instance``, ``attempts`` (k) and ``passes``, for
+    ``workbench.emergence.read_passuntil`` (or a CSV for ``workbench passuntil``).
+    """
+    location = Path(location)
+    pattern = f"samples_{task}_*.jsonl" if task else "samples_*.jsonl"
+    paths = sorted(location.rglob(pattern)) if location.is_dir() else [location]
+    if not paths:
+        raise SourceError(f"{location} holds no lm-evaluation-harness {pattern} files")
+    rows = []
+    for path in paths:
+        model = path.parent.name
+        size = sizes.get(model, sizes.get(model.replace("__", "/")))
+        if size is None:
+            raise SourceError(
+                f"no N for model {model!r} ({path.name}): give its parameters in sizes"
+            )
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                sample = json.loads(line)
+                answers = sample["filtered_resps"]
+                target = str(sample["target"]).strip()
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise SourceError(
+                    f"{path} line {number} is not an lm-evaluation-harness sample: {error}"
+                ) from None
+            if len(answers) == 1 and isinstance(answers[0], list):
+                answers = answers[0]  # one request, its k repeats
+            answers = [answer[0] if isinstance(answer, list) else answer for answer in answers]
+            rows.append(
+                {
+                    "model": model.replace("__", "/"),
+                    "N": float(size),
+                    "instance": str(sample.get("doc_id", number)),
+                    "attempts": len(answers),
+                    "passes": sum(str(answer).strip() == target for answer in answers),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def model_of(content: Mapping) -> str | None:
     """The ``pretrained=`` model of a results file's ``config.model_args``, if any."""
     arguments = content.get("config", {}).get("model_args") or ""
