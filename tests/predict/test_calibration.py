@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.backtesting import backtest, calibrate
-from workbench.backtesting.auto import LawEnsemble, selection_free_evidence, stacking_weights
+from workbench.backtesting.auto import LawEnsemble, selection_free_evidence
 from workbench.backtesting.nested import lfo_evidence
 from workbench.fitting import ScalingLawFit
 from workbench.predict import (
@@ -19,6 +19,7 @@ from workbench.predict import (
     predict,
 )
 from workbench.predict.calibration import DEFAULT_PRIOR, FLOOR_RAMP, discrepancy_sd, training_ranges
+from workbench.predict.scores import stacking_weights
 from workbench.runs import demo
 
 FAST = {"draws": 500, "tune": 500}

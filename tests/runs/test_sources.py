@@ -239,3 +239,43 @@ def test_lm_eval_samples_with_repeats_give_passuntil_counts(tmp_path):
     assert frame.loc[("EleutherAI/pythia-410m", "0"), "N"] == 4.1e8
     with pytest.raises(SourceError, match="no N for model 'EleutherAI__pythia-160m'"):
         read_lm_eval_samples(tmp_path, {"EleutherAI/pythia-410m": 4.1e8})
+
+
+@pytest.mark.sampling  # the PassUntil fit and emergence test sample in-process, through the CLI
+def test_lm_eval_samples_are_fitted_from_the_command_line(tmp_path):
+    """Five Pythia-like sizes, 30 instances each answered 40 times; the pass rate rises with N."""
+    rng = np.random.default_rng(0)
+    sizes = {f"org/model-{index}": N for index, N in enumerate([7e7, 1.6e8, 4.1e8, 1e9, 2.8e9])}
+    difficulty = rng.normal(-4.0, 0.7, 30)
+    rates = {}
+    for model, N in sizes.items():
+        folder = tmp_path / model.replace("/", "__")
+        folder.mkdir()
+        p = 1 / (1 + np.exp(-(difficulty + 1.2 * np.log(N / 7e7))))
+        passes = rng.binomial(40, p)
+        rates[N] = passes.sum() / (40 * passes.size)
+        lines = [
+            {
+                "doc_id": index,
+                "target": "42",
+                "filtered_resps": ["42"] * passed + ["0"] * (40 - passed),
+            }
+            for index, passed in enumerate(passes)
+        ]
+        (folder / "samples_arith_2026-12-07T10-00-00.jsonl").write_text(
+            "\n".join(json.dumps(line) for line in lines)
+        )
+    argv = ["passuntil", tmp_path, "--source", "lm-eval", "--task", "arith", "--json"]
+    argv += [f"--size={model}={N:g}" for model, N in sizes.items()]
+    code, out, err = run(*argv, "--draws", "300", "--tune", "300")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["n_models"], report["n_instances"]) == (5, 30)
+    estimates = {row["N"]: row for row in report["estimates"]}
+    assert all(row["instances"] == 30 for row in estimates.values())
+    medians = [estimates[N]["median"] for N in sorted(estimates)]
+    assert np.all(np.diff(medians) > 0)  # the fitted pass rate rises with N, as simulated
+    for N, rate in rates.items():
+        assert estimates[N]["median"] == pytest.approx(rate, rel=0.5), N
+    code, _, err = run("passuntil", tmp_path, "--size", "a=1e9", "--draws", "10")
+    assert code == 2 and "add --source lm-eval" in err

@@ -50,12 +50,12 @@ from workbench.predict.extrapolate import (
     target_distance,
     with_reach,
 )
+from workbench.predict.scores import stacking_weights
 from workbench.runs import RunTable, read_runs
 
 AUTO = "auto"
 MIN_WEIGHT = 1e-3
 """Laws below this stacking weight are dropped from the mixture (and from the saved file)."""
-STACKING_ITERATIONS = 2000
 MIN_AUTO_SIZES = 3
 """Two sizes fix a line and nothing else: a law chosen from them would be chosen by its prior."""
 
@@ -406,20 +406,6 @@ def shared_rows(evidence: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     for rows in indexed.values():
         common = rows.index if common is None else common.intersection(rows.index)
     return {label: rows.loc[common] for label, rows in indexed.items()}
-
-
-def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
-    """Mixture weights w maximizing Σ_i row_weight_i · log Σ_k w_k exp(log_density_ik), by EM."""
-    density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
-    weights = np.full(log_density.shape[1], 1.0 / log_density.shape[1])
-    for _ in range(STACKING_ITERATIONS):
-        responsibility = density * weights
-        responsibility /= responsibility.sum(axis=1, keepdims=True)
-        updated = row_weight @ responsibility / row_weight.sum()
-        if np.max(np.abs(updated - weights)) < 1e-9:
-            break
-        weights = updated
-    return weights
 
 
 def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import json
 import warnings
 
 from workbench.cli.arguments import (
+    UsageError,
     ci_prob_arguments,
     json_arguments,
     model_sampler,
@@ -13,6 +14,7 @@ from workbench.cli.arguments import (
 )
 from workbench.fitting import FitWarning
 from workbench.intervals import interval_names, percent
+from workbench.runs import parse_quantity
 
 POPULATION_PARAMETERS = ["mu_b", "mu_alpha", "sd_b", "sd_alpha"]
 
@@ -24,8 +26,25 @@ def register(commands) -> None:
         parents=[model_sampler_arguments(), ci_prob_arguments(), json_arguments()],
     )
     passuntil.add_argument(
-        "logs", help="CSV/Parquet/JSON with model, N, instance, attempts, passes"
+        "logs",
+        help="CSV/Parquet/JSON with model, N, instance, attempts, passes; or, with --source "
+        "lm-eval, a folder of lm-evaluation-harness per-sample logs",
     )
+    passuntil.add_argument(
+        "--source",
+        choices=["lm-eval"],
+        help="read LOGS as lm-evaluation-harness --log_samples output of a generation task run "
+        "with repeats (an answer passes when it equals the target)",
+    )
+    passuntil.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="MODEL=N",
+        help="with --source lm-eval: a model's parameters, e.g. EleutherAI/pythia-160m=160M "
+        "(repeat for each model)",
+    )
+    passuntil.add_argument("--task", help="with --source lm-eval: the task's samples to read")
     passuntil.add_argument(
         "--target-N",
         dest="target_N",
@@ -35,6 +54,25 @@ def register(commands) -> None:
     )
     passuntil.add_argument("--k", nargs="+", type=int, default=[1, 10], help="pass@k to report")
     passuntil.set_defaults(handler=passuntil_command)
+
+
+def passuntil_source(arguments):
+    """The logs to read: the file named, or the counts of lm-eval's per-sample logs."""
+    if arguments.source is None:
+        if arguments.size or arguments.task:
+            raise UsageError("--size and --task describe lm-eval logs: add --source lm-eval")
+        return arguments.logs
+    from workbench.runs.sources import read_lm_eval_samples
+
+    sizes = {}
+    for assignment in arguments.size:
+        model, equals, text = assignment.rpartition("=")
+        if not equals or not model:
+            raise UsageError(
+                f"--size takes MODEL=N, e.g. EleutherAI/pythia-160m=160M; got {assignment!r}"
+            )
+        sizes[model] = parse_quantity(text)
+    return read_lm_eval_samples(arguments.logs, sizes, task=arguments.task)
 
 
 def passuntil_command(arguments) -> int:
@@ -48,7 +86,7 @@ def passuntil_command(arguments) -> int:
         read_passuntil,
     )
 
-    logs = read_passuntil(arguments.logs)
+    logs = read_passuntil(passuntil_source(arguments))
     sampler = model_sampler(arguments)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FitWarning)

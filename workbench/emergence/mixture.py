@@ -39,6 +39,7 @@ from workbench.emergence.model import (
 )
 from workbench.fitting import NotFittedError
 from workbench.fitting.model import stage_progress
+from workbench.predict.scores import stacking_weights
 
 TASK_LAWS = {"plain": TaskLawFit, "accelerated": MultipleCircuitsFit, "subscaling": SubScalingFit}
 LABELS = {"plain": "plain", "accelerated": "accelerated", "subscaling": "sub-scaling"}
@@ -98,14 +99,21 @@ class TaskLawMixture:
         with warnings.catch_warnings():
             # One LOO point per size: high Pareto k is expected and is shown in the table.
             warnings.simplefilter("ignore", UserWarning)
-            self.loo_ = az.compare(
-                {fit.name: fit.idata for fit in self.fits_.values()}, round_to="none"
+            # ArviZ's stacking exponentiates each pointwise elpd as it is; a size with many
+            # attempts has an elpd far below zero, which underflows to zero for every law. The
+            # table comes from ArviZ (its cheap pseudo-BMA weights are replaced); the stacking
+            # weights from the same pointwise elpd, shifted per point.
+            fits = {fit.name: fit.idata for fit in self.fits_.values()}
+            self.loo_ = az.compare(fits, method="pseudo-BMA", round_to="none")
+            pointwise = np.column_stack(
+                [az.loo(idata, pointwise=True).elpd_i.values.ravel() for idata in fits.values()]
             )
-        weights = self.loo_["weight"].clip(lower=0.0)
+        stacked = stacking_weights(pointwise, np.ones(pointwise.shape[0]))
+        by_name = dict(zip(fits, stacked, strict=True))
+        self.loo_["weight"] = self.loo_.index.map(by_name)
         self.weights_ = pd.Series(
-            {label: float(weights[fit.name]) for label, fit in self.fits_.items()}, name="weight"
+            {label: float(by_name[fit.name]) for label, fit in self.fits_.items()}, name="weight"
         )
-        self.weights_ /= self.weights_.sum()
         self.logs_ = logs
         self.random_seed_ = random_seed
         return self
