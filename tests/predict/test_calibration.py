@@ -19,7 +19,7 @@ from workbench.predict import (
     predict,
 )
 from workbench.predict.calibration import DEFAULT_PRIOR, FLOOR_RAMP, discrepancy_sd, training_ranges
-from workbench.predict.scores import stacking_weights
+from workbench.predict.compare import stacking_weights
 from workbench.runs import demo
 
 FAST = {"draws": 500, "tune": 500}

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from workbench.predict import (
     model_averaged_prediction,
     predict,
 )
-from workbench.predict.compare import mixture_counts
+from workbench.predict.compare import mixture_counts, stacking_weights
 from workbench.runs import demo, read_runs
 
 pytestmark = pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
@@ -66,6 +67,26 @@ def test_loo_table_and_stacking_weights(comparison):
     # The demo runs were simulated from a Chinchilla law.
     assert table.index[0] == "chinchilla"
     assert set(comparison.loo) == {"chinchilla", "power_law"}
+
+
+def test_stacking_weights_are_arviz_stacking_where_it_is_stable(comparison):
+    """Our stacking maximizes the same objective as ArviZ's; on a loss table, whose pointwise
+    elpd lies near zero, the two agree."""
+    arviz = az.compare(comparison.loo, method="stacking", round_to="none")["weight"]
+    np.testing.assert_allclose(
+        comparison.weights, arviz.reindex(comparison.weights.index), atol=1e-3
+    )
+
+
+def test_stacking_weights_survive_pointwise_elpd_far_below_zero():
+    """A point with many binomial trials has an elpd of hundreds of nats below zero, where
+    exponentiating it unshifted (ArviZ's stacking) gives zero for every law."""
+    rng = np.random.default_rng(0)
+    better = -800.0 + rng.normal(0, 1, 40)
+    log_density = np.column_stack([better, better - 3.0])
+    assert np.all(np.exp(log_density) == 0.0)
+    weights = stacking_weights(log_density, np.ones(40))
+    assert np.isfinite(weights).all() and weights[0] > 0.99
 
 
 def test_weight_one_reproduces_the_law_prediction(comparison):

@@ -42,7 +42,13 @@ from workbench.predict.calibration import (
     calibration_of,
     pooled_evidence,
 )
-from workbench.predict.compare import draw_count, loo_comparison, mix_draws, mixture_counts
+from workbench.predict.compare import (
+    draw_count,
+    loo_comparison,
+    mix_draws,
+    mixture_counts,
+    stacking_weights,
+)
 from workbench.predict.extrapolate import (
     check_interval,
     predictive_draws,
@@ -50,7 +56,6 @@ from workbench.predict.extrapolate import (
     target_distance,
     with_reach,
 )
-from workbench.predict.scores import stacking_weights
 from workbench.runs import RunTable, read_runs
 
 AUTO = "auto"

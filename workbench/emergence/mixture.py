@@ -39,7 +39,7 @@ from workbench.emergence.model import (
 )
 from workbench.fitting import NotFittedError
 from workbench.fitting.model import stage_progress
-from workbench.predict.scores import stacking_weights
+from workbench.predict.compare import stable_stacking
 
 TASK_LAWS = {"plain": TaskLawFit, "accelerated": MultipleCircuitsFit, "subscaling": SubScalingFit}
 LABELS = {"plain": "plain", "accelerated": "accelerated", "subscaling": "sub-scaling"}
@@ -99,20 +99,14 @@ class TaskLawMixture:
         with warnings.catch_warnings():
             # One LOO point per size: high Pareto k is expected and is shown in the table.
             warnings.simplefilter("ignore", UserWarning)
-            # ArviZ's stacking exponentiates each pointwise elpd as it is; a size with many
-            # attempts has an elpd far below zero, which underflows to zero for every law. The
-            # table comes from ArviZ (its cheap pseudo-BMA weights are replaced); the stacking
-            # weights from the same pointwise elpd, shifted per point.
-            fits = {fit.name: fit.idata for fit in self.fits_.values()}
-            self.loo_ = az.compare(fits, method="pseudo-BMA", round_to="none")
-            pointwise = np.column_stack(
-                [az.loo(idata, pointwise=True).elpd_i.values.ravel() for idata in fits.values()]
-            )
-        stacked = stacking_weights(pointwise, np.ones(pointwise.shape[0]))
-        by_name = dict(zip(fits, stacked, strict=True))
-        self.loo_["weight"] = self.loo_.index.map(by_name)
+            loo = {fit.name: az.loo(fit.idata, pointwise=True) for fit in self.fits_.values()}
+            self.loo_ = az.compare(loo, method="pseudo-BMA", round_to="none")
+        # Stacking from the pointwise elpd, shifted per point: a size with many attempts lies
+        # far below zero, where ArviZ's own stacking underflows (see predict.compare).
+        self.loo_["weight"] = stable_stacking(loo, self.loo_.index)
         self.weights_ = pd.Series(
-            {label: float(by_name[fit.name]) for label, fit in self.fits_.items()}, name="weight"
+            {label: float(self.loo_.loc[fit.name, "weight"]) for label, fit in self.fits_.items()},
+            name="weight",
         )
         self.logs_ = logs
         self.random_seed_ = random_seed

@@ -152,7 +152,11 @@ def loo_comparison(
         raise ValueError("comparing laws needs at least two fits")
     check_same_data(fits)
     loo = {name: psis_loo(fit.idata) for name, fit in fits.items()}
-    table = az.compare(loo, method=method, round_to="none")
+    if method == "stacking":
+        table = az.compare(loo, method="pseudo-BMA", round_to="none")
+        table["weight"] = stable_stacking(loo, table.index)
+    else:
+        table = az.compare(loo, method=method, round_to="none")
     points = [
         point
         for name, fit in fits.items()
@@ -166,6 +170,34 @@ def loo_comparison(
         method=method,
         pareto_k_threshold=pareto_k_threshold,
     )
+
+
+STACKING_ITERATIONS = 2000
+
+
+def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
+    """Mixture weights w maximizing Σ_i row_weight_i · log Σ_k w_k exp(log_density_ik), by EM.
+
+    Each row is shifted by its largest log density first, so rows far below zero (a point with
+    many binomial trials) do not underflow to a density of zero for every law."""
+    density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
+    weights = np.full(log_density.shape[1], 1.0 / log_density.shape[1])
+    for _ in range(STACKING_ITERATIONS):
+        responsibility = density * weights
+        responsibility /= responsibility.sum(axis=1, keepdims=True)
+        updated = row_weight @ responsibility / row_weight.sum()
+        if np.max(np.abs(updated - weights)) < 1e-9:
+            break
+        weights = updated
+    return weights
+
+
+def stable_stacking(loo: Mapping[str, object], names) -> np.ndarray:
+    """Stacking weights of ``names`` from their pointwise elpd, each point shifted by its largest
+    value. ArviZ's own stacking exponentiates the pointwise elpd as it is, which underflows to
+    zero for every law at a point far below zero (a point with many binomial trials): log 0."""
+    pointwise = np.column_stack([np.ravel(loo[name].elpd_i.values) for name in names])
+    return stacking_weights(pointwise, np.ones(pointwise.shape[0]))
 
 
 def psis_loo(idata):

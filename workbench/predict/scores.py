@@ -11,25 +11,6 @@ from workbench.predict.extrapolate import (
 )
 from workbench.runs import RunTable
 
-STACKING_ITERATIONS = 2000
-
-
-def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
-    """Mixture weights w maximizing Σ_i row_weight_i · log Σ_k w_k exp(log_density_ik), by EM.
-
-    Each row is shifted by its largest log density first, so rows far below zero (a point with
-    many binomial trials) do not underflow to a density of zero for every law."""
-    density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
-    weights = np.full(log_density.shape[1], 1.0 / log_density.shape[1])
-    for _ in range(STACKING_ITERATIONS):
-        responsibility = density * weights
-        responsibility /= responsibility.sum(axis=1, keepdims=True)
-        updated = row_weight @ responsibility / row_weight.sum()
-        if np.max(np.abs(updated - weights)) < 1e-9:
-            break
-        weights = updated
-    return weights
-
 
 def absolute_relative_error(predicted, observed) -> np.ndarray:
     """|predicted − observed| / observed, the Hitchhiker's Guide's ARE, per target."""
