@@ -82,7 +82,11 @@ def test_mlflow_runs_in_a_local_mlruns_folder(tmp_path, monkeypatch):
     assert_runs(table, expected_frame())
 
 
-def test_bad_mlflow_requests_are_said_in_one_line(mlflow_store):
+def test_bad_mlflow_requests_are_said_in_one_line(mlflow_store, tmp_path):
+    missing = tmp_path / "missing.db"
+    with pytest.raises(SourceError, match="no MLflow database at"):
+        read_mlflow(f"sqlite:///{missing}", "ladder")
+    assert not missing.exists()
     with pytest.raises(SourceError, match=r"has no experiment 'other'; it has: .*ladder"):
         read_mlflow(mlflow_store, "other")
     with pytest.raises(SourceError, match="no metric 'loss'; it has: tokens_seen, val_loss"):

@@ -210,6 +210,10 @@ def read_mlflow(
     from mlflow.tracking import MlflowClient
 
     uri = str(tracking_uri)
+    database = uri.removeprefix("sqlite:///") if uri.startswith("sqlite:///") else None
+    if database is not None and not Path(database).is_file():
+        # MLflow would create an empty store there: a typo would read as "no experiment".
+        raise SourceError(f"no MLflow database at {database}")
     if "://" not in uri:
         # A local mlruns folder: MLflow 3 reads it only when told that the old file store is
         # wanted (it is, here: the user's runs are in it).
