@@ -1,5 +1,7 @@
 """The ledger's scores and report against a case worked by hand."""
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,11 @@ def test_an_empty_ledger_reports_nothing_to_score(tmp_path):
     report = Ledger(tmp_path / "new.sqlite").report()
     assert report["predictions"] == 0 and report["coverage_90"] is None
     assert not (tmp_path / "new.sqlite").exists()
+    # A database whose first write never committed holds no table yet: still an empty ledger.
+    begun = sqlite3.connect(tmp_path / "begun.sqlite")
+    begun.execute("PRAGMA journal_mode=WAL")
+    begun.close()
+    assert Ledger(tmp_path / "begun.sqlite").report()["predictions"] == 0
 
 
 def test_exports_merge_on_each_predictions_uid(ledger, tmp_path):

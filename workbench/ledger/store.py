@@ -185,12 +185,18 @@ class Ledger:
             return pd.DataFrame(columns=COLUMNS)
         connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS)
         try:
-            frame = pd.read_sql_query("SELECT * FROM predictions ORDER BY id", connection)
-        except pd.errors.DatabaseError as error:
+            tables = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'predictions'"
+            ).fetchall()
+            # A first write killed before it committed leaves a database without the table: an
+            # empty ledger.
+            if not tables:
+                return pd.DataFrame(columns=COLUMNS)
+            return pd.read_sql_query("SELECT * FROM predictions ORDER BY id", connection)
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as error:
             raise LedgerError(f"{self.path} is not a ledger: {error}") from None
         finally:
             connection.close()
-        return frame
 
     def records(self) -> list[dict]:
         """Every prediction as a dict of plain Python values (missing ones None)."""
