@@ -2,6 +2,7 @@
 
 import contextlib
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SERVER_START_SECONDS = 120
+SERVED: dict[str, tuple[subprocess.Popen, Path]] = {}
+"""Ready URL -> process and log of each server running now, for :func:`server_stacks`."""
 
 
 def pytest_collection_modifyitems(items):
@@ -137,6 +140,21 @@ def server(tmp_path_factory):
         yield base
 
 
+@pytest.fixture
+def server_stacks(server):
+    """A function that returns every thread's stack in the dashboard's server, for a test to
+    show where a fit that never finishes is stuck (``workbench serve`` prints them on SIGUSR1)."""
+
+    def stacks() -> str:
+        process, log_path = SERVED[f"{server}/liveness"]
+        start = log_path.stat().st_size
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        return log_path.read_text()[start:]
+
+    return stacks
+
+
 BINDER_BASE_URL = "/user/reader/"
 """Binder serves each user's Jupyter under ``/user/<name>/``; the proxy must cope with that."""
 
@@ -216,7 +234,9 @@ def serving(name: str, command: list[str], ready_url: str, tmp_path_factory):
             process.kill()
             pytest.fail(f"{name} did not come up; its log:\n{log_path.read_text()}")
         time.sleep(0.5)
+    SERVED[ready_url] = process, log_path
     yield
+    del SERVED[ready_url]
     process.terminate()
     process.wait(timeout=30)
     log = log_path.read_text()

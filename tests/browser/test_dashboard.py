@@ -250,7 +250,7 @@ def test_two_sessions_fit_different_laws_at_once(server, browser, runs_file):
         second.close()
 
 
-def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
+def test_eight_sessions_fit_their_own_uploads_at_once(server, browser, server_stacks):
     # More sessions than the server's two fit slots, each with its own number of runs.
     # Chromium draws eight pages while the server fits on the same two cores, so a tab's
     # content can take longer than Playwright's default 5 s to lay out.
@@ -285,9 +285,16 @@ def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
             others = set(sizes) - {size}
             remaining = max(deadline - time.monotonic(), 1.0) * 1000
             open_tab(page, "Fit")
-            expect(page.get_by_text(f"Fit finished: chinchilla on {size} runs")).to_be_visible(
-                timeout=remaining
-            )
+            try:
+                expect(page.get_by_text(f"Fit finished: chinchilla on {size} runs")).to_be_visible(
+                    timeout=remaining
+                )
+            except AssertionError:
+                status = [text for text in page.locator("p").all_inner_texts() if "runs" in text]
+                pytest.fail(
+                    f"the fit on {size} runs did not finish in time; its page says {status}; "
+                    f"the server's threads:\n{server_stacks()}"
+                )
             expect(page.get_by_text("Extrapolation error: the default")).to_be_visible()
             assert not any(page.get_by_text(f"on {other} runs").count() for other in others)
             open_tab(page, "Data")
@@ -296,6 +303,13 @@ def test_eight_sessions_fit_their_own_uploads_at_once(server, browser):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_server_prints_every_threads_stack_on_sigusr1(server_stacks):
+    stacks = server_stacks()
+    # faulthandler's format: a header per thread, then its innermost frames.
+    assert "(most recent call first):" in stacks
+    assert 'File "' in stacks
 
 
 def test_screenshots_are_real_images(artifacts):

@@ -31,12 +31,20 @@ WRITER = textwrap.dedent(
 
 
 def writer(path, name: str, count: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), name, str(count)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    """A writer process; its errors go to ``<path>.<name>.err``, for the test to show."""
+    with open(f"{path}.{name}.err", "w") as errors:
+        return subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), name, str(count)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+
+
+def errors_of(path, name: str) -> str:
+    with open(f"{path}.{name}.err") as errors:
+        return errors.read()
 
 
 def start(process: subprocess.Popen) -> None:
@@ -59,7 +67,8 @@ def test_two_processes_adding_500_each_at_once_lose_nothing(tmp_path):
     for process in writers.values():
         process.wait(timeout=300)
         process.stdout.close()
-    assert all(process.returncode == 0 for process in writers.values())
+    for name, process in writers.items():
+        assert process.returncode == 0, errors_of(path, name)
     entries = Ledger(path).entries()
     assert len(entries) == 1000 and entries["uid"].is_unique and entries["id"].is_unique
     for name, output in outputs.items():

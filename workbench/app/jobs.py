@@ -66,11 +66,15 @@ class FitQueue:
             if ticket not in self._waiting:
                 self._waiting.append(ticket)
             place = self._waiting.index(ticket)
-            if place == 0 and self._running < self.limit:
-                self._waiting.pop(0)
+            # The first ``free`` tickets in line may start, whichever of them asks first: a
+            # later ticket that asks before the one ahead of it must neither wait for nothing
+            # nor start without taking a slot.
+            free = self.limit - self._running
+            if place < free:
+                self._waiting.pop(place)
                 self._running += 1
                 return 0
-            return place + 1 + self._running - self.limit
+            return place - free + 1
 
     def leave(self, ticket: object) -> None:
         """Give up the place of a ticket that never started."""

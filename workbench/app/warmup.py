@@ -1,8 +1,12 @@
 """Run once when the server starts: compile the default law in the background.
 
-The first visitor's fit then takes about a second instead of waiting for compilation.
+The first visitor's fit then takes about a second instead of waiting for compilation. Also,
+``kill -USR1 <server pid>`` prints every thread's stack to the server's log: the way to see
+where a fit that never ends is stuck.
 """
 
+import faulthandler
+import signal
 import threading
 import warnings
 
@@ -17,3 +21,4 @@ def _compile_default_law() -> None:
 
 
 threading.Thread(target=_compile_default_law, name="workbench-warmup", daemon=True).start()
+faulthandler.register(signal.SIGUSR1, all_threads=True)

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -77,6 +78,24 @@ OPTIONAL_COLUMNS = (
 )
 
 
+def use_write_ahead_log(connection: sqlite3.Connection) -> None:
+    """Put the file in write-ahead-log mode (it persists, so only a new file needs it).
+
+    Switching needs the file to itself, and SQLite may refuse at once with "database is locked"
+    instead of waiting while another process writes: retry until the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class LedgerError(ValueError):
     """A ledger operation that cannot be done, said in one line."""
 
@@ -112,10 +131,7 @@ class Ledger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
-            # Only a new file needs the write-ahead log (it persists): asking on every
-            # connection can fail at once with "database is locked" while another writes.
-            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                connection.execute("PRAGMA journal_mode=WAL")
+            use_write_ahead_log(connection)
             connection.execute("BEGIN IMMEDIATE")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS predictions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
