@@ -1,23 +1,24 @@
-"""DataView's importers: a zipped TensorBoard log folder and a W&B runs export uploaded, and an
-MLflow experiment read through the form; each gives the runs and checkpoints the source holds."""
+"""DataView's importers: a zipped TensorBoard log folder or lm-evaluation-harness output and a
+W&B runs export uploaded, and an MLflow experiment read through the form; each gives the runs
+and checkpoints the source holds."""
 
 import asyncio
-import io
-import zipfile
 
 import numpy as np
 import pandas as pd
-from tracker_stores import RUNS, STEPS, loss, write_event_files, write_mlflow_store
+from tracker_stores import (
+    PYTHIA,
+    RUNS,
+    STEPS,
+    loss,
+    task_error,
+    write_event_files,
+    write_lm_eval_results,
+    write_mlflow_store,
+    zipped,
+)
 
 from workbench.app import DataView, WorkbenchState
-
-
-def zipped(folder) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in folder.rglob("*"):
-            archive.write(path, "logs/" + str(path.relative_to(folder)))
-    return buffer.getvalue()
 
 
 def upload(view: DataView, content: bytes, filename: str) -> None:
@@ -34,11 +35,27 @@ def test_a_zipped_tensorboard_folder_uploads_with_every_checkpoint(tmp_path):
     large = state.runs.data.query("run == 'large'").sort_values("step")
     np.testing.assert_allclose(large["loss"], [loss(RUNS["large"][0], step) for step in STEPS])
     np.testing.assert_allclose(large["D"], [RUNS["large"][1] * step for step in STEPS])
-    view.tensorboard_metric = "eval/loss"
-    upload(view, zipped(tmp_path), "eval_logs.zip")
+    view.tensorboard_metric = "eval/loss"  # the upload is read again with the new tag
     assert "no metric 'eval/loss'; it has: lr, train/loss" in view._alert.object
     upload(view, b"not a zip", "broken.zip")
-    assert view._alert.object.startswith("Could not read 'broken.zip' as TensorBoard runs")
+    assert view._alert.object.startswith("Could not read 'broken.zip': not a zip archive")
+
+
+def test_a_zipped_lm_eval_output_uploads_one_run_per_model(tmp_path):
+    write_lm_eval_results(tmp_path)
+    state = WorkbenchState()
+    view = DataView(state=state)
+    upload(view, zipped(tmp_path), "lm_eval.zip")
+    assert "several tasks; name one: lambada_openai, piqa" in view._alert.object
+    # The upload is read again when the task and tokens are filled in.
+    view.lm_eval_task = "lambada_openai"
+    assert "'EleutherAI/pythia-1.4b' has no D: give the tokens" in view._alert.object
+    view.lm_eval_D = "300B"
+    assert not view._alert.visible, view._alert.object
+    assert state.runs.target == "error" and len(state.runs) == len(PYTHIA)
+    runs = state.runs.data.set_index("N").sort_index()
+    np.testing.assert_allclose(runs["error"], [task_error(N) for N in sorted(PYTHIA.values())])
+    assert (runs["D"] == 3e11).all()
 
 
 def test_a_wandb_runs_export_is_recognised_by_its_prefixes():

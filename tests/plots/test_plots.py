@@ -91,6 +91,12 @@ def test_plot_runs_has_one_log_log_panel_per_covariate(runs):
     assert log_axes(layout) == [(True, True)] * 3
 
 
+def test_plot_runs_leaves_out_a_covariate_every_run_shares(runs):
+    same_tokens = replace(runs, data=runs.data.assign(D=3e11, C=6 * runs.data["N"] * 3e11))
+    layout = plot_runs(same_tokens)
+    assert [panel.get_dimension(0).name for panel in layout] == ["N", "C"]
+
+
 def test_plot_runs_colours_each_group_and_takes_chosen_covariates(runs):
     grouped = replace(runs, data=runs.data.assign(group=np.where(runs.y > 3, "small", "large")))
     (panel,) = plot_runs(grouped, covariates=["D"])

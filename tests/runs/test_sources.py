@@ -9,12 +9,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_runner import run
-from tracker_stores import RUNS, expected_frame, loss, write_event_files, write_mlflow_store
+from tracker_stores import (
+    PYTHIA,
+    RUNS,
+    expected_frame,
+    loss,
+    task_error,
+    write_event_files,
+    write_lm_eval_results,
+    write_mlflow_store,
+)
 
 from workbench.emergence import read_passuntil
 from workbench.runs.sources import (
     SourceError,
     read_lm_eval_results,
+    read_lm_eval_runs,
     read_lm_eval_samples,
     read_mlflow,
     read_source,
@@ -194,6 +204,69 @@ def test_each_source_is_fitted_from_the_command_line(tmp_path, source):
         ).to_csv(path, index=False)
         argv = [path, "--source", "wandb"]
     assert fitted_exponent(*argv) == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_wandb_run_history_is_fitted_from_the_command_line(tmp_path):
+    """One run's losses by step: in tokens D = step × tokens per step, L falls as D^-0.5."""
+    N, per_step = RUNS["large"]
+    steps = np.arange(100, 2100, 100)
+    path = tmp_path / "history.csv"
+    pd.DataFrame({"_step": steps, "loss": [loss(N, step) for step in steps]}).to_csv(path)
+    argv = [path, "--source", "wandb-history", f"--source-option=N={N:g}"]
+    argv += [
+        f"--source-option=batch_size={per_step / 1000:g}",
+        "--source-option=sequence_length=1000",
+    ]
+    code, out, err = run(
+        "fit", *argv, "--checkpoints", "independent", *FIT[:2], "--covariate", "D", *FIT[4:]
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n_obs"] == len(steps)
+    assert report["params"]["alpha"]["median"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_lm_eval_results_are_runs_of_task_error(tmp_path):
+    write_lm_eval_results(tmp_path)
+    table = read_lm_eval_runs(tmp_path, task="lambada_openai", D=3e11)
+    frame = table.data.set_index("run")
+    assert len(frame) == len(PYTHIA) and table.target == "error"
+    for model, N in PYTHIA.items():
+        row = frame.loc[f"EleutherAI/{model}"]
+        assert (row["N"], row["D"]) == (N, 3e11)
+        assert row["error"] == pytest.approx(task_error(N), rel=1e-12)
+    with pytest.raises(SourceError, match="no task 'hellaswag'; their tasks: lambada_openai, piqa"):
+        read_lm_eval_runs(tmp_path, task="hellaswag", D=3e11)
+    with pytest.raises(SourceError, match="several tasks; name one: lambada_openai, piqa"):
+        read_lm_eval_runs(tmp_path, D=3e11)
+    with pytest.raises(SourceError, match="has no D: give the tokens"):
+        read_lm_eval_runs(tmp_path, task="piqa")
+    with pytest.raises(SourceError, match="not losses: name their error with --target"):
+        read_lm_eval_runs(tmp_path, task="piqa", D=3e11, target="loss")
+
+
+def test_lm_eval_results_without_parameter_counts_need_sizes(tmp_path):
+    write_lm_eval_results(tmp_path, counted=False)
+    with pytest.raises(
+        SourceError, match=r"'EleutherAI/pythia-[^']+' has no N: its results have no"
+    ):
+        read_lm_eval_runs(tmp_path, task="piqa", D=3e11)
+    sizes = {f"EleutherAI/{model}": {"N": N, "D": 3e11} for model, N in PYTHIA.items()}
+    table = read_lm_eval_runs(tmp_path, task="piqa", sizes=sizes)
+    assert sorted(table.data["N"]) == sorted(PYTHIA.values())
+
+
+def test_lm_eval_results_are_fitted_from_the_command_line(tmp_path):
+    write_lm_eval_results(tmp_path)
+    argv = [tmp_path, "--source", "lm-eval", "--source-option=task=lambada_openai"]
+    argv += ["--source-option=D=300B", "--target", "error"]
+    code, out, err = run("fit", *argv, *FIT)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["n_obs"] == len(PYTHIA)
+    assert report["params"]["alpha"]["median"] == pytest.approx(0.15, abs=0.03)
+    code, _, err = run("fit", *argv[:-2], *FIT)
+    assert code == 2 and "--target error" in err and err.count("\n") == 1
 
 
 def test_bad_source_options_are_said_in_one_line(tmp_path):

@@ -26,10 +26,14 @@ from workbench.runs.readers import read_frame
 from workbench.runs.schema import ROLE_ALIASES, normalize_name, resolve_roles
 from workbench.runs.sources import (
     is_wandb_export,
+    read_lm_eval_runs,
     read_mlflow,
-    read_tensorboard_zip,
+    tensorboard_folder_runs,
+    unzipped,
     wandb_runs_frame,
+    zip_source,
 )
+from workbench.runs.units import parse_quantity
 
 MAX_UPLOAD_ENVIRONMENT_VARIABLE = "WORKBENCH_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 50.0
@@ -105,6 +109,12 @@ class DataView(pn.viewable.Viewer):
     tensorboard_metric = param.String(
         default="train/loss", doc="The TensorBoard tag of the loss, for a zipped log folder."
     )
+    lm_eval_task = param.String(
+        default="", doc="The task of a zipped lm-evaluation-harness output (blank: its only one)."
+    )
+    lm_eval_D = param.String(
+        default="", doc="Tokens every model of an lm-evaluation-harness output saw, e.g. 300B."
+    )
     mlflow_uri = param.String(
         default="", doc="MLflow tracking URI, or the path of an mlruns folder."
     )
@@ -119,6 +129,8 @@ class DataView(pn.viewable.Viewer):
         super().__init__(state=state or WorkbenchState(), **params)
         initial_runs = self.state.runs
         self._frames: dict[str, pd.DataFrame] = {}
+        self._roles: dict[str, dict[str, str]] = {}  # a source's roles, when known, not detected
+        self._archive: tuple[bytes, str] | None = None  # the last upload, if a zip
         self._uploaded_name = ""
         self._runs_name = INITIAL  # how messages name the runs in use
         self._syncing = False
@@ -184,7 +196,7 @@ class DataView(pn.viewable.Viewer):
             except Exception as error:
                 self._fail(f"Could not load {self.source}: {error}")
                 return
-        self._show_frame(self._frames[self.source])
+        self._show_frame(self._frames[self.source], self._roles.get(self.source))
         self._validate()
 
     async def _fetch(self, source: str) -> pd.DataFrame:
@@ -199,7 +211,7 @@ class DataView(pn.viewable.Viewer):
         self._frames[UPLOADED] = frame
         self._uploaded_name = filename
         if self.source == UPLOADED:
-            self._show_frame(frame)
+            self._show_frame(frame, self._roles.get(UPLOADED))
             self._validate()
         else:
             self.source = UPLOADED  # _on_source shows and validates it
@@ -207,10 +219,16 @@ class DataView(pn.viewable.Viewer):
     def read_upload(self, content: bytes, filename: str) -> pd.DataFrame:
         """The uploaded bytes as a DataFrame; ``ValueError`` with a readable message if not.
 
-        A ``.zip`` is a TensorBoard log folder (one subfolder per run); a table whose columns
-        carry W&B's ``config.``/``summary.`` prefixes is a W&B runs export."""
+        A ``.zip`` is a TensorBoard log folder (one subfolder per run) or an
+        lm-evaluation-harness output (one run per model, the task's error its target); a table
+        whose columns carry W&B's ``config.``/``summary.`` prefixes is a W&B runs export."""
+        self._roles.pop(UPLOADED, None)
+        self._archive = None
         if filename.lower().endswith(".zip"):
-            frame = self.read_tensorboard_upload(content, filename)
+            self._archive = content, filename
+            runs = self.read_archive_upload(content, filename)
+            self._roles[UPLOADED] = canonical_roles(runs)
+            frame = runs.data
         else:
             frame = read_uploaded(content, filename, self.max_upload_mb, read_frame, "run table")
             if is_wandb_export(frame):
@@ -224,17 +242,34 @@ class DataView(pn.viewable.Viewer):
         check_rows(filename, len(frame), self.max_rows)
         return frame
 
-    def read_tensorboard_upload(self, content: bytes, filename: str) -> pd.DataFrame:
+    @param.depends("tensorboard_metric", "lm_eval_task", "lm_eval_D", watch=True)
+    def _reread_archive(self) -> None:
+        """Read the uploaded zip again with the changed tag, task or tokens."""
+        if self._archive is None:
+            return
+        content, filename = self._archive
+        try:
+            frame = self.read_upload(content, filename)
+        except ValueError as error:
+            self._fail(str(error))
+            return
+        self._accept_upload(frame, filename)
+
+    def read_archive_upload(self, content: bytes, filename: str) -> RunTable:
+        """The runs of a zipped TensorBoard log folder or lm-evaluation-harness output."""
         if len(content) / 2**20 > self.max_upload_mb:
             raise ValueError(
                 f"Could not read {filename!r}: it is above the upload limit of "
                 f"{self.max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
             )
         try:
-            runs = read_tensorboard_zip(io.BytesIO(content), metric=self.tensorboard_metric)
+            with unzipped(io.BytesIO(content)) as root:
+                if zip_source(root) == "tensorboard":
+                    return tensorboard_folder_runs(root, self.tensorboard_metric, "loss")
+                tokens = parse_quantity(self.lm_eval_D) if self.lm_eval_D.strip() else None
+                return read_lm_eval_runs(root, self.lm_eval_task.strip() or None, D=tokens)
         except RunTableError as error:
-            raise ValueError(f"Could not read {filename!r} as TensorBoard runs: {error}") from None
-        return runs.data
+            raise ValueError(f"Could not read {filename!r}: {error}") from None
 
     async def load_mlflow(self) -> None:
         """Read the experiment the MLflow form names, off the event loop, as an upload."""
@@ -349,12 +384,18 @@ class DataView(pn.viewable.Viewer):
             pn.Column(
                 pn.pane.Markdown(
                     "Upload CSV, Parquet or JSON (a W&B runs export too), or a zipped "
-                    "TensorBoard log folder"
+                    "TensorBoard log folder or lm-evaluation-harness output"
                 ),
                 self._file_input,
             ),
             pn.widgets.TextInput.from_param(
                 self.param.tensorboard_metric, label="TensorBoard loss tag", width=160
+            ),
+            pn.widgets.TextInput.from_param(
+                self.param.lm_eval_task, label="lm-eval task", width=140
+            ),
+            pn.widgets.TextInput.from_param(
+                self.param.lm_eval_D, label="lm-eval tokens (D)", width=140
             ),
             self._final_checkbox,
         )

@@ -84,7 +84,7 @@ def runs_arguments() -> argparse.ArgumentParser:
         choices=RUN_SOURCES,
         help="read RUNS from an experiment tracker's store or export instead of a table: a "
         "folder of TensorBoard runs, an MLflow tracking URI or mlruns folder, or W&B's runs-table "
-        "or run-history CSV (see workbench.runs.sources)",
+        "or run-history CSV, or lm-evaluation-harness results (see workbench.runs.sources)",
     )
     parser.add_argument(
         "--source-option",

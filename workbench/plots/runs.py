@@ -1,6 +1,7 @@
 """The run table itself: the target against each size covariate."""
 
 import holoviews as hv
+import numpy as np
 
 from workbench.plots.style import (
     DATA_COLOR,
@@ -25,7 +26,8 @@ def plot_runs(runs: RunTable, *, covariates=None) -> hv.Layout:
     runs : RunTable
         The training runs.
     covariates : sequence of str, optional
-        Which of N, D and C to plot; by default those the table has.
+        Which of N, D and C to plot; by default those the table has that vary (models all
+        trained on the same tokens have no panel against D).
 
     Returns
     -------
@@ -33,7 +35,9 @@ def plot_runs(runs: RunTable, *, covariates=None) -> hv.Layout:
         One overlay per covariate; runs are coloured by ``group`` when the table has one, and
         hovering shows the run id and its values.
     """
-    names = covariates or [name for name in SIZE_COVARIATES if runs.has(name)]
+    present = [name for name in SIZE_COVARIATES if runs.has(name)]
+    varying = [name for name in present if np.ptp(runs.column(name)) > 0]
+    names = covariates or varying or present
     return side_by_side([_runs_panel(runs, name) for name in names])
 
 

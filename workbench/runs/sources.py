@@ -35,7 +35,7 @@ from workbench.runs.validation import from_frame
 
 SIDECAR = "workbench.json"
 INSTALL_HINT = "install it with `.tools/bin/uv sync --all-extras` (the `sources` extra)"
-RUN_SOURCES = ("tensorboard", "mlflow", "wandb", "wandb-history")
+RUN_SOURCES = ("tensorboard", "mlflow", "wandb", "wandb-history", "lm-eval")
 """The kinds of source ``read_source`` reads runs from."""
 WANDB_PREFIXES = ("config.", "summary.", "config/", "summary/")
 
@@ -140,8 +140,9 @@ def read_tensorboard(
     return runs_table(frame[frame["step"] > 0], target)
 
 
-def read_tensorboard_zip(archive, metric: str = "train/loss", target: str = "loss") -> RunTable:
-    """A zipped TensorBoard log folder: the folders holding event files are the runs."""
+@contextlib.contextmanager
+def unzipped(archive) -> Iterator[Path]:
+    """A zip archive (a path or a file object) extracted to a temporary folder."""
     import tempfile
     import zipfile
 
@@ -155,16 +156,33 @@ def read_tensorboard_zip(archive, metric: str = "train/loss", target: str = "los
                 zipped.extractall(root)
         except zipfile.BadZipFile as error:
             raise SourceError(f"not a zip archive: {error}") from None
-        runs = {path.parent for path in root.rglob("events.out.tfevents*")}
-        parents = {run.parent for run in runs}
-        if not runs:
-            raise SourceError("the archive holds no TensorBoard event files")
-        if len(parents) > 1:
-            raise SourceError(
-                "the archive's runs lie in different folders; zip one log folder with one "
-                "subfolder per run"
-            )
-        return read_tensorboard(parents.pop(), metric=metric, target=target)
+        yield root
+
+
+def zip_source(root: Path) -> str:
+    """Which source an extracted archive holds: ``tensorboard`` or ``lm-eval``."""
+    if next(root.rglob("events.out.tfevents*"), None):
+        return "tensorboard"
+    if next(root.rglob("results_*.json"), None):
+        return "lm-eval"
+    raise SourceError(
+        "the archive holds neither TensorBoard event files nor lm-evaluation-harness "
+        "results_*.json files"
+    )
+
+
+def tensorboard_folder_runs(root: Path, metric: str, target: str) -> RunTable:
+    """The runs of an extracted TensorBoard log folder, wherever in ``root`` it lies."""
+    runs = {path.parent for path in root.rglob("events.out.tfevents*")}
+    parents = {run.parent for run in runs}
+    if not runs:
+        raise SourceError("the archive holds no TensorBoard event files")
+    if len(parents) > 1:
+        raise SourceError(
+            "the archive's runs lie in different folders; zip one log folder with one "
+            "subfolder per run"
+        )
+    return read_tensorboard(parents.pop(), metric=metric, target=target)
 
 
 def tensorboard_scalars(reader) -> pd.DataFrame:
@@ -348,8 +366,9 @@ def read_wandb_history(
 # -- lm-evaluation-harness ------------------------------------------------------------------
 def read_lm_eval_results(location, metric: str = "acc,none") -> pd.DataFrame:
     """Downstream scores per model from lm-evaluation-harness's ``results_*.json`` files (a file,
-    or a folder searched recursively): one row per model, ``model`` and a column per task with
-    its ``metric`` (``acc,none`` by default)."""
+    or a folder searched recursively): one row per model, ``model``, ``N`` (the harness's
+    ``config.model_num_parameters``, missing for models it could not count) and a column per task
+    with its ``metric`` (``acc,none`` by default)."""
     location = Path(location)
     paths = sorted(location.rglob("results_*.json")) if location.is_dir() else [location]
     if not paths:
@@ -373,8 +392,65 @@ def read_lm_eval_results(location, metric: str = "acc,none") -> pd.DataFrame:
         if not scores:
             found = {key for values in content["results"].values() for key in values}
             raise unknown_metric(metric, found - {"alias"}, str(path))
-        rows.setdefault(model, {}).update(scores)
+        parameters = content.get("config", {}).get("model_num_parameters")
+        rows.setdefault(model, {"N": np.nan}).update(scores)
+        if parameters:
+            rows[model]["N"] = float(parameters)
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model").reset_index()
+
+
+def read_lm_eval_runs(
+    location,
+    task: str | None = None,
+    metric: str = "acc,none",
+    D: float | None = None,
+    sizes: Mapping[str, float | Mapping[str, float]] | None = None,
+    target: str = "error",
+) -> RunTable:
+    """One run per model from lm-evaluation-harness's ``results_*.json`` files, for the laws of
+    downstream error: ``target`` is the task's error, 1 − ``metric`` (an accuracy, or another
+    score in [0, 1] where higher is better).
+
+    ``task`` may be left out when the results hold one task. N is the harness's
+    ``config.model_num_parameters``, or ``sizes[model]``; D is the tokens
+    every model was trained on (Pythia's 300B), or ``sizes`` may hold ``{model: {"N": …,
+    "D": …}}``.
+    """
+    if target == "loss":
+        raise SourceError(
+            "lm-evaluation-harness scores are task accuracies, not losses: name their error "
+            "with --target, e.g. --target error"
+        )
+    scores = read_lm_eval_results(location, metric=metric)
+    tasks = list(scores.columns.drop(["model", "N"]))
+    if task is None and len(tasks) > 1:
+        raise SourceError(f"the results hold several tasks; name one: {', '.join(tasks)}")
+    task = task or tasks[0]
+    if task not in tasks:
+        raise SourceError(f"the results hold no task {task!r}; their tasks: {', '.join(tasks)}")
+    sizes, rows = dict(sizes or {}), []
+    for model, N, score in scores[["model", "N", task]].itertuples(index=False):
+        if pd.isna(score):
+            continue  # this model's files do not hold the task
+        given = sizes.get(model, {})
+        given = given if isinstance(given, Mapping) else {"N": given}
+        N, tokens = given.get("N", N), given.get("D", D)
+        if N is None or pd.isna(N):
+            raise SourceError(
+                f"model {model!r} has no N: its results have no config.model_num_parameters; "
+                "give its parameters in sizes"
+            )
+        if tokens is None:
+            raise SourceError(
+                f"model {model!r} has no D: give the tokens the models were trained on, e.g. "
+                "D=300B for Pythia"
+            )
+        rows.append({"run": model, "N": float(N), "D": float(tokens), target: 1.0 - score})
+    return from_frame(
+        pd.DataFrame(rows),
+        mapping={"run": "run", "N": "N", "D": "D", target: target},
+        target=target,
+    )
 
 
 def read_lm_eval_samples(
@@ -445,12 +521,11 @@ def model_of(content: Mapping) -> str | None:
 # -- dispatch -------------------------------------------------------------------------------
 def read_source(kind: str, location, target: str = "loss", **options) -> RunTable:
     """Runs from a source of ``kind`` (one of :data:`RUN_SOURCES`) at ``location``; ``options``
-    are the reader's keywords. lm-evaluation-harness results are downstream scores, not runs:
-    read them with :func:`read_lm_eval_results`."""
+    are the reader's keywords."""
     readers = dict(
         zip(
             RUN_SOURCES,
-            (read_tensorboard, read_mlflow, read_wandb_runs, read_wandb_history),
+            (read_tensorboard, read_mlflow, read_wandb_runs, read_wandb_history, read_lm_eval_runs),
             strict=True,
         )
     )
