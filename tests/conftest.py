@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+STALLS = REPO_ROOT / "test-artifacts" / "stalls"
+"""Where tests leave the thread stacks of work that ran far longer than it should; the run's
+summary prints them, so a slow CI run says where it waited even when every test passed."""
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +100,15 @@ def perchoice_comparison():
     from workbench.downstream import compare_routes, simulate_choice_logs
 
     return compare_routes(simulate_choice_logs(random_seed=0), random_seed=0)
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, once per run
+        for report in STALLS.glob("*.txt"):
+            report.unlink()
+
+
+def pytest_terminal_summary(terminalreporter):
+    for report in sorted(STALLS.glob("*.txt")):
+        terminalreporter.section(f"stall: {report.stem}")
+        terminalreporter.write_line(report.read_text()[-20_000:])

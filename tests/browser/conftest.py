@@ -143,7 +143,10 @@ def server(tmp_path_factory):
 @pytest.fixture
 def server_stacks(server):
     """A function that returns every thread's stack in the dashboard's server, for a test to
-    show where a fit that never finishes is stuck (``workbench serve`` prints them on SIGUSR1)."""
+    show where a fit that never finishes is stuck (``workbench serve`` prints them on SIGUSR1).
+
+    The stacks print once the event loop's thread runs Python again: a server whose main
+    thread is blocked prints nothing, which says as much."""
 
     def stacks() -> str:
         process, log_path = SERVED[f"{server}/liveness"]

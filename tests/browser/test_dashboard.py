@@ -307,9 +307,8 @@ def test_eight_sessions_fit_their_own_uploads_at_once(server, browser, server_st
 
 def test_the_server_prints_every_threads_stack_on_sigusr1(server_stacks):
     stacks = server_stacks()
-    # faulthandler's format: a header per thread, then its innermost frames.
-    assert "(most recent call first):" in stacks
-    assert 'File "' in stacks
+    assert "Thread MainThread:" in stacks
+    assert "base_events.py" in stacks  # the main thread runs the event loop of every session
 
 
 def test_screenshots_are_real_images(artifacts):

@@ -9,6 +9,23 @@ from nbclient import NotebookClient
 
 from workbench.tutorial import DRAWS_VARIABLE, SHARED_DATA_VARIABLE
 
+STALLS = Path(__file__).resolve().parents[2] / "test-artifacts" / "stalls"
+STALL_SECONDS = 240  # every notebook runs in under two minutes, even on a busy machine
+WATCHDOG = """
+import sys, threading, time, traceback
+
+def _write_stacks_while_running(path={path!r}, seconds={seconds}):
+    while True:
+        time.sleep(seconds)
+        names = {{thread.ident: thread.name for thread in threading.enumerate()}}
+        with open(path, "a") as stacks:
+            for ident, frame in sys._current_frames().items():
+                stacks.write(f"Thread {{names.get(ident, ident)}}:\\n")
+                stacks.writelines(traceback.format_stack(frame))
+
+threading.Thread(target=_write_stacks_while_running, daemon=True).start()
+"""
+
 # The notebooks sample in their own kernels.
 pytestmark = pytest.mark.sampling
 
@@ -67,6 +84,13 @@ def test_notebook_runs_top_to_bottom(path, request, monkeypatch, tmp_path, noteb
     monkeypatch.setenv(DRAWS_VARIABLE, TUTORIAL_DRAWS)
     monkeypatch.setenv("WORKBENCH_CACHE", str(notebook_cache))
     notebook = nbformat.read(path, as_version=4)
+    # A kernel that runs too long writes where its threads are: one run once waited ten
+    # minutes in a notebook that takes half a minute.
+    stacks = tmp_path / "stacks.txt"
+    notebook.cells.insert(
+        0,
+        nbformat.v4.new_code_cell(WATCHDOG.format(path=str(stacks), seconds=STALL_SECONDS)),
+    )
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_SECONDS,
@@ -75,4 +99,11 @@ def test_notebook_runs_top_to_bottom(path, request, monkeypatch, tmp_path, noteb
     )
     start = time.perf_counter()
     client.execute()
-    print(f"{path.name}: {time.perf_counter() - start:.1f} s")
+    seconds = time.perf_counter() - start
+    print(f"{path.name}: {seconds:.1f} s")
+    if stacks.exists() and stacks.stat().st_size:
+        STALLS.mkdir(parents=True, exist_ok=True)
+        report = (
+            f"{path.name} took {seconds:.0f} s; its kernel's threads every {STALL_SECONDS} s:\n"
+        )
+        (STALLS / f"{path.stem}.txt").write_text(report + stacks.read_text())

@@ -5,9 +5,10 @@ The first visitor's fit then takes about a second instead of waiting for compila
 where a fit that never ends is stuck.
 """
 
-import faulthandler
 import signal
+import sys
 import threading
+import traceback
 import warnings
 
 from workbench.fitting import FitWarning, ScalingLawFit
@@ -20,5 +21,20 @@ def _compile_default_law() -> None:
         ScalingLawFit("chinchilla").fit(demo().final_checkpoints(), random_seed=0)
 
 
+def thread_stacks() -> str:
+    """Every thread's stack, innermost call last: where a job that never ends is waiting.
+
+    Read with the interpreter's lock held, so unlike ``faulthandler`` it cannot crash a process
+    whose other threads are compiling or sampling.
+    """
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    return "\n".join(
+        f"Thread {names.get(ident, ident)}:\n{''.join(traceback.format_stack(frame))}"
+        for ident, frame in sys._current_frames().items()
+    )
+
+
 threading.Thread(target=_compile_default_law, name="workbench-warmup", daemon=True).start()
-faulthandler.register(signal.SIGUSR1, all_threads=True)
+signal.signal(
+    signal.SIGUSR1, lambda signum, frame: print(thread_stacks(), file=sys.stderr, flush=True)
+)
