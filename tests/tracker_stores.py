@@ -117,3 +117,22 @@ def zipped(folder, root: str = "logs") -> bytes:
         for path in folder.rglob("*"):
             archive.write(path, f"{root}/{path.relative_to(folder)}")
     return buffer.getvalue()
+
+
+def write_lm_eval_samples(folder, passes: dict, attempts: int, task: str = "arith") -> None:
+    """Per-sample logs of a generation task run with ``repeats: attempts``: for each model (its
+    folder name as the harness writes it), instance i passes ``passes[model][i]`` times."""
+    for model, per_instance in passes.items():
+        run = folder / model
+        run.mkdir(parents=True)
+        lines = [
+            {
+                "doc_id": index,
+                "target": "42",
+                "filtered_resps": ["42"] * passed + ["0"] * (attempts - passed),
+            }
+            for index, passed in enumerate(per_instance)
+        ]
+        (run / f"samples_{task}_2026-12-07T10-00-00.jsonl").write_text(
+            "\n".join(json.dumps(line) for line in lines)
+        )

@@ -7,6 +7,7 @@ import panel as pn
 import pytest
 from bokeh.models import Button
 from polling import wait_until
+from tracker_stores import write_lm_eval_samples, zipped
 
 from workbench.app import VIEWS
 from workbench.app.passuntil import SIMULATION_LAW, PassUntilView
@@ -170,6 +171,23 @@ def test_csv_parquet_and_json_uploads():
         upload(view, content, filename)
         assert not view.logs._data_alert.visible, view.logs._data_alert.object
         assert len(view.logs._estimates.value) == 3, filename
+
+
+def test_a_zipped_lm_eval_output_uploads_as_passuntil_counts(tmp_path):
+    passes = {"EleutherAI__pythia-160m": [0, 1, 3], "EleutherAI__pythia-410m": [2, 5, 8]}
+    write_lm_eval_samples(tmp_path, passes, attempts=8)
+    view = passuntil_view()
+    upload(view, zipped(tmp_path), "lm_eval.zip")
+    assert "no N for model 'EleutherAI__pythia-160m'" in view.logs._data_alert.object
+    # The upload is read again once the sizes are given.
+    view.logs.lm_eval_sizes = "EleutherAI/pythia-160m=160M, EleutherAI/pythia-410m=410M"
+    assert not view.logs._data_alert.visible, view.logs._data_alert.object
+    frame = view.session.passuntil.frame.sort_values(["N", "instance"])
+    assert frame["N"].tolist() == [1.6e8] * 3 + [4.1e8] * 3
+    assert frame["passes"].tolist() == [0, 1, 3, 2, 5, 8]
+    assert (frame["attempts"] == 8).all()
+    view.logs.lm_eval_sizes = "EleutherAI/pythia-160m"
+    assert "a model size is MODEL=N" in view.logs._data_alert.object
 
 
 def test_invalid_simulation_sizes_are_reported():

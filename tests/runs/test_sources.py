@@ -17,6 +17,7 @@ from tracker_stores import (
     task_error,
     write_event_files,
     write_lm_eval_results,
+    write_lm_eval_samples,
     write_mlflow_store,
 )
 
@@ -324,24 +325,14 @@ def test_lm_eval_samples_are_fitted_from_the_command_line(tmp_path):
     rng = np.random.default_rng(0)
     sizes = {f"org/model-{index}": N for index, N in enumerate([7e7, 1.6e8, 4.1e8, 1e9, 2.8e9])}
     difficulty = rng.normal(-4.0, 0.7, 30)
-    rates = {}
-    for model, N in sizes.items():
-        folder = tmp_path / model.replace("/", "__")
-        folder.mkdir()
-        p = 1 / (1 + np.exp(-(difficulty + 1.2 * np.log(N / 7e7))))
-        passes = rng.binomial(40, p)
-        rates[N] = passes.sum() / (40 * passes.size)
-        lines = [
-            {
-                "doc_id": index,
-                "target": "42",
-                "filtered_resps": ["42"] * passed + ["0"] * (40 - passed),
-            }
-            for index, passed in enumerate(passes)
-        ]
-        (folder / "samples_arith_2026-12-07T10-00-00.jsonl").write_text(
-            "\n".join(json.dumps(line) for line in lines)
+    passes = {
+        model.replace("/", "__"): rng.binomial(
+            40, 1 / (1 + np.exp(-(difficulty + 1.2 * np.log(N / 7e7))))
         )
+        for model, N in sizes.items()
+    }
+    write_lm_eval_samples(tmp_path, passes, attempts=40)
+    rates = {N: passes[model.replace("/", "__")].mean() / 40 for model, N in sizes.items()}
     argv = ["passuntil", tmp_path, "--source", "lm-eval", "--task", "arith", "--json"]
     argv += [f"--size={model}={N:g}" for model, N in sizes.items()]
     code, out, err = run(*argv, "--draws", "300", "--tune", "300")

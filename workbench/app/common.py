@@ -108,17 +108,27 @@ def watch_upload(
 
     def on_choice(*events) -> None:
         chosen = chosen_file(file_input)
-        if chosen is None:
-            return
-        content, filename = chosen
-        try:
-            value = read(content, filename)
-        except ValueError as error:
-            fail(str(error))
-            return
-        accept(value, filename)
+        if chosen is not None:
+            take_upload(*chosen, read, accept, fail)
 
     file_input.param.watch(on_choice, ["value", "filename"])
+
+
+def take_upload(
+    content: bytes,
+    filename: str,
+    read: Callable[[bytes, str], object],
+    accept: Callable[[object, str], None],
+    fail: Callable[[str], None],
+) -> None:
+    """``accept(read(content, filename), filename)``, or ``fail(message)`` when ``read`` raises
+    ``ValueError``: an upload, or one read again after the options of its reading changed."""
+    try:
+        value = read(content, filename)
+    except ValueError as error:
+        fail(str(error))
+        return
+    accept(value, filename)
 
 
 def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:
@@ -132,16 +142,21 @@ def chosen_file(file_input: pn.widgets.FileInput) -> tuple[bytes, str] | None:
     return file_input.value or b"", file_input.filename
 
 
-def read_uploaded(content: bytes, filename: str, max_upload_mb: float, read, what: str):
-    """``read(path)`` of uploaded bytes saved under their name's suffix; ``ValueError`` with a
-    readable message, naming the user's file, when it is too large, not of a format the
-    workbench reads, unreadable, or invalid as ``what`` (e.g. "PassUntil logs")."""
+def check_upload_size(content: bytes, filename: str, max_upload_mb: float) -> None:
+    """``ValueError`` naming ``workbench serve --max-upload-mb`` for an upload above it."""
     megabytes = len(content) / 2**20
     if megabytes > max_upload_mb:
         raise ValueError(
             f"Could not read {filename!r}: it is {megabytes:.1f} MB, above the upload limit of "
             f"{max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
         )
+
+
+def read_uploaded(content: bytes, filename: str, max_upload_mb: float, read, what: str):
+    """``read(path)`` of uploaded bytes saved under their name's suffix; ``ValueError`` with a
+    readable message, naming the user's file, when it is too large, not of a format the
+    workbench reads, unreadable, or invalid as ``what`` (e.g. "PassUntil logs")."""
+    check_upload_size(content, filename, max_upload_mb)
     suffix = Path(filename).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ValueError(

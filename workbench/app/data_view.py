@@ -10,11 +10,13 @@ import param
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
     StaleNote,
+    check_upload_size,
     error_alert,
     plot_or_alert,
     read_uploaded,
     show_error,
     show_table,
+    take_upload,
     watch_upload,
 )
 from workbench.app.jobs import limit_from_environment, run_in_thread
@@ -245,23 +247,12 @@ class DataView(pn.viewable.Viewer):
     @param.depends("tensorboard_metric", "lm_eval_task", "lm_eval_D", watch=True)
     def _reread_archive(self) -> None:
         """Read the uploaded zip again with the changed tag, task or tokens."""
-        if self._archive is None:
-            return
-        content, filename = self._archive
-        try:
-            frame = self.read_upload(content, filename)
-        except ValueError as error:
-            self._fail(str(error))
-            return
-        self._accept_upload(frame, filename)
+        if self._archive is not None:
+            take_upload(*self._archive, self.read_upload, self._accept_upload, self._fail)
 
     def read_archive_upload(self, content: bytes, filename: str) -> RunTable:
         """The runs of a zipped TensorBoard log folder or lm-evaluation-harness output."""
-        if len(content) / 2**20 > self.max_upload_mb:
-            raise ValueError(
-                f"Could not read {filename!r}: it is above the upload limit of "
-                f"{self.max_upload_mb:g} MB (workbench serve --max-upload-mb raises it)"
-            )
+        check_upload_size(content, filename, self.max_upload_mb)
         try:
             with unzipped(io.BytesIO(content)) as root:
                 if zip_source(root) == "tensorboard":

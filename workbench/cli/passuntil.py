@@ -14,7 +14,6 @@ from workbench.cli.arguments import (
 )
 from workbench.fitting import FitWarning
 from workbench.intervals import interval_names, percent
-from workbench.runs import parse_quantity
 
 POPULATION_PARAMETERS = ["mu_b", "mu_alpha", "sd_b", "sd_alpha"]
 
@@ -62,16 +61,12 @@ def passuntil_source(arguments):
         if arguments.size or arguments.task:
             raise UsageError("--size and --task describe lm-eval logs: add --source lm-eval")
         return arguments.logs
-    from workbench.runs.sources import read_lm_eval_samples
+    from workbench.runs.sources import parse_model_sizes, read_lm_eval_samples
 
-    sizes = {}
-    for assignment in arguments.size:
-        model, equals, text = assignment.rpartition("=")
-        if not equals or not model:
-            raise UsageError(
-                f"--size takes MODEL=N, e.g. EleutherAI/pythia-160m=160M; got {assignment!r}"
-            )
-        sizes[model] = parse_quantity(text)
+    try:
+        sizes = parse_model_sizes(arguments.size)
+    except ValueError as error:
+        raise UsageError(f"--size: {error}") from None
     return read_lm_eval_samples(arguments.logs, sizes, task=arguments.task)
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from workbench.runs.errors import RunTableError
 from workbench.runs.table import RunTable
+from workbench.runs.units import parse_quantity
 from workbench.runs.validation import from_frame
 
 SIDECAR = "workbench.json"
@@ -451,6 +452,23 @@ def read_lm_eval_runs(
         mapping={"run": "run", "N": "N", "D": "D", target: target},
         target=target,
     )
+
+
+def parse_model_sizes(assignments) -> dict[str, float]:
+    """``MODEL=N`` assignments (``EleutherAI/pythia-160m=160M``) as ``{model: N}``; a
+    ``ValueError`` names the first that is not one."""
+    sizes = {}
+    for assignment in assignments:
+        model, equals, text = assignment.strip().rpartition("=")
+        try:
+            if not equals or not model.strip():
+                raise ValueError
+            sizes[model.strip()] = parse_quantity(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"a model size is MODEL=N, e.g. EleutherAI/pythia-160m=160M; got {assignment!r}"
+            ) from None
+    return sizes
 
 
 def read_lm_eval_samples(

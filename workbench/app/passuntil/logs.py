@@ -1,5 +1,7 @@
 """The PassUntil tab's logs: upload or simulate them, and their per-size estimates."""
 
+import io
+
 import numpy as np
 import pandas as pd
 import panel as pn
@@ -7,10 +9,12 @@ import param
 
 from workbench.app.common import (
     UPLOAD_SUFFIXES,
+    check_upload_size,
     error_alert,
     read_uploaded,
     show_error,
     show_table,
+    take_upload,
     watch_upload,
 )
 from workbench.app.data_view import (
@@ -27,7 +31,8 @@ from workbench.emergence import (
     read_passuntil,
     simulate_passuntil,
 )
-from workbench.runs import parse_quantity
+from workbench.runs import RunTableError, parse_quantity
+from workbench.runs.sources import parse_model_sizes, read_lm_eval_samples, unzipped
 
 # The population of instance laws the "Simulate logs" button draws from: the settings of
 # tests/emergence (censored at the smallest sizes, PU near 0.5 at the largest).
@@ -38,7 +43,9 @@ DEFAULT_SIZES = "100M, 250M, 630M, 1.6B, 4B, 10B"
 INTRODUCTION = (
     "**PassUntil** (Hu et al. 2023): each test instance is sampled until it passes, or until a "
     "budget cap. Upload logs with columns `N`, `instance`, `attempts`, `passes` and optionally "
-    "`model` and `max_attempts` (one row per model and instance), or simulate some."
+    "`model` and `max_attempts` (one row per model and instance), or simulate some. A zipped "
+    "lm-evaluation-harness output of a generation task run with `repeats` and `--log_samples` "
+    "gives them too: name each model's parameters beside the upload."
 )
 
 
@@ -63,6 +70,14 @@ class PassUntilLogsView(pn.viewable.Viewer):
         default=2000, bounds=(1, 10_000_000), doc="Attempt cap per instance in simulations."
     )
     seed = param.Integer(default=0, bounds=(0, 2**32 - 1), doc="Seed of the simulation.")
+    lm_eval_sizes = param.String(
+        default="",
+        doc="Each model's parameters, for zipped lm-evaluation-harness samples: MODEL=N, "
+        "comma-separated (EleutherAI/pythia-160m=160M, ...).",
+    )
+    lm_eval_task = param.String(
+        default="", doc="The task of zipped lm-evaluation-harness samples (blank: every one)."
+    )
     max_upload_mb = param.Number(
         default=50.0, bounds=(0, None), doc="Largest accepted upload, in megabytes."
     )
@@ -75,7 +90,8 @@ class PassUntilLogsView(pn.viewable.Viewer):
         params.setdefault("max_rows", max_rows_from_environment())
         super().__init__(**params)
         self._origin = "given"
-        self._file_input = pn.widgets.FileInput(accept=",".join(UPLOAD_SUFFIXES))
+        self._file_input = pn.widgets.FileInput(accept=",".join([*UPLOAD_SUFFIXES, ".zip"]))
+        self._archive: tuple[bytes, str] | None = None  # the last upload, if a zip
         self._sizes_input = pn.widgets.TextInput.from_param(
             self.param.sizes, label="Sizes N (parameters)", width=300
         )
@@ -95,11 +111,34 @@ class PassUntilLogsView(pn.viewable.Viewer):
         self._simulate_button.on_click(lambda event: self.simulate())
 
     def _read_upload(self, content: bytes, filename: str):
-        logs = read_uploaded(
-            content, filename, self.max_upload_mb, read_passuntil, "PassUntil logs"
-        )
+        self._archive = None
+        if filename.lower().endswith(".zip"):
+            self._archive = content, filename
+            logs = self._read_lm_eval_samples(content, filename)
+        else:
+            logs = read_uploaded(
+                content, filename, self.max_upload_mb, read_passuntil, "PassUntil logs"
+            )
         check_rows(filename, len(logs), self.max_rows)
         return logs
+
+    def _read_lm_eval_samples(self, content: bytes, filename: str):
+        check_upload_size(content, filename, self.max_upload_mb)
+        try:
+            sizes = parse_model_sizes(
+                part for part in self.lm_eval_sizes.split(",") if part.strip()
+            )
+            with unzipped(io.BytesIO(content)) as root:
+                counts = read_lm_eval_samples(root, sizes, self.lm_eval_task.strip() or None)
+            return read_passuntil(counts)
+        except (RunTableError, ValueError) as error:
+            raise ValueError(f"Could not read {filename!r}: {error}") from None
+
+    @param.depends("lm_eval_sizes", "lm_eval_task", watch=True)
+    def _reread_archive(self) -> None:
+        """Read the uploaded zip again with the changed sizes or task."""
+        if self._archive is not None:
+            take_upload(*self._archive, self._read_upload, self._accept_upload, self._fail)
 
     def _accept_upload(self, logs, filename: str) -> None:
         self._origin = f"from {filename}"
@@ -141,7 +180,17 @@ class PassUntilLogsView(pn.viewable.Viewer):
 
     def __panel__(self):
         upload = pn.Column(
-            pn.pane.Markdown("Upload PassUntil logs (CSV, Parquet or JSON)"), self._file_input
+            pn.pane.Markdown(
+                "Upload PassUntil logs (CSV, Parquet or JSON), or a zipped lm-evaluation-harness "
+                "output"
+            ),
+            self._file_input,
+            pn.widgets.TextInput.from_param(
+                self.param.lm_eval_sizes, label="lm-eval model sizes (MODEL=N, ...)", width=300
+            ),
+            pn.widgets.TextInput.from_param(
+                self.param.lm_eval_task, label="lm-eval task", width=140
+            ),
         )
         simulation = pn.Column(
             pn.pane.Markdown("Or simulate logs"),
