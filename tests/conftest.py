@@ -111,4 +111,4 @@ def pytest_sessionstart(session):
 def pytest_terminal_summary(terminalreporter):
     for report in sorted(STALLS.glob("*.txt")):
         terminalreporter.section(f"stall: {report.stem}")
-        terminalreporter.write_line(report.read_text()[-20_000:])
+        terminalreporter.write_line(report.read_text()[-60_000:])

@@ -1,5 +1,7 @@
 """Every tutorial notebook runs top to bottom on a fresh kernel, with real (shrunken) sampling."""
 
+import contextlib
+import threading
 import time
 from pathlib import Path
 
@@ -7,21 +9,20 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from workbench.threads import thread_stacks
 from workbench.tutorial import DRAWS_VARIABLE, SHARED_DATA_VARIABLE
 
 STALLS = Path(__file__).resolve().parents[2] / "test-artifacts" / "stalls"
 STALL_SECONDS = 240  # every notebook runs in under two minutes, even on a busy machine
 WATCHDOG = """
-import sys, threading, time, traceback
+import threading, time
+from workbench.threads import thread_stacks
 
 def _write_stacks_while_running(path={path!r}, seconds={seconds}):
     while True:
         time.sleep(seconds)
-        names = {{thread.ident: thread.name for thread in threading.enumerate()}}
         with open(path, "a") as stacks:
-            for ident, frame in sys._current_frames().items():
-                stacks.write(f"Thread {{names.get(ident, ident)}}:\\n")
-                stacks.writelines(traceback.format_stack(frame))
+            stacks.write(thread_stacks())
 
 threading.Thread(target=_write_stacks_while_running, daemon=True).start()
 """
@@ -98,12 +99,34 @@ def test_notebook_runs_top_to_bottom(path, request, monkeypatch, tmp_path, noteb
         resources={"metadata": {"path": str(tmp_path)}},
     )
     start = time.perf_counter()
-    client.execute()
+    with stacks_written_every(STALL_SECONDS, tmp_path / "client_stacks.txt"):
+        client.execute()
     seconds = time.perf_counter() - start
     print(f"{path.name}: {seconds:.1f} s")
     if stacks.exists() and stacks.stat().st_size:
         STALLS.mkdir(parents=True, exist_ok=True)
-        report = (
+        (STALLS / f"{path.stem}.txt").write_text(
             f"{path.name} took {seconds:.0f} s; its kernel's threads every {STALL_SECONDS} s:\n"
+            f"{stacks.read_text()}\nthis test's threads (the notebook client):\n"
+            f"{(tmp_path / 'client_stacks.txt').read_text()}"
         )
-        (STALLS / f"{path.stem}.txt").write_text(report + stacks.read_text())
+
+
+@contextlib.contextmanager
+def stacks_written_every(seconds: float, path: Path):
+    """Append this process's thread stacks to ``path`` every ``seconds`` while the block runs."""
+    path.touch()
+    done = threading.Event()
+
+    def write() -> None:
+        while not done.wait(seconds):
+            with path.open("a") as stacks:
+                stacks.write(thread_stacks())
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        writer.join()
