@@ -15,16 +15,26 @@ from workbench.tutorial import DRAWS_VARIABLE, SHARED_DATA_VARIABLE
 STALLS = Path(__file__).resolve().parents[2] / "test-artifacts" / "stalls"
 STALL_SECONDS = 240  # every notebook runs in under two minutes, even on a busy machine
 WATCHDOG = """
-import threading, time
+import asyncio, io, sys, threading, time
 from workbench.threads import thread_stacks
 
-def _write_stacks_while_running(path={path!r}, seconds={seconds}):
+def _write_stacks_while_running(loop, path={path!r}, seconds={seconds}):
     while True:
         time.sleep(seconds)
+        tasks = io.StringIO()
+        for task in list(asyncio.all_tasks(loop)):
+            task.print_stack(file=tasks)
+        jobs = sys.modules.get("workbench.app.jobs")
+        queue = jobs and jobs.FIT_QUEUE
         with open(path, "a") as stacks:
-            stacks.write(thread_stacks())
+            stacks.write(thread_stacks() + "\\nThe event loop's tasks:\\n" + tasks.getvalue())
+            if queue:
+                running, waiting = queue._running, len(queue._waiting)
+                stacks.write(f"Fit queue: {{running}} running, {{waiting}} waiting\\n")
 
-threading.Thread(target=_write_stacks_while_running, daemon=True).start()
+threading.Thread(
+    target=_write_stacks_while_running, args=(asyncio.get_running_loop(),), daemon=True
+).start()
 """
 
 # The notebooks sample in their own kernels.
