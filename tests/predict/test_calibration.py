@@ -11,6 +11,7 @@ from workbench.backtesting import backtest, calibrate
 from workbench.backtesting.auto import LawEnsemble, selection_free_evidence
 from workbench.backtesting.nested import lfo_evidence
 from workbench.fitting import ScalingLawFit
+from workbench.laws import get_law
 from workbench.predict import (
     Calibration,
     ExtrapolationWarning,
@@ -215,6 +216,14 @@ def test_nested_evidence_skips_cuts_with_too_few_runs(runs):
     evidence = lfo_evidence(fit, small, random_seed=0)
     # 6 runs: every cut would leave fewer than the law's 5 parameters + 1 to fit.
     assert evidence.empty
+
+
+def test_nested_cuts_count_repeated_sizes_once():
+    data = pd.DataFrame({"tokens": np.repeat(np.logspace(6, 8, 5), 2), "loss": 3.0})
+    data["loss"] += 10 * data["tokens"] ** -0.2
+    fit = ScalingLawFit(get_law("power_law", covariate="D"), sampler=FAST)
+    # Every cut leaves at least 7 runs but at most 5 distinct sizes.
+    assert lfo_evidence(fit, data, min_runs=6, random_seed=0).empty
 
 
 def widths(table: pd.DataFrame) -> np.ndarray:

@@ -54,9 +54,10 @@ def lfo_evidence(
     ``fit`` supplies the law, priors, likelihood and sampler (with :data:`INNER_SAMPLER`'s draws
     and tuning, whatever the fit's own); it is not changed. Cuts that leave fewer than
     ``min_runs`` runs to fit (by default :data:`MIN_INNER_RUNS`, and one more than the law's
-    parameters) are skipped. ``by`` names the column whose largest runs are held out; by default
-    the table's own order (see :func:`~workbench.backtesting.holdout.holdout_runs`), the same for
-    every law fitted to it, so laws stacked on their evidence are scored on the same runs.
+    parameters; runs at the same sizes count once) are skipped. ``by`` names the column whose
+    largest runs are held out; by default the table's own order (see
+    :func:`~workbench.backtesting.holdout.holdout_runs`), the same for every law fitted to it,
+    so laws stacked on their evidence are scored on the same runs.
     """
     runs = read_runs(runs)
     fit_options = dict(fit_options or {})
@@ -71,7 +72,9 @@ def lfo_evidence(
         holdout = holdout_runs(runs, holdout_top_frac=cut, by=by)
         held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
         train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
-        if len(train.final_checkpoints()) < minimum:
+        # Repeated runs at one size (seeds) pin no more of the curve than one run there.
+        sizes = train.final_checkpoints().data[list(fit.law.covariates)].drop_duplicates()
+        if len(sizes) < minimum:
             continue
         inner = ScalingLawFit(
             fit.law, priors=fit.priors, likelihood=fit.likelihood, sampler=sampler
