@@ -21,7 +21,8 @@ BINDER = REPO / "binder"
 ENVIRONMENT = BINDER / "environment.yml"
 POST_BUILD = BINDER / "postBuild"
 README = REPO / "README.md"
-CONDA_SPEC = re.compile(r"[a-z0-9][a-z0-9_.\-]*((>=|<=|==|=|<|>)\d[\w.*]*)?")
+# A name, then optionally constraints joined by commas (conda's "and"): ipykernel>=6.29,<7.
+CONDA_SPEC = re.compile(r"[a-z0-9][a-z0-9_.\-]*((>=|<=|==|=|<|>)\d[\w.*]*(,(?=[<>=]))?)*")
 BINDER_LINK = re.compile(r"https://mybinder\.org/v2/gh/[^)\s]+")
 
 
