@@ -242,6 +242,9 @@ class _connect:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # Without a dashboard the scheduler still serves /health and /metrics, by
+                    # default on port 8787: a second batch at once would clash there.
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
             self.client = Client(self.cluster)
         return self.client
