@@ -61,9 +61,8 @@ class PerChoiceFit(BayesianFit):
     name = "perchoice"
     fit_call = "fit(logs, random_seed=...)"
     # Where every item's correct choice gains alike (as in the simulation), slope_sd nears 0 and
-    # mixes slowly: on the simulated ladder's seeds 0-13 the largest R-hat was 1.012 with 2,000
-    # draws (seed 0, on an AMD EPYC; 1,000 draws failed on other seeds elsewhere) and 1.005
-    # with 3,000.
+    # mixes slowly: over the simulated ladder's seeds 0-13, 2,000 draws left R-hat up to 1.012,
+    # 3,000 at most 1.005.
     sampler_defaults: ClassVar[dict] = {"draws": 3000}
 
     def __init__(self, priors=None, sampler=None):
