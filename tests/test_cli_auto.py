@@ -126,16 +126,19 @@ def test_three_rows_are_enough_for_the_smallest_laws(capsys, tmp_path):
 
 
 def test_repeated_seeds_at_each_size_are_fitted(capsys, tmp_path):
-    """Two seeds at each of 5 sizes: nested cuts keep too few distinct sizes to refit, so the
-    laws are stacked by PSIS-LOO instead of the refits failing."""
+    """Two seeds at each of 5 sizes: nested cuts keep too few distinct sizes to refit M4 (4
+    parameters), which therefore gets no weight instead of its refits failing; the power laws
+    are refitted and stacked on their nested evidence."""
     rng = np.random.default_rng(1)
     tokens = np.repeat(np.logspace(6, 8, 5), 2)
     loss = (2 + 50 * tokens**-0.2) * np.exp(rng.normal(0, 0.01, tokens.size))
     csv = tmp_path / "seeds.csv"
     pd.DataFrame({"tokens": tokens, "loss": loss}).to_csv(csv, index=False)
     report, _ = run_json(capsys, ["fit", str(csv), "--law", "auto", *FAST, "--json"])
-    assert report["weights_from"] == "psis-loo"
-    assert "m4(covariate=D)" in report["considered"]
+    assert report["weights_from"] == "lfo"
+    considered = report["considered"]
+    assert considered["m4(covariate=D)"] == 0
+    assert sum(considered.values()) == pytest.approx(1.0)
 
 
 def test_two_rows_are_refused_in_one_line(capsys, tmp_path):

@@ -2,6 +2,7 @@
 cancellation."""
 
 import asyncio
+import json
 import re
 import time
 
@@ -67,6 +68,18 @@ def test_runs_that_contradict_the_law_are_named_beside_the_diagnostics(demo_runs
     assert view._problems.visible
     assert "**Do not trust these numbers yet.** loss rises with compute" in view._problems.object
     assert state.fit.data_problems()[0].startswith("loss rises with compute")
+
+
+def test_chains_weighted_by_stacking_are_named_beside_the_diagnostics(fitted_state):
+    fit = fitted_state.fit
+    fit.idata_.attrs["chain_weights"] = json.dumps([0.8, 0.2])
+    try:
+        view = FitView(state=fitted_state)
+        assert view._problems.visible
+        assert "chains sampled different modes" in view._problems.object
+        assert "(0.80, 0.20)" in view._problems.object
+    finally:
+        del fit.idata_.attrs["chain_weights"]
 
 
 async def fit_then_cancel(view: FitView) -> None:

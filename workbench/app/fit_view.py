@@ -31,6 +31,7 @@ from workbench.app.state import WorkbenchState
 from workbench.backtesting import LawEnsemble, candidate_laws
 from workbench.backtesting.auto import AUTO
 from workbench.fitting import DEFAULT_SAMPLER, Diagnostics, FitCancelled, ScalingLawFit
+from workbench.fitting.chains import modes_message
 from workbench.laws import LAWS, Prior, get_law
 from workbench.laws.formula import FormulaError
 from workbench.plots.theory import plot_theory
@@ -129,6 +130,12 @@ def badge(label: str, value: str, level: str) -> str:
         f'<span style="background:{COLORS[level]};color:white;border-radius:4px;'
         f'padding:3px 8px;margin-right:6px;font-weight:600">{label}: {value}</span>'
     )
+
+
+def fit_problems(fit) -> list[str]:
+    """Why not to trust a fit yet: its data's shape, its sampling, and chains it weighted."""
+    problems = [*fit.data_problems(), *fit.diagnostics().problems()]
+    return problems + ([modes_message(fit.chain_weights)] if fit.chain_weights is not None else [])
 
 
 def diagnostic_badges(diagnostics: Diagnostics) -> str:
@@ -420,14 +427,14 @@ class FitView(pn.viewable.Viewer):
             return
         diagnostics = fit.diagnostics()
         self._badges.object = diagnostic_badges(diagnostics)
-        problems = [f"{problem}." for problem in (*fit.data_problems(), *diagnostics.problems())]
+        problems = [f"{problem}." for problem in fit_problems(fit)]
         if self.state.ensemble is not None:
             # Every law in the mixture feeds the predictions, so each one's data and sampling
             # matter.
             problems = [
                 f"{label}: {problem}."
                 for label, member in self.state.ensemble.fits_.items()
-                for problem in [*member.data_problems(), *member.diagnostics().problems()]
+                for problem in fit_problems(member)
             ]
         self._problems.param.update(
             object="**Do not trust these numbers yet.** " + " ".join(problems),

@@ -183,8 +183,10 @@ class LawEnsemble:
             calibration = Calibration(evidence=evidence[law.label], prior=self.prior)
             fit.idata.attrs["calibration"] = calibration.to_json()
             fits[law.label] = fit
-        if any(len(rows) for rows in evidence.values()):
-            weights = lfo_stacking_weights(fits, evidence)
+        # A law that no nested cut could refit shows nothing of how it extrapolates: no weight.
+        scored = {label: rows for label, rows in evidence.items() if len(rows)}
+        if scored and len(next(iter(shared_rows(scored).values()))):
+            weights = lfo_stacking_weights(fits, scored).reindex(list(fits), fill_value=0.0)
             self.weights_from_ = "lfo"
         else:
             weights = loo_stacking_weights(fits)

@@ -249,4 +249,6 @@ def training_loo(fits: Mapping[str, ScalingLawFit], comparison: Comparison | Non
             {"elpd_loo": comparison.table["elpd"], "weight": comparison.weights}
         ).reindex(list(fits))
     ((name, fit),) = fits.items()
-    return pd.DataFrame({"elpd_loo": [psis_loo(fit.idata).elpd], "weight": [1.0]}, index=[name])
+    return pd.DataFrame(
+        {"elpd_loo": [psis_loo(fit.loo_tree()).elpd], "weight": [1.0]}, index=[name]
+    )

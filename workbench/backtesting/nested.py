@@ -54,7 +54,8 @@ def lfo_evidence(
     ``fit`` supplies the law, priors, likelihood and sampler (with :data:`INNER_SAMPLER`'s draws
     and tuning, whatever the fit's own); it is not changed. Cuts that leave fewer than
     ``min_runs`` runs to fit (by default :data:`MIN_INNER_RUNS`, and one more than the law's
-    parameters; runs at the same sizes count once) are skipped. ``by`` names the column whose
+    parameters) are skipped, and so are cuts that leave fewer distinct sizes than that default
+    (runs at the same sizes count once). ``by`` names the column whose
     largest runs are held out; by default the table's own order (see
     :func:`~workbench.backtesting.holdout.holdout_runs`), the same for every law fitted to it,
     so laws stacked on their evidence are scored on the same runs.
@@ -62,7 +63,8 @@ def lfo_evidence(
     runs = read_runs(runs)
     fit_options = dict(fit_options or {})
     finals = runs.final_checkpoints()
-    minimum = min_runs or max(MIN_INNER_RUNS, len(fit.law.parameters) + 1)
+    law_minimum = max(MIN_INNER_RUNS, len(fit.law.parameters) + 1)
+    minimum = min_runs or law_minimum
     sampler = {**fit.sampler_options, **INNER_SAMPLER, "progress_bar": False}
     rows = []
     for index, cut in enumerate(cuts):
@@ -72,9 +74,11 @@ def lfo_evidence(
         holdout = holdout_runs(runs, holdout_top_frac=cut, by=by)
         held = runs.data["run"].astype(str).isin(holdout.runs).to_numpy()
         train, test = runs.filter(~held), runs.filter(held).final_checkpoints()
-        # Repeated runs at one size (seeds) pin no more of the curve than one run there.
+        # Repeated runs at one size (seeds, or an IsoFLOP budget's runs for a law in C) pin no
+        # more of this law's curve than one run there; ``min_runs`` is the ensemble's, not this
+        # law's.
         sizes = train.final_checkpoints().data[list(fit.law.covariates)].drop_duplicates()
-        if len(sizes) < minimum:
+        if len(sizes) < law_minimum:
             continue
         inner = ScalingLawFit(
             fit.law, priors=fit.priors, likelihood=fit.likelihood, sampler=sampler

@@ -21,6 +21,7 @@ import xarray as xr
 
 import workbench
 from workbench.atomic import replacing
+from workbench.fitting.chains import pooled_chains, weighted_draw_index
 from workbench.fitting.diagnostics import Diagnostics, diagnose, warn_if_untrustworthy
 from workbench.fitting.model import merge_sampler_options
 from workbench.intervals import interval_names, resolve_ci_prob
@@ -138,13 +139,43 @@ class BayesianFit:
             )
         return self.idata_
 
+    @property
+    def chain_weights(self) -> np.ndarray | None:
+        """Stacking weights of chains that sampled different modes
+        (:mod:`workbench.fitting.chains`); None when the chains are pooled as they are."""
+        weights = self.idata.attrs.get("chain_weights")
+        return np.asarray(json.loads(weights)) if weights else None
+
     def draws(self, var_names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-        """Posterior draws flattened over chains (draws on axis 0), by variable name."""
+        """Posterior draws flattened over chains (draws on axis 0), by variable name; chains
+        in different modes enter by their :attr:`chain_weights`."""
         posterior = self.idata["posterior"].to_dataset()
         names = list(var_names) if var_names is not None else list(posterior.data_vars)
+        index = self.draw_index()
         return {
-            name: posterior[name].values.reshape(-1, *posterior[name].shape[2:]) for name in names
+            name: posterior[name].values.reshape(-1, *posterior[name].shape[2:])[index]
+            for name in names
         }
+
+    def draw_index(self) -> np.ndarray | slice:
+        """Which flattened draws :meth:`draws` returns: all, or a chain-weighted selection."""
+        weights = self.chain_weights
+        if weights is None:
+            return slice(None)
+        return weighted_draw_index(weights, self.idata["posterior"].sizes["draw"])
+
+    def loo_tree(self) -> xr.DataTree:
+        """The tree PSIS-LOO and LOO-PIT read: the fit's own, or with chains in different modes
+        pooled into one chain by their :attr:`chain_weights`, each chain's draws repeated or
+        thinned to its share, as in :meth:`draws`."""
+        if self.chain_weights is None:
+            return self.idata
+        index = self.draw_index()
+        groups = {}
+        for name, node in self.idata.children.items():
+            group = node.to_dataset()
+            groups[name] = pooled_chains(group, index) if "chain" in group.dims else group
+        return xr.DataTree.from_dict(groups)
 
     def diagnostics(self) -> Diagnostics:
         """R-hat, ESS and divergences of :meth:`diagnostic_names`, computed once per posterior."""
@@ -164,7 +195,7 @@ class BayesianFit:
         given); a variable with a dimension gets a row per entry,
         named like ``alpha[c4]``."""
         return posterior_summary(
-            self.idata["posterior"].to_dataset(), self.summary_names(), ci_prob
+            self.idata["posterior"].to_dataset(), self.summary_names(), ci_prob, self.draw_index()
         )
 
     # -- persistence ---------------------------------------------------------------------
@@ -257,15 +288,23 @@ def priors_config(priors) -> dict | None:
 
 
 def posterior_summary(
-    posterior: xr.Dataset, names: Sequence[str], ci_prob: float | None = None
+    posterior: xr.Dataset,
+    names: Sequence[str],
+    ci_prob: float | None = None,
+    draw_index: np.ndarray | slice = slice(None),
 ) -> pd.DataFrame:
     """ArviZ's median, equal-tailed ``ci_prob`` interval, ESS and R-hat, in the workbench's
     columns: ``median``, ``ci_low_90``, ``ci_high_90`` (at 90 %), ``ess_bulk``, ``ess_tail``,
-    ``r_hat``."""
+    ``r_hat``. The median and interval are of the flattened draws at ``draw_index``; ESS and
+    R-hat of the chains as sampled."""
     ci_prob = resolve_ci_prob(ci_prob)
     names = list(names)
     stats = az.summary(
-        posterior[names], kind="stats_median", ci_prob=ci_prob, ci_kind="eti", round_to="none"
+        pooled_chains(posterior[names], draw_index),
+        kind="stats_median",
+        ci_prob=ci_prob,
+        ci_kind="eti",
+        round_to="none",
     )
     diagnostics = az.summary(posterior[names], kind="diagnostics", round_to="none")
     # ArviZ names the bounds after the level (eti90_lb); they follow the median and MAD.

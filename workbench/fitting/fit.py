@@ -17,8 +17,14 @@ from workbench.fitting.base import (
     FitFileError,
     priors_config,
 )
+from workbench.fitting.chains import MIN_CHAIN_DRAWS, chain_stacking_weights, modes_message
 from workbench.fitting.data_checks import DataShapeWarning, shape_problems
-from workbench.fitting.diagnostics import warn_if_untrustworthy
+from workbench.fitting.diagnostics import (
+    PACKAGE_FILES,
+    RHAT_UNUSABLE,
+    FitWarning,
+    warn_if_untrustworthy,
+)
 from workbench.fitting.model import (
     FitCancelled,  # noqa: F401 - re-exported
     check_likelihood,
@@ -210,8 +216,30 @@ class ScalingLawFit(BayesianFit):
             trace, runs, data, centres, priors, options, seed, structure, likelihood, pointwise
         )
         self.idata_.attrs["data_problems"] = json.dumps(data_problems)
-        warn_if_untrustworthy(self.diagnostics(), self.law.label)
+        diagnostics = self.diagnostics()
+        if diagnostics.rhat_max > RHAT_UNUSABLE and diagnostics.draws >= MIN_CHAIN_DRAWS:
+            self._weigh_chains(runs, data, centres, structure, seed)
+        warn_if_untrustworthy(diagnostics, self.law.label)
+        if self.chain_weights is not None:
+            warnings.warn(
+                f"{self.law.label}: {modes_message(self.chain_weights)}",
+                FitWarning,
+                skip_file_prefixes=PACKAGE_FILES,
+            )
         return self
+
+    def _weigh_chains(self, runs, data, centres, structure, seed) -> None:
+        """Chains this far apart sampled different modes: weigh them by stacking
+        (:mod:`workbench.fitting.chains`) instead of by how many started in each."""
+        posterior = self.idata["posterior"].to_dataset()
+        if "log_likelihood" in self.idata.children:
+            log_likelihood = self.idata["log_likelihood"].to_dataset()
+        else:
+            groups = self._pointwise_groups(runs, posterior, data, centres, structure, seed)
+            log_likelihood = groups["log_likelihood"]
+        weights = chain_stacking_weights(posterior, log_likelihood)
+        if weights is not None:
+            self.idata_.attrs["chain_weights"] = json.dumps(np.round(weights, 6).tolist())
 
     def _build_tree(
         self,
@@ -427,6 +455,7 @@ class ScalingLawFit(BayesianFit):
             "derived": rows(derived),
             "noise": rows(noise),
             "diagnostics": self.diagnostics().to_dict(),
+            "chain_weights": None if self.chain_weights is None else self.chain_weights.tolist(),
             "calibration": calibration_of(self).summary(),
             "theory": [
                 row.dropna().to_dict() for _, row in theory_readout(self, ci_prob).iterrows()

@@ -151,7 +151,7 @@ def loo_comparison(
     if len(fits) < 2:
         raise ValueError("comparing laws needs at least two fits")
     check_same_data(fits)
-    loo = {name: psis_loo(fit.idata) for name, fit in fits.items()}
+    loo = {name: psis_loo(fit.loo_tree()) for name, fit in fits.items()}
     if method == "stacking":
         table = az.compare(loo, method="pseudo-BMA", round_to="none")
         table["weight"] = stable_stacking(loo, table.index)

@@ -19,7 +19,7 @@ def loo_pit(fit) -> np.ndarray:
     Uniform on [0, 1] when the model's predictive distribution is calibrated; a U shape means
     intervals are too narrow, a hump that they are too wide.
     """
-    return az.loo_pit(fit.idata)[fit.target_].values
+    return az.loo_pit(fit.loo_tree())[fit.target_].values
 
 
 def residuals(fit) -> pd.DataFrame:
