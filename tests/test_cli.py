@@ -123,6 +123,14 @@ def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
     assert expected in captured.err
 
 
+def test_a_one_covariate_law_names_the_size_the_table_has(tmp_path, capsys):
+    path = tmp_path / "curve.csv"
+    path.write_text("tokens,loss\n1e8,3.1\n1e9,2.9\n1e10,2.8\n1e11,2.75\n")
+    assert main(["fit", str(path), "--law", "power_law", *FAST]) == 2
+    error = capsys.readouterr().err
+    assert "this law needs 'C'" in error and "--covariate D" in error
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

@@ -117,10 +117,18 @@ class RunTable:
         """
         for role in covariates:
             if not self.has(role):
+                fix = self._mapping_hint(role)
+                sizes = [name for name in COVARIATES if self.has(name)]
+                if len(covariates) == 1 and role in COVARIATES and sizes:
+                    # A one-covariate law defaults to C; the table may hold another size.
+                    fix = (
+                        f"fit the law in {sizes[0]} (covariate={sizes[0]!r}; CLI: --covariate "
+                        f"{sizes[0]}), or {fix}"
+                    )
                 raise RunTableError(
                     f"this law needs {role!r} but the run table has no such column",
                     column=role,
-                    fix=self._mapping_hint(role),
+                    fix=fix,
                 )
         for role in covariates:
             if role not in COVARIATES:
