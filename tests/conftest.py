@@ -4,11 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from project_files import STALLS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STALLS = REPO_ROOT / "test-artifacts" / "stalls"
-"""Where tests leave the thread stacks of work that ran far longer than it should; the run's
-summary prints them, so a slow CI run says where it waited even when every test passed."""
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,9 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+STALLS = REPO / "test-artifacts" / "stalls"
+"""Where tests leave the thread stacks of work that ran far longer than it should; the run's
+summary prints them, so a slow CI run says where it waited even when every test passed."""
 CONDA_TO_PYPI = {"playwright-python": "playwright"}
 """conda-forge names that differ from PyPI's."""
 SPEC = re.compile(r"^([A-Za-z0-9_.\-]+)\s*((?:[<>=!~]=?|=)[^;\s]*)?$")

@@ -8,11 +8,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from project_files import STALLS
 
 from workbench.threads import thread_stacks
 from workbench.tutorial import DRAWS_VARIABLE, SHARED_DATA_VARIABLE
 
-STALLS = Path(__file__).resolve().parents[2] / "test-artifacts" / "stalls"
 STALL_SECONDS = 240  # every notebook runs in under two minutes, even on a busy machine
 WATCHDOG = """
 import asyncio, io, sys, threading, time

@@ -177,7 +177,7 @@ def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
     runnable = {job_id: job for job_id, job in todo.items() if job.dataset not in broken}
     if not runnable:
         return
-    with _connect(scheduler, workers) as client:
+    with DaskConnection(scheduler, workers) as client:
         # One scatter for every data set: a round trip each (~10 ms) keeps the workers waiting.
         names = list(payloads)
         scattered = client.scatter([payloads[name] for name in names], broadcast=True, hash=False)
@@ -213,7 +213,7 @@ def _run_jobs(spec, todo, out_dir, scheduler, workers, writer, report) -> None:
                 report(finished, len(todo), row)
 
 
-class _connect:
+class DaskConnection:
     """A client of the given scheduler, or of a new LocalCluster closed on exit."""
 
     def __init__(self, scheduler, workers):
