@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from workbench.backtesting.holdout import holdout_runs
 from workbench.fitting import FitWarning, ScalingLawFit
 from workbench.fitting.chains import chain_stacking_weights, weighted_draw_index
 from workbench.laws import get_law
 from workbench.predict.compare import psis_loo
-from workbench.runs import demo, from_frame
-from workbench.runs.datasets import misfitting_li2025
+from workbench.runs import demo
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,8 @@ def test_stacking_favours_the_chain_that_predicts_the_left_out_runs():
     centre = np.array([0.0, 3.0])[:, None, None] + rng.normal(0, 0.05, (2, 500, 1))
     log_likelihood = -0.5 * (observed - centre) ** 2
     posterior = xr.Dataset({"mu": (("chain", "draw"), centre[..., 0])})
-    tree = xr.Dataset({"y": (("chain", "draw", "obs"), log_likelihood)})
-    weights = chain_stacking_weights(posterior, tree)
+    log_likelihood = xr.Dataset({"y": (("chain", "draw", "obs"), log_likelihood)})
+    weights = chain_stacking_weights(posterior, log_likelihood)
     assert weights[0] > 0.99 and weights.sum() == pytest.approx(1.0)
 
 
@@ -86,17 +86,14 @@ def test_draws_summary_and_checks_follow_the_chain_weights(demo_fit, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def learning_curve(shared_data, tmp_path_factory):
-    """Li et al.'s 12M-parameter run from a tenth of its tokens, its last fifth held out."""
-    url = (shared_data / "misfitting_li2025" / "scaling_results.csv").as_uri()
-    runs = misfitting_li2025(url=url, cache_dir=tmp_path_factory.mktemp("cache")).data
-    rows = runs[runs["model"] == "misfitting_12m"]
-    rows = rows[rows["run"] == rows.loc[rows["D"].idxmax(), "run"]]
-    rows = rows[rows["D"] >= 0.1 * rows["D"].max()].drop_duplicates("step")
-    frame = rows.assign(run=rows["step"].astype(str))[["run", "D", "loss"]]
-    table = from_frame(frame.reset_index(drop=True), mapping={"run": "run"})
-    held_out = table.column("D") > np.quantile(table.column("D"), 0.8)
-    return table.filter(~held_out), table.filter(held_out)
+def learning_curve(shared_data):
+    """Li et al.'s 12M-parameter run from a tenth of its tokens, its last fifth held out, as in
+    the calibration benchmark."""
+    from benchmarks.calibration_data import learning_curve_tables
+
+    runs = learning_curve_tables(shared_data)["misfitting_curves/misfitting_12m"]
+    held = runs.data["run"].isin(holdout_runs(runs, holdout_top_frac=0.2).runs).to_numpy()
+    return runs.filter(~held), runs.filter(held)
 
 
 def test_broken_power_law_modes_on_a_learning_curve_are_weighted_by_stacking(learning_curve):
