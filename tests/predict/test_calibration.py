@@ -199,7 +199,7 @@ def test_well_specified_law_keeps_its_coverage(well_specified_backtests):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="1.50x law-only width with the prior learned from the mixtures' selection-free "
+    reason="1.46x law-only width with the prior learned from the mixtures' selection-free "
     "evidence, which real-data coverage needs; no evidence within a "
     "table tells a well-specified law from Epoch's runs, which follow their law as closely",
 )

@@ -17,7 +17,11 @@ from workbench.predict import (
     model_averaged_prediction,
     predict,
 )
-from workbench.predict.compare import mixture_counts, stacking_weights
+from workbench.predict.compare import (
+    bagged_stacking_weights,
+    mixture_counts,
+    stacking_weights,
+)
 from workbench.runs import demo, read_runs
 
 pytestmark = pytest.mark.filterwarnings("ignore::workbench.fitting.FitWarning")
@@ -87,6 +91,34 @@ def test_stacking_weights_survive_pointwise_elpd_far_below_zero():
     assert np.all(np.exp(log_density) == 0.0)
     weights = stacking_weights(log_density, np.ones(40))
     assert np.isfinite(weights).all() and weights[0] > 0.99
+
+
+def test_replicate_row_weights_are_solved_at_once():
+    rng = np.random.default_rng(1)
+    log_density = rng.normal(0, 1, (12, 3))
+    row_weight = rng.dirichlet(np.ones(12), size=4)
+    together = stacking_weights(log_density, row_weight)
+    one_by_one = [stacking_weights(log_density, weights) for weights in row_weight]
+    np.testing.assert_allclose(together, one_by_one, atol=1e-8)
+
+
+def test_bagged_stacking_hedges_a_choice_made_on_three_runs():
+    """Law B predicts one of three held-out runs better: plain stacking gives it nothing, the
+    Bayesian bootstrap (which sometimes weights that run most) a share."""
+    log_density = np.array([[0.0, -0.5], [0.0, -0.5], [0.0, 0.2]])
+    plain = stacking_weights(log_density, np.ones(3))
+    bagged = bagged_stacking_weights(log_density, np.ones(3))
+    assert plain[1] < 1e-6
+    assert 0.05 < bagged[1] < 0.5
+    assert bagged.sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(bagged, bagged_stacking_weights(log_density, np.ones(3)))
+
+
+def test_bagged_stacking_keeps_a_clear_winner():
+    rng = np.random.default_rng(0)
+    better = rng.normal(0, 0.1, 30)
+    bagged = bagged_stacking_weights(np.column_stack([better, better - 2.0]), np.ones(30))
+    assert bagged[0] > 0.99
 
 
 def test_weight_one_reproduces_the_law_prediction(comparison):

@@ -5,7 +5,8 @@ Here each candidate is refitted in nested leave-future-out backtests on the trai
 (:mod:`workbench.predict.calibration`); those backtests calibrate its extrapolation error and
 score its calibrated predictive density on the held-out larger runs. Stacking weights maximize
 the mixture's score on them (Yao et al. 2018, with leave-future-out instead of leave-one-out
-predictive densities).
+predictive densities), averaged over Bayesian-bootstrap replicates of those runs: they are few,
+and the optimum on a few runs often gives all the weight to one law by chance.
 
 **The mixture's own extrapolation error.** The law that stacking favours is the one whose
 nested residuals happened to be smallest, so its own calibration, learned from those same
@@ -43,11 +44,11 @@ from workbench.predict.calibration import (
     pooled_evidence,
 )
 from workbench.predict.compare import (
+    bagged_stacking_weights,
     draw_count,
     loo_comparison,
     mix_draws,
     mixture_counts,
-    stacking_weights,
 )
 from workbench.predict.extrapolate import (
     check_interval,
@@ -384,10 +385,11 @@ def load_fit(path, *, pointwise: bool = True) -> "ScalingLawFit | LawEnsemble":
 def lfo_stacking_weights(
     fits: Mapping[str, ScalingLawFit], evidence: Mapping[str, pd.DataFrame]
 ) -> pd.Series:
-    """Weights maximizing the mixture's calibrated log score on the nested held-out runs.
+    """Weights maximizing the mixture's calibrated log score on the nested held-out runs,
+    averaged over Bayesian-bootstrap replicates of those runs (:func:`bagged_stacking_weights`).
 
     Only the (cut, run) rows every law was scored on count, each with its evidence weight (a
-    cut counts as one experiment). The optimum is found by EM on the mixture weights.
+    cut counts as one experiment).
     """
     rows = shared_rows(evidence)
     log_density = np.column_stack(
@@ -399,7 +401,7 @@ def lfo_stacking_weights(
         ]
     )
     row_weight = next(iter(rows.values()))["weight"].to_numpy(float)
-    return pd.Series(stacking_weights(log_density, row_weight), index=list(evidence))
+    return pd.Series(bagged_stacking_weights(log_density, row_weight), index=list(evidence))
 
 
 EVIDENCE_COLUMNS = ("residual", "spread", "distance")
@@ -454,7 +456,7 @@ def selection_free_evidence(calibrations: Mapping[str, Calibration]) -> pd.DataF
                 for k, (label, law_rows) in enumerate(rows.items())
             ]
         )
-        weights = stacking_weights(log_density, row_weight[choosing])
+        weights = bagged_stacking_weights(log_density, row_weight[choosing])
         in_mixture = weights >= MIN_WEIGHT
         low, median, high = (
             np.array(

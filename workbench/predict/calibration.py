@@ -85,7 +85,7 @@ class Prior:
     """Spread of the prior on log f and on log s."""
 
 
-DEFAULT_PRIOR = Prior(floor=0.00420, slope=0.0167, max_distance=1.20, log_sd=1.37)
+DEFAULT_PRIOR = Prior(floor=0.00300, slope=0.0186, max_distance=1.20, log_sd=1.46)
 """Learned from the public curves in ``shared/data`` by ``benchmarks/calibration_default.py``
 (:func:`population_prior` of seven data sets' selection-free nested leave-future-out evidence of
 ``law="auto"``'s mixtures); its

@@ -173,23 +173,50 @@ def loo_comparison(
 
 
 STACKING_ITERATIONS = 2000
+BOOTSTRAP_REPLICATES = 200
+"""Bayesian-bootstrap replicates that :func:`bagged_stacking_weights` averages."""
 
 
 def stacking_weights(log_density: np.ndarray, row_weight: np.ndarray) -> np.ndarray:
     """Mixture weights w maximizing Σ_i row_weight_i · log Σ_k w_k exp(log_density_ik), by EM.
 
     Each row is shifted by its largest log density first, so rows far below zero (a point with
-    many binomial trials) do not underflow to a density of zero for every law."""
+    many binomial trials) do not underflow to a density of zero for every law. ``row_weight`` of
+    shape (replicates, rows) solves each replicate at once: weights (replicates, laws)."""
     density = np.exp(log_density - log_density.max(axis=1, keepdims=True))
-    weights = np.full(log_density.shape[1], 1.0 / log_density.shape[1])
+    row_weight = np.asarray(row_weight, dtype=float)
+    replicates = np.atleast_2d(row_weight)
+    weights = np.full((len(replicates), log_density.shape[1]), 1.0 / log_density.shape[1])
+    # Replicates near a boundary of the simplex converge slowly; only those still moving iterate.
+    moving = np.arange(len(replicates))
     for _ in range(STACKING_ITERATIONS):
-        responsibility = density * weights
-        responsibility /= responsibility.sum(axis=1, keepdims=True)
-        updated = row_weight @ responsibility / row_weight.sum()
-        if np.max(np.abs(updated - weights)) < 1e-9:
+        responsibility = density * weights[moving, None, :]
+        responsibility /= responsibility.sum(axis=2, keepdims=True)
+        updated = np.einsum("br,brk->bk", replicates[moving], responsibility)
+        updated /= replicates[moving].sum(axis=1, keepdims=True)
+        change = np.max(np.abs(updated - weights[moving]), axis=1)
+        weights[moving] = updated
+        moving = moving[change >= 1e-9]
+        if not len(moving):
             break
-        weights = updated
-    return weights
+    return weights if row_weight.ndim == 2 else weights[0]
+
+
+def bagged_stacking_weights(
+    log_density: np.ndarray, row_weight: np.ndarray, replicates: int = BOOTSTRAP_REPLICATES
+) -> np.ndarray:
+    """Stacking weights averaged over Bayesian-bootstrap replicates of the rows.
+
+    On a handful of held-out runs the stacking optimum is noisy: it often puts all the weight on
+    the law that happened to do best on those runs. Each replicate reweights the rows by
+    Dirichlet(1, …, 1) draws (Rubin 1981, the Bayesian bootstrap) and the weights are averaged,
+    which integrates over the sampling uncertainty of the evidence, as Yao et al.'s
+    pseudo-BMA+ does for pseudo-BMA weights. A fixed seed keeps refits reproducible.
+    """
+    rng = np.random.default_rng(0)
+    n_rows = log_density.shape[0]
+    bootstrap = rng.dirichlet(np.ones(n_rows), size=replicates) * n_rows
+    return stacking_weights(log_density, bootstrap * np.asarray(row_weight, float)).mean(axis=0)
 
 
 def stable_stacking(loo: Mapping[str, object], names) -> np.ndarray:
