@@ -21,10 +21,12 @@ import pandas as pd
 from benchmarks.calibration_backtest import held_out_priors
 from benchmarks.calibration_data import SHARED_DATA, learning_curve_tables
 from workbench.backtesting import LawEnsemble
+from workbench.intervals import interval_names
 from workbench.predict.scores import absolute_relative_error
 from workbench.runs import from_frame
 
 SIZES = (5, 8, 12)
+CI_PROB = 0.9
 HELD_OUT_LOG_FRACTION = 0.2
 """The last fifth of each curve's log-token range is held out."""
 
@@ -49,14 +51,14 @@ def score(name: str, curve: pd.DataFrame, n: int, prior) -> dict:
         ensemble = LawEnsemble(prior=prior).fit(runs, random_seed=0)
         tables = {
             interval: ensemble.predict(
-                {"D": test["D"].to_numpy()}, ci_prob=0.9, interval=interval, warn=False
+                {"D": test["D"].to_numpy()}, ci_prob=CI_PROB, interval=interval, warn=False
             ).query("kind == 'observation'")
             for interval in ("calibrated", "law")
         }
     observed = test["loss"].to_numpy()
     row = {"curve": name, "n": n, "held_out": len(test), "nested": ensemble.weights_from_ == "lfo"}
     for interval, table in tables.items():
-        low, high = table["ci_low_90"].to_numpy(), table["ci_high_90"].to_numpy()
+        low, high = (table[name].to_numpy() for name in interval_names(CI_PROB))
         row[f"cov90_{interval}"] = float(np.mean((low <= observed) & (observed <= high)))
         row[f"width_{interval}"] = float(np.mean((high - low) / observed))
     row["are"] = float(np.mean(absolute_relative_error(tables["calibrated"]["median"], observed)))
